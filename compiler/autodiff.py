@@ -1,0 +1,47 @@
+"""Reverse-mode autodiff as a graph transform: each op's `grad` rule builds the
+derivative nodes; this module only walks the graph backwards and sums contributions."""
+from .ir.graph import topological_order
+from .ops.elementwise import scalar
+from .ops.registry import apply
+
+
+def _accumulate(grads, node, g):
+    if g is None:
+        return
+    if g.dtype is not node.dtype and node.dtype.is_float:
+        g = apply("cast", [g], dtype=node.dtype.name)
+    if g.shape != node.shape:
+        raise ValueError(f"gradient rule produced shape {g.shape} for a node of shape {node.shape}")
+    prev = grads.get(node)
+    grads[node] = g if prev is None else apply("add", [prev, g])
+
+
+def gradients(loss, wrt, seed=None):
+    """d(sum(loss))/d(w) for each w in `wrt`; None where the loss does not depend on w."""
+    order = topological_order([loss])
+    wanted = {w for w in wrt}
+    # only walk nodes that lie on a path from some w to the loss
+    on_path = set()
+    for n in order:
+        if n in wanted or any(i in on_path for i in n.inputs):
+            on_path.add(n)
+    grads = {}
+    if seed is None:
+        seed = apply("broadcast_to", [scalar(1, loss.dtype)], shape=loss.shape) if loss.shape else scalar(1, loss.dtype)
+    grads[loss] = seed
+    for node in reversed(order):
+        g = grads.get(node)
+        if g is None or node not in on_path or not node.inputs:
+            continue
+        if node.op.name == "stop_gradient":
+            continue
+        if not node.dtype.is_float:
+            continue
+        input_grads = node.op.grad(node, g)
+        if len(input_grads) != len(node.inputs):
+            raise RuntimeError(f"gradient rule of {node.op.name!r} returned {len(input_grads)} values "
+                               f"for {len(node.inputs)} inputs")
+        for x, gx in zip(node.inputs, input_grads):
+            if x in on_path and x.dtype.is_float:
+                _accumulate(grads, x, gx)
+    return [grads.get(w) for w in wrt]

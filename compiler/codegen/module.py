@@ -1,0 +1,96 @@
+"""The whole graph as ONE LLVM module with one entry point.
+
+    int32_t ENTRY(void **buffers, const int64_t *dims, void *runtime)
+
+Kernels are internal functions `void k(ptr ctx, i64 lo, i64 hi)`. The entry runs them in
+order, handing the large ones to the C thread pool (`kl_parallel_for`) and calling small
+ones directly, and returns 0 or the first error code a kernel recorded.
+"""
+from llvmlite import ir
+
+from ..ir.shapes import Sym
+from .context import KernelContext, KERNEL_TYPE, I32, I64, PTR
+from .loops import emit_loop_kernel
+
+PARALLEL_FOR = "kl_parallel_for"
+# Work below this many elements runs on the calling thread: waking a worker costs more.
+PARALLEL_THRESHOLD = 1 << 15
+CHUNK = 1 << 13
+
+
+class EntryDims:
+    """Dims as i64 values inside the entry function."""
+
+    def __init__(self, builder, dims_ptr, symbol_index):
+        self.b = builder
+        self.dims_ptr = dims_ptr
+        self.symbol_index = symbol_index
+        self.cache = {}
+
+    def symbol(self, name):
+        if name not in self.cache:
+            slot = self.b.gep(self.dims_ptr, [ir.Constant(I64, self.symbol_index[name])], source_etype=I64)
+            self.cache[name] = self.b.load(slot, typ=I64, name=name)
+        return self.cache[name]
+
+    def dim(self, d):
+        if isinstance(d, Sym):
+            v = ir.Constant(I64, d.coef)
+            for s in d.syms:
+                v = self.b.mul(v, self.symbol(s))
+            return v
+        return ir.Constant(I64, int(d))
+
+
+def build_module(program, plan, symbol_index, entry_name):
+    module = ir.Module(name=entry_name)
+    parallel_for = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64]), PARALLEL_FOR)
+    kernels = []
+    for k, kernel in enumerate(program.kernels):
+        fn = ir.Function(module, KERNEL_TYPE, f"{entry_name}_k{k}")
+        fn.linkage = "internal"
+        kx = KernelContext(module, fn, plan, symbol_index)
+        if kernel.kind == "opaque":
+            kernel.node.op.lower(kx, kernel.node)
+            ranges = (1, 0)
+        else:
+            ranges = emit_loop_kernel(kx, kernel)
+        kx.finish()
+        kernels.append((fn, ranges, kernel))
+
+    entry = ir.Function(module, ir.FunctionType(I32, [PTR, PTR, PTR]), entry_name)
+    buffers, dims_ptr, _runtime = entry.args
+    b = ir.IRBuilder(entry.append_basic_block("entry"))
+    status = b.alloca(I32, name="status")
+    b.store(ir.Constant(I32, 0), status)
+    # alloca gives a typed pointer in llvmlite.ir, so index it without source_etype
+    ctx = b.alloca(PTR, size=3, name="ctx")
+    for i, value in enumerate((buffers, dims_ptr, status)):
+        b.store(value, b.gep(ctx, [ir.Constant(I64, i)], source_etype=PTR))
+    dims = EntryDims(b, dims_ptr, symbol_index)
+    fail = entry.append_basic_block("fail")
+    for fn, (outer, inner), kernel in kernels:
+        outer_v = dims.dim(outer)
+        if kernel.kind == "opaque" or inner == 0:
+            b.call(fn, [ctx, ir.Constant(I64, 0), outer_v])
+        else:
+            inner_v = dims.dim(inner)
+            total = b.mul(outer_v, inner_v)
+            big = b.and_(b.icmp_signed(">=", total, ir.Constant(I64, PARALLEL_THRESHOLD)),
+                         b.icmp_signed(">", outer_v, ir.Constant(I64, 1)))
+            with b.if_else(big, likely=False) as (then, otherwise):
+                with then:
+                    safe_inner = b.select(b.icmp_signed(">", inner_v, ir.Constant(I64, 0)), inner_v, ir.Constant(I64, 1))
+                    grain = b.sdiv(ir.Constant(I64, CHUNK), safe_inner)
+                    grain = b.select(b.icmp_signed("<", grain, ir.Constant(I64, 1)), ir.Constant(I64, 1), grain)
+                    b.call(parallel_for, [fn, ctx, outer_v, grain])
+                with otherwise:
+                    b.call(fn, [ctx, ir.Constant(I64, 0), outer_v])
+        if getattr(kernel.node.op, "may_fail", False):
+            ok = entry.append_basic_block("ok")
+            b.cbranch(b.icmp_signed("!=", b.load(status, typ=I32), ir.Constant(I32, 0)), fail, ok)
+            b.position_at_end(ok)
+    b.ret(ir.Constant(I32, 0))
+    b.position_at_end(fail)
+    b.ret(b.load(status, typ=I32))
+    return module

@@ -1,0 +1,109 @@
+"""The LLVM target: host CPU selection, the O3 pipeline, JIT engines and object emission.
+
+Everything that touches llvmlite.binding's global state lives here, so the rest of the
+code generator only builds `llvmlite.ir` modules.
+"""
+import os
+import threading
+
+# Opaque pointers in llvmlite.ir (`ptr`), matching what the binding layer parses.
+os.environ.setdefault("LLVMLITE_ENABLE_IR_LAYER_TYPED_POINTERS", "0")
+
+import llvmlite  # noqa: E402
+import llvmlite.binding as llvm  # noqa: E402
+
+# Fast-math flags for arithmetic: reassociation and contraction (FMA) but no
+# nnan/ninf, so inf and nan propagate as numpy's do.
+FAST = ("contract", "reassoc", "nsz", "arcp", "afn")
+
+_lock = threading.RLock()
+_initialized = False
+_machines = {}
+_engines = []  # keep every JIT engine alive for the life of the process
+
+
+def _initialize():
+    global _initialized
+    if not _initialized:
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        _initialized = True
+
+
+def host_cpu():
+    """(cpu name, feature string) of this machine, as LLVM names them."""
+    _initialize()
+    return llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
+
+
+def target_machine(cpu=None, features=None, jit=True):
+    """A cached TargetMachine; `jit=False` gives PIC + small code model for shared libraries."""
+    _initialize()
+    if cpu is None:
+        cpu, features = host_cpu()
+    key = (cpu, features, jit)
+    with _lock:
+        tm = _machines.get(key)
+        if tm is None:
+            target = llvm.Target.from_triple(llvm.get_process_triple())
+            if jit:
+                tm = target.create_target_machine(cpu=cpu, features=features or "", opt=3,
+                                                  reloc="default", codemodel="jitdefault", jit=True)
+            else:
+                tm = target.create_target_machine(cpu=cpu, features=features or "", opt=3,
+                                                  reloc="pic", codemodel="default")
+            _machines[key] = tm
+    return tm
+
+
+def parse_and_optimize(ir_text, tm):
+    """Parse IR text, verify it and run the O3 pipeline with loop and SLP vectorisation."""
+    with _lock:
+        mod = llvm.parse_assembly(ir_text)
+        mod.triple = tm.triple
+        mod.data_layout = str(tm.target_data)
+        mod.verify()
+        pto = llvm.create_pipeline_tuning_options(speed_level=3)
+        pto.loop_vectorization = True
+        pto.slp_vectorization = True
+        pb = llvm.create_pass_builder(tm, pto)
+        pb.getModulePassManager().run(mod, pb)
+        return mod
+
+
+def emit_object(mod, tm):
+    with _lock:
+        return tm.emit_object(mod)
+
+
+def emit_assembly(mod, tm):
+    with _lock:
+        return tm.emit_assembly(mod)
+
+
+def add_symbol(name, address):
+    """Make an external C symbol (e.g. the thread pool) visible to JIT-compiled code."""
+    _initialize()
+    llvm.add_symbol(name, address)
+
+
+def load_object(obj_bytes, symbols):
+    """JIT-load an object file; returns {symbol: address}. Unresolved symbols raise."""
+    tm = target_machine()
+    with _lock:
+        ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
+        ee.add_object_file(llvm.ObjectFileRef.from_data(obj_bytes))
+        ee.finalize_object()
+        _engines.append(ee)
+        addresses = {}
+        for name in symbols:
+            addr = ee.get_function_address(name)
+            if not addr:
+                raise RuntimeError(f"compiled object has no symbol {name!r}")
+            addresses[name] = addr
+        return addresses
+
+
+def versions():
+    """The parts of the toolchain that change generated code (for cache keys)."""
+    return f"llvmlite-{llvmlite.__version__}-llvm-{'.'.join(map(str, llvm.llvm_version_info))}"

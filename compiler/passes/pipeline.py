@@ -1,0 +1,60 @@
+"""The named pass pipeline, with a dump after every stage.
+
+`KERALITE_DUMP=graph,fused,llvm,asm` prints the stages to stderr (or writes numbered
+files into `KERALITE_DUMP_DIR`); `KERALITE_DISABLE_PASSES=simplify,...` switches passes
+off by name.
+"""
+import os
+import sys
+
+from .composites import expand_composites
+from .simplify import simplify
+
+GRAPH_PASSES = [
+    ("simplify", simplify),
+    ("expand_composites", expand_composites),
+    ("simplify_expanded", simplify),
+]
+
+
+def dump_stages(explicit=None):
+    text = explicit if explicit is not None else os.environ.get("KERALITE_DUMP", "")
+    if isinstance(text, (list, tuple, set)):
+        return set(text)
+    return {s.strip() for s in text.split(",") if s.strip()}
+
+
+class Dumper:
+    """Prints or writes numbered dumps of the stages asked for."""
+
+    def __init__(self, stages=None, name="graph"):
+        self.stages = dump_stages(stages)
+        self.name = name
+        self.count = 0
+        self.directory = os.environ.get("KERALITE_DUMP_DIR")
+
+    def wants(self, kind):
+        return kind in self.stages or "all" in self.stages
+
+    def __call__(self, kind, label, text):
+        if not self.wants(kind):
+            return
+        self.count += 1
+        title = f"{self.count:02d}-{label}"
+        if self.directory:
+            os.makedirs(self.directory, exist_ok=True)
+            with open(os.path.join(self.directory, f"{self.name}-{title}.txt"), "w") as f:
+                f.write(text)
+        else:
+            sys.stderr.write(f"==== {self.name} {title} ====\n{text}")
+
+
+def run_graph_passes(graph, dumper):
+    disabled = {s.strip() for s in os.environ.get("KERALITE_DISABLE_PASSES", "").split(",") if s.strip()}
+    dumper("graph", "input", graph.listing())
+    for name, fn in GRAPH_PASSES:
+        if name in disabled or name.split("_")[0] in disabled:
+            continue
+        graph = fn(graph)
+        dumper("graph", name, graph.listing())
+    return graph

@@ -1,0 +1,199 @@
+"""Fusion: turn a graph into a list of kernels.
+
+Elementwise ops and views are inlined into the single consumer that needs them
+(elementwise chains, broadcasts and transposes become one loop; an elementwise prologue
+feeds a reduction in the same loop). A value is materialized when several nodes use it,
+when an opaque op (matmul, gather, ...) or a reshape needs it in memory, or when it is an
+output. Scalar constants are immediates and never materialized.
+"""
+from ..ir.graph import topological_order
+from ..ir.shapes import numel, shape_str
+from ..ops.elementwise import scalar_value
+
+LOOP_KINDS = ("elementwise", "view", "reduce")
+
+
+class Kernel:
+    """One loop nest (kind 'loop') or one opaque op (kind 'opaque').
+
+    `node` is the value computed (for a loop: the root of the inlined expression);
+    `target` is the key of the storage it is written to (the node itself, or a
+    ('output', i) / ('update', i) / ('temp', i) key); `reads` are the materialized
+    values it loads.
+    """
+
+    def __init__(self, kind, node, target, inlined=(), reads=(), overrides=None):
+        self.kind = kind
+        self.node = node
+        self.target = target
+        self.inlined = list(inlined)
+        self.reads = list(reads)
+        self.overrides = overrides or {}   # node -> key it is read from in this kernel
+
+    @property
+    def is_reduce(self):
+        return self.kind == "loop" and self.node.op.kind == "reduce"
+
+    def describe(self, names):
+        def ref(key):
+            if isinstance(key, tuple):
+                return f"{key[0]}{key[1]}"
+            return f"%{names.get(key.id, key.id)}"
+        ops = " ".join(n.op.name for n in self.inlined) or self.node.op.name
+        reads = ", ".join(ref(r) for r in self.reads)
+        return (f"{self.kind:6s} {ref(self.target)}:{self.node.dtype.short}{shape_str(self.node.shape)} "
+                f"<- [{ops}]({reads})")
+
+
+class Program:
+    """A scheduled graph: kernels in execution order and where outputs/updates land."""
+
+    def __init__(self, graph, kernels, output_keys, update_keys, materialized, relocated):
+        self.graph = graph
+        self.relocated = relocated
+        self.kernels = kernels
+        self.output_keys = output_keys
+        self.update_keys = update_keys
+        self.materialized = materialized
+
+    def location(self, node):
+        """The storage key a materialized node is read from (outputs from their buffer)."""
+        return self.relocated.get(node, node)
+
+    def listing(self):
+        names = {n.id: k for k, n in enumerate(self.graph.nodes())}
+        return "\n".join(f"k{i}: {k.describe(names)}" for i, k in enumerate(self.kernels)) + "\n"
+
+
+def iteration_shape(node):
+    return node.inputs[0].shape if node.op.kind == "reduce" else node.shape
+
+
+def is_immediate(node):
+    return scalar_value(node) is not None
+
+
+def choose_materialized(graph):
+    """The set of nodes that live in memory (everything else is inlined)."""
+    nodes = graph.nodes()
+    users = {}
+    for n in nodes:
+        for i in set(n.inputs):
+            users.setdefault(i, []).append(n)
+    update_refs = {}
+    for _, v in graph.updates:
+        update_refs[v] = update_refs.get(v, 0) + 1
+    outputs = set(graph.outputs)
+    materialized = set()
+    for n in nodes:
+        if is_immediate(n):
+            continue
+        kind = n.op.kind
+        if kind not in ("elementwise", "view"):
+            materialized.add(n)
+            continue
+        consumers = users.get(n, [])
+        if n in outputs or len(consumers) + update_refs.get(n, 0) != 1:
+            materialized.add(n)
+            continue
+        if update_refs.get(n):
+            continue  # computed straight into its update kernel
+        user = consumers[0]
+        if user.op.kind not in LOOP_KINDS or numel(n.shape) != numel(iteration_shape(user)):
+            materialized.add(n)
+    return materialized
+
+
+def _reachable(top, materialized, root):
+    out, stack, seen = [], list(top), set()
+    while stack:
+        n = stack.pop()
+        if n.id in seen:
+            continue
+        seen.add(n.id)
+        if is_immediate(n) or (n in materialized and n is not root):
+            continue
+        out.append(n)
+        stack.extend(n.inputs)
+    if root.op.kind == "reduce":
+        out.append(root)
+    return out
+
+
+def _reads(top, materialized, root):
+    out, stack, seen = [], list(top), set()
+    while stack:
+        n = stack.pop()
+        if n.id in seen:
+            continue
+        seen.add(n.id)
+        if is_immediate(n):
+            continue
+        if n in materialized and n is not root:
+            out.append(n)
+            continue
+        stack.extend(n.inputs)
+    return out
+
+
+def loop_kernel(root, target, materialized):
+    top = [root.inputs[0]] if root.op.kind == "reduce" else [root]
+    return Kernel("loop", root, target, _reachable(top, materialized, root), _reads(top, materialized, root))
+
+
+def schedule(graph):
+    """Graph -> Program."""
+    materialized = choose_materialized(graph)
+    kernels = []
+    for n in graph.nodes():
+        if n not in materialized:
+            continue
+        kind = n.op.kind
+        if kind in ("source", "alias"):
+            continue
+        if kind == "opaque":
+            kernels.append(Kernel("opaque", n, n, [n], [i for i in n.inputs if not is_immediate(i)]))
+        else:
+            kernels.append(loop_kernel(n, n, materialized))
+
+    # Outputs: computed values are written straight into their output buffer.
+    by_target = {k.target: k for k in kernels}
+    output_keys, claimed, relocated = [], set(), {}
+    copies = []
+    for i, out in enumerate(graph.outputs):
+        key = ("output", i)
+        kernel = by_target.get(out)
+        if kernel is not None and out not in claimed:
+            kernel.target = key
+            claimed.add(out)
+            relocated[out] = key
+        else:
+            copies.append(Kernel("loop", out, key, [] if out in materialized else [out],
+                                 [out] if out in materialized else []))
+        output_keys.append(key)
+    kernels.extend(copies)
+
+    # Updates run last. One that would overwrite a variable a later update still reads
+    # goes through a temporary and a final copy.
+    update_kernels = []
+    for i, (var, value) in enumerate(graph.updates):
+        if value in materialized or is_immediate(value):
+            k = Kernel("loop", value, ("update", i), [] if is_immediate(value) else [],
+                       [value] if value in materialized else [])
+        else:
+            k = loop_kernel(value, ("update", i), materialized)
+        update_kernels.append(k)
+    final_copies = []
+    update_keys = []
+    for i, (var, value) in enumerate(graph.updates):
+        k = update_kernels[i]
+        later_reads = any(var in other.reads for other in update_kernels[i + 1:])
+        self_unsafe = var in k.reads and (k.is_reduce or any(n.op.kind == "view" for n in k.inlined))
+        if later_reads or self_unsafe:
+            k.target = ("temp", i)
+            final_copies.append(Kernel("loop", var, ("update", i), [], [("temp", i)],
+                                       overrides={var: ("temp", i)}))
+        update_keys.append(("update", i))
+    kernels.extend(update_kernels)
+    kernels.extend(final_copies)
+    return Program(graph, kernels, output_keys, update_keys, materialized, relocated)

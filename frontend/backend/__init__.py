@@ -1,0 +1,33 @@
+"""keralite.backend: the Keras 2 backend API (`from keralite import backend as K`).
+
+Every function builds compiler IR; `function` compiles a graph into one native entry
+point and `gradients` differentiates it. See DESIGN.md for the life of `K.function`.
+"""
+from .config import (epsilon, set_epsilon, floatx, set_floatx, cast_to_floatx,  # noqa: F401
+                     image_data_format, set_image_data_format, image_dim_ordering,
+                     set_image_dim_ordering, backend, get_uid, reset_uids,
+                     manual_variable_initialization, load_config_file)
+from .tensor import Tensor, Variable  # noqa: F401
+from .core import (placeholder, is_placeholder, variable, constant, is_keras_tensor,  # noqa: F401
+                   is_sparse, to_dense, is_tensor, int_shape, ndim, dtype, get_variable_shape,
+                   count_params, shape, cast, get_value, batch_get_value, set_value,
+                   batch_set_value, eval, zeros, ones, eye, zeros_like, ones_like, identity,
+                   random_uniform_variable, random_normal_variable, update, update_add,
+                   update_sub, moving_average_update, learning_phase, set_learning_phase,
+                   clear_session, gradients, stop_gradient, switch, in_train_phase,
+                   in_test_phase, print_tensor, name_scope, function, Function)
+from .math_ops import (dot, batch_dot, transpose, gather, max, min, sum, prod, mean,  # noqa: F401
+                       std, var, any, all, cumsum, cumprod, argmax, argmin, square, abs,
+                       sqrt, exp, log, logsumexp, round, sign, pow, clip, equal, not_equal,
+                       greater, greater_equal, less, less_equal, maximum, minimum, sin, cos)
+from .shape_ops import (concatenate, reshape, permute_dimensions, repeat_elements,  # noqa: F401
+                        repeat, arange, tile, flatten, batch_flatten, expand_dims, squeeze,
+                        temporal_padding, spatial_2d_padding, spatial_3d_padding,
+                        resize_images, resize_volumes, stack, one_hot, reverse)
+from .nn_ops import (relu, elu, softmax, softplus, softsign, sigmoid, hard_sigmoid, tanh,  # noqa: F401
+                     categorical_crossentropy, sparse_categorical_crossentropy,
+                     binary_crossentropy, l2_normalize, in_top_k, bias_add, dropout,
+                     batch_normalization, normalize_batch_in_training)
+from .random_ops import random_normal, random_uniform, random_binomial, truncated_normal  # noqa: F401
+
+load_config_file()
