@@ -132,7 +132,8 @@ class Executable:
         buffers = _ffi.new("void *[]", max(1, self.signature["slots"]))
         for slot, arr in self._fixed.items():
             buffers[slot] = _ffi.from_buffer(arr)
-        size = sum(self._eval(t, dims) for t in self._arena_terms)
+        # arena slots start on 64-byte boundaries (the code computes the same offsets)
+        size = sum(-(-self._eval(t, dims) // 64) * 64 for t in self._arena_terms)
         arena = np.empty(max(size, 64) + 64, np.uint8)
         # 64-byte align the arena base
         offset = (-arena.ctypes.data) % 64

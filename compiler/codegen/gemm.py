@@ -53,6 +53,8 @@ CONFIGS = {
 
 # Problems with fewer multiply-adds than this run on the calling thread only.
 PARALLEL_MIN_WORK = 1 << 18
+# Extra micro-kernels for thin tiles: (rows, vectors, k-unroll).
+KERNELS = ((1, 2, 4), (4, 2, 1), (8, 1, 1))
 # Row-major B is used in place (not packed) when M is at most this.
 DIRECT_B_MAX_M = 8
 # Alignment of the pack buffers, bytes.
@@ -143,6 +145,10 @@ class _GemmEmitter:
         assert self.mr <= self.vl and self.mc % self.mr == 0 and self.nc % self.nr == 0
         self.parallel_min_work = int(cfg.get("parallel_min_work", PARALLEL_MIN_WORK))
         self.direct_b_max_m = int(cfg.get("direct_b_max_m", DIRECT_B_MAX_M))
+        self.kc_direct = int(cfg.get("kc_direct", self.kc))
+        # micro-kernels (rows, vectors, k-unroll), smallest tile first; the last is the main
+        # MR x NR kernel.  Small ones serve thin problems (M = 1: matrix-vector, N <= VL).
+        self.kernel_shapes = [tuple(k) for k in cfg.get("kernels", KERNELS)] + [(self.mr, self.nv, 1)]
         self.VT = ir.VectorType(self.T, self.vl)
         sfx = _SUFFIX[dtype]
         d = lambda n, r, a: _declare(module, n, ir.FunctionType(r, a))  # noqa: E731
@@ -280,76 +286,112 @@ class _GemmEmitter:
         return vecs
 
     # ------------------------------------------------------------------ micro-kernel
-    def emit_kernel(self):
-        """kernel(kc, Ap, Bp, ldb, C, ldc, m, n, beta): C[:m, :n] (+)= Ap-panel x Bp-panel.
+    def emit_kernel(self, mr, nv, unroll=1):
+        """kernel(kc, Ap, Bp, ldb, C, ldc, m, n, beta): C[:m, :n] (+)= Ap-panel x Bp-panel for
+        m <= mr, n <= nv*VL.
 
-        Ap: element (r, k) at Ap[k*MR + r]; Bp: element (k, j) at Bp[k*ldb + j], j < NR
-        (ldb = NR for a packed panel, B's row stride when B is used in place).
-        beta != 0 adds to C, beta == 0 overwrites it (without reading it).
+        Ap: element (r, k) at Ap[k*MR + r] (MR: the packing's panel height, >= mr);
+        Bp: element (k, j) at Bp[k*ldb + j] (ldb = NR for a packed panel, B's row stride
+        when B is used in place).  beta != 0 adds to C, beta == 0 overwrites it without
+        reading it.  `unroll` > 1 keeps that many independent accumulator sets (for k,
+        k+1, ...), so that small tiles still have enough independent FMA chains.
         """
-        T, VT, MR, NV, VL, NR = self.T, self.VT, self.mr, self.nv, self.vl, self.nr
-        fn, b = self._fn(".kernel", [I64, PTR, PTR, I64, PTR, I64, I64, I64, I32],
+        T, VT, VL, MR = self.T, self.VT, self.vl, self.mr
+        nr = nv * VL
+        fn, b = self._fn(f".kernel{mr}x{nr}", [I64, PTR, PTR, I64, PTR, I64, I64, I64, I32],
                          ["kc", "Ap", "Bp", "ldb", "C", "ldc", "m", "n", "beta"])
         kc, Ap, Bp, ldb, C, ldc, m, n, beta = fn.args
         for a in (Ap, Bp, C):
             a.add_attribute("noalias")
-        entry = b.block
         zero = ir.Constant(VT, None)
-        hdr = b.append_basic_block("k.hdr")
-        body = b.append_basic_block("k.body")
-        done = b.append_basic_block("k.done")
-        b.branch(hdr)
 
-        b.position_at_end(hdr)
-        k = b.phi(I64, name="k")
-        k.add_incoming(_c(0), entry)
-        acc = [[b.phi(VT, name=f"acc{r}_{v}") for v in range(NV)] for r in range(MR)]
-        for row in acc:
-            for p in row:
-                p.add_incoming(zero, entry)
-        b.cbranch(b.icmp_signed("<", k, kc), body, done)
+        def step(b, k, acc):
+            brow = self._ep(b, Bp, b.mul(k, ldb))
+            bv = [self._load(b, self._ep(b, brow, v * VL), VT) for v in range(nv)]
+            arow = self._ep(b, Ap, b.mul(k, _c(MR)))
+            out = []
+            for r in range(mr):
+                s = self._splat(b, self._load(b, self._ep(b, arow, r)), VL)
+                out.append([b.call(self.fma, [s, bv[v], acc[r][v]]) for v in range(nv)])
+            return out
 
-        b.position_at_end(body)
-        brow = self._ep(b, Bp, b.mul(k, ldb))
-        bv = [self._load(b, self._ep(b, brow, v * VL), VT) for v in range(NV)]
-        arow = self._ep(b, Ap, b.mul(k, _c(MR)))
-        new = []
-        for r in range(MR):
-            s = self._splat(b, self._load(b, self._ep(b, arow, r)), VL)
-            new.append([b.call(self.fma, [s, bv[v], acc[r][v]]) for v in range(NV)])
-        k.add_incoming(b.add(k, _c(1), flags=["nsw"]), body)
-        for r in range(MR):
-            for v in range(NV):
-                acc[r][v].add_incoming(new[r][v], body)
-        b.branch(hdr)
+        sets = [[[zero] * nv for _ in range(mr)] for _ in range(unroll)]
+        kmain = kc if unroll == 1 else b.sub(kc, b.srem(kc, _c(unroll)))
 
-        b.position_at_end(done)
-        full = b.and_(b.icmp_signed("==", m, _c(MR)), b.icmp_signed("==", n, _c(NR)))
+        def main_body(b, k, flat):
+            out = []
+            for u in range(unroll):
+                acc = [flat[(u * mr + r) * nv:(u * mr + r + 1) * nv] for r in range(mr)]
+                kk = k if u == 0 else b.add(k, _c(u))
+                out += [x for row in step(b, kk, acc) for x in row]
+            return out
+
+        flat = self._carry_loop(b, 0, kmain, unroll, [x for st in sets for row in st for x in row],
+                                main_body, "k")
+        acc = [flat[r * nv:(r + 1) * nv] for r in range(mr)]
+        if unroll > 1:
+            def tail_body(b, k, flat):
+                return [x for row in step(b, k, [flat[r * nv:(r + 1) * nv] for r in range(mr)]) for x in row]
+            acc = [x for row in acc for x in row]
+            acc = self._carry_loop(b, kmain, kc, 1, acc, tail_body, "kt")
+            acc = [acc[r * nv:(r + 1) * nv] for r in range(mr)]
+            for u in range(1, unroll):
+                base = u * mr * nv
+                acc = [[b.fadd(acc[r][v], flat[base + r * nv + v]) for v in range(nv)]
+                       for r in range(mr)]
+
+        full = b.and_(b.icmp_signed("==", m, _c(mr)), b.icmp_signed("==", n, _c(nr)))
         add = b.icmp_signed("!=", beta, _c(0, I32))
-        rows = [self._ep(b, C, b.mul(ldc, _c(r))) for r in range(MR)]
+        rows = [self._ep(b, C, b.mul(ldc, _c(r))) for r in range(mr)]
         with b.if_else(full, likely=True) as (t_full, t_edge):
             with t_full:
                 with b.if_else(add) as (t_add, t_set):
                     with t_add:
-                        for r in range(MR):
-                            for v in range(NV):
+                        for r in range(mr):
+                            for v in range(nv):
                                 p = self._ep(b, rows[r], v * VL)
                                 b.store(b.fadd(self._load(b, p, VT), acc[r][v]), p, align=self.es)
                     with t_set:
-                        for r in range(MR):
-                            for v in range(NV):
+                        for r in range(mr):
+                            for v in range(nv):
                                 b.store(acc[r][v], self._ep(b, rows[r], v * VL), align=self.es)
             with t_edge:
-                masks = [self._lane_mask(b, v * VL, n, VL) for v in range(NV)]
-                for r in range(MR):
+                masks = [self._lane_mask(b, v * VL, n, VL) for v in range(nv)]
+                for r in range(mr):
                     with b.if_then(b.icmp_signed("<", _c(r), m)):
-                        for v in range(NV):
+                        for v in range(nv):
                             p = self._ep(b, rows[r], v * VL)
                             old = self._masked_load(b, p, b.and_(masks[v], self._splat(b, add, VL)), VL)
                             val = b.select(add, b.fadd(old, acc[r][v]), acc[r][v])
                             self._masked_store(b, val, p, masks[v], VL)
         b.ret_void()
         return fn
+
+    def _carry_loop(self, b, start, stop, step, init, body, name):
+        """for (k = start; k < stop; k += step) vals = body(b, k, vals); returns the final vals."""
+        start, stop = _i64(start), _i64(stop)
+        pre = b.block
+        hdr = b.append_basic_block(name + ".hdr")
+        blk = b.append_basic_block(name + ".body")
+        end = b.append_basic_block(name + ".end")
+        b.branch(hdr)
+        b.position_at_end(hdr)
+        k = b.phi(I64, name=name)
+        k.add_incoming(start, pre)
+        phis = []
+        for i, v in enumerate(init):
+            p = b.phi(v.type, name=f"{name}.acc{i}")
+            p.add_incoming(v, pre)
+            phis.append(p)
+        b.cbranch(b.icmp_signed("<", k, stop), blk, end)
+        b.position_at_end(blk)
+        new = body(b, k, phis)
+        k.add_incoming(b.add(k, _c(step), flags=["nsw"]), b.block)
+        for p, v in zip(phis, new):
+            p.add_incoming(v, b.block)
+        b.branch(hdr)
+        b.position_at_end(end)
+        return phis
 
     # ------------------------------------------------------------------ packing
     def emit_pack_b(self):
@@ -461,7 +503,21 @@ class _GemmEmitter:
         return fn
 
     # ------------------------------------------------------------------ one thread
-    def emit_serial(self, kernel, pack_a, pack_b):
+    def _dispatch(self, b, kernels, m, n, args):
+        """Call the first kernel (mr, nr, fn) of `kernels` whose tile holds m x n (the last
+        one holds every tile)."""
+        (mr, nr, kfn), rest = kernels[0], kernels[1:]
+        if not rest:
+            b.call(kfn, args)
+            return
+        fits = b.and_(b.icmp_signed("<=", m, _c(mr)), b.icmp_signed("<=", n, _c(nr)))
+        with b.if_else(fits) as (t_yes, t_no):
+            with t_yes:
+                b.call(kfn, args)
+            with t_no:
+                self._dispatch(b, rest, m, n, args)
+
+    def emit_serial(self, kernels, pack_a, pack_b):
         MR, NR = self.mr, self.nr
         fn, b = self._fn(".serial", [I64, I64, I64, PTR, I64, I64, PTR, I64, I64, PTR, I64, I32],
                          ["M", "N", "K", "A", "a_rs", "a_cs", "B", "b_rs", "b_cs", "C", "ldc",
@@ -471,14 +527,15 @@ class _GemmEmitter:
         kc_blk = _ceil_div(b, K, _ceil_div(b, K, self.kc))
         mc_blk = _round_up(b, _ceil_div(b, M, _ceil_div(b, M, self.mc)), MR)
         nc_blk = _round_up(b, _ceil_div(b, N, _ceil_div(b, N, self.nc)), NR)
-        size_b = _round_up(b, b.mul(b.mul(kc_blk, nc_blk), _c(self.es)), ALIGN)
-        size_a = _round_up(b, b.mul(b.mul(kc_blk, mc_blk), _c(self.es)), ALIGN)
-        Bp = b.call(self.aligned_alloc, [_c(ALIGN), size_b], name="Bp")
-        Ap = b.call(self.aligned_alloc, [_c(ALIGN), size_a], name="Ap")
         # With few rows of A each B panel is used by one or two micro-kernel calls only:
         # then the kernel reads row-major B in place and only the edge panel is packed.
         direct = b.and_(b.icmp_signed("==", b_cs, _c(1)),
                         b.icmp_signed("<=", M, _c(self.direct_b_max_m)))
+        kc_blk = b.select(direct, _ceil_div(b, K, _ceil_div(b, K, self.kc_direct)), kc_blk)
+        size_b = b.mul(b.mul(kc_blk, b.select(direct, _c(NR), nc_blk)), _c(self.es))
+        size_a = b.mul(b.mul(kc_blk, mc_blk), _c(self.es))
+        Bp = b.call(self.aligned_alloc, [_c(ALIGN), _round_up(b, size_b, ALIGN)], name="Bp")
+        Ap = b.call(self.aligned_alloc, [_c(ALIGN), _round_up(b, size_a, ALIGN)], name="Ap")
         with self._for(b, 0, N, nc_blk, name="jc") as jc:
             nc = _min(b, nc_blk, b.sub(N, jc))
             nfull = b.sub(nc, b.srem(nc, _c(NR)))
@@ -489,7 +546,7 @@ class _GemmEmitter:
                 srcb = self._ep(b, B, b.add(b.mul(pc, b_rs), b.mul(jc, b_cs)))
                 with b.if_then(b.icmp_signed("<", first, nc)):
                     b.call(pack_b, [kc, b.sub(nc, first), self._ep(b, srcb, b.mul(first, b_cs)),
-                                    b_rs, b_cs, self._ep(b, Bp, b.mul(first, kc))])
+                                    b_rs, b_cs, b.select(direct, Bp, self._ep(b, Bp, b.mul(first, kc)))])
                 with self._for(b, 0, M, mc_blk, name="ic") as ic:
                     mc = _min(b, mc_blk, b.sub(M, ic))
                     srca = self._ep(b, A, b.add(b.mul(ic, a_rs), b.mul(pc, a_cs)))
@@ -497,14 +554,16 @@ class _GemmEmitter:
                     with self._for(b, 0, nc, NR, name="jr") as jr:
                         nr = _min(b, _c(NR), b.sub(nc, jr))
                         in_place = b.icmp_signed("<", jr, first)
-                        bpan = b.select(in_place, self._ep(b, srcb, jr), self._ep(b, Bp, b.mul(jr, kc)))
+                        bpan = b.select(in_place, self._ep(b, srcb, jr),
+                                        self._ep(b, Bp, b.mul(b.sub(jr, first), kc)))
                         ldb = b.select(in_place, b_rs, _c(NR))
                         ccol = b.add(jc, jr)
                         with self._for(b, 0, mc, MR, name="ir") as ir_:
                             mr = _min(b, _c(MR), b.sub(mc, ir_))
                             apan = self._ep(b, Ap, b.mul(ir_, kc))
                             cp = self._ep(b, C, b.add(b.mul(b.add(ic, ir_), ldc), ccol))
-                            b.call(kernel, [kc, apan, bpan, ldb, cp, ldc, mr, nr, beta])
+                            args = [kc, apan, bpan, ldb, cp, ldc, mr, nr, beta]
+                            self._dispatch(b, kernels, mr, nr, args)
         b.call(self.free, [Ap])
         b.call(self.free, [Bp])
         b.ret_void()
@@ -512,7 +571,9 @@ class _GemmEmitter:
 
     # ------------------------------------------------------------------ threads + entry
     def emit(self):
-        serial = self.emit_serial(self.emit_kernel(), self.emit_pack_a(), self.emit_pack_b())
+        kernels = [(mr, nv * self.vl, self.emit_kernel(mr, nv, unroll))
+                   for mr, nv, unroll in self.kernel_shapes]
+        serial = self.emit_serial(kernels, self.emit_pack_a(), self.emit_pack_b())
         argtys = [I64, I64, I64, PTR, I64, I64, PTR, I64, I64, PTR, I64, I32]
         names = ["M", "N", "K", "A", "a_rs", "a_cs", "B", "b_rs", "b_cs", "C", "ldc", "accumulate"]
         # thread context: the 12 arguments, then by_rows (split M, else N) and unit (rows

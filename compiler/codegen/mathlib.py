@@ -318,7 +318,7 @@ def _log_split(m, x, eadj=None):
 
     x must be positive and normal (garbage otherwise, fixed by the callers' selects)."""
     one_b = _float_bits(1.0, m.f64)
-    sqh_b = _float_bits(_SQRTHALF, m.f64) if m.f64 else 0x3F3504F3
+    sqh_b = _float_bits(_SQRTHALF, m.f64)
     ix = m.b.add(m.bits(x), m.ci(one_b - sqh_b))
     e = m.b.sub(m.b.ashr(ix, m.ci(m.mbits)), m.ci(m.bias))
     if eadj is not None:

@@ -15,7 +15,7 @@ I64 = ir.IntType(64)
 
 
 def _size(node):
-    """(bytes coefficient, symbols) of a node's storage, rounded up to ALIGN."""
+    """(bytes coefficient, symbols) of a node's storage (constant sizes rounded up to ALIGN)."""
     coef, syms = node.dtype.itemsize, []
     for d in node.shape:
         if isinstance(d, Sym):
@@ -23,7 +23,8 @@ def _size(node):
             syms.extend(d.syms)
         else:
             coef *= int(d)
-    coef = max(ALIGN, -(-coef // ALIGN) * ALIGN)
+    if not syms:
+        coef = max(ALIGN, -(-coef // ALIGN) * ALIGN)
     return coef, tuple(sorted(syms))
 
 
@@ -138,6 +139,8 @@ class MemoryPlan:
             term = ir.Constant(I64, coef)
             for s in syms:
                 term = b.mul(term, kx.symbol(s))
+            if syms:  # every slot starts on an ALIGN boundary
+                term = b.and_(b.add(term, ir.Constant(I64, ALIGN - 1)), ir.Constant(I64, -ALIGN))
             offset = b.add(offset, term)
         return b.gep(base, [offset], source_etype=ir.IntType(8))
 
