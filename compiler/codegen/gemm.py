@@ -55,6 +55,10 @@ CONFIGS = {
 PARALLEL_MIN_WORK = 1 << 18
 # Extra micro-kernels for thin tiles: (rows, vectors, k-unroll).
 KERNELS = ((1, 2, 4), (4, 2, 1), (8, 1, 1))
+# Row-major B with at most this many rows of A: row-streaming matrix-vector-like path.
+ROWS_MAX_M = 4
+# Rows of B per pass of that path.
+ROWS_UNROLL = 4
 # Row-major B is used in place (not packed) when M is at most this.
 DIRECT_B_MAX_M = 8
 # Alignment of the pack buffers, bytes.
@@ -146,6 +150,7 @@ class _GemmEmitter:
         self.parallel_min_work = int(cfg.get("parallel_min_work", PARALLEL_MIN_WORK))
         self.direct_b_max_m = int(cfg.get("direct_b_max_m", DIRECT_B_MAX_M))
         self.kc_direct = int(cfg.get("kc_direct", self.kc))
+        self.rows_max_m = int(cfg.get("rows_max_m", ROWS_MAX_M))
         # micro-kernels (rows, vectors, k-unroll), smallest tile first; the last is the main
         # MR x NR kernel.  Small ones serve thin problems (M = 1: matrix-vector, N <= VL).
         self.kernel_shapes = [tuple(k) for k in cfg.get("kernels", KERNELS)] + [(self.mr, self.nv, 1)]
@@ -517,12 +522,71 @@ class _GemmEmitter:
             with t_no:
                 self._dispatch(b, rest, m, n, args)
 
-    def emit_serial(self, kernels, pack_a, pack_b):
+    def emit_rows(self):
+        """rows(M, N, K, A, a_rs, a_cs, B, b_rs, C, ldc, accumulate), for row-major B (b_cs = 1)
+        and a few rows of A (matrix-vector-like products): C[i, :] (+)= sum_k A[i, k] B[k, :]
+        streaming over contiguous rows of B, ROWS_UNROLL of them at a time, with the rows of C
+        as accumulators (they stay in L1); no packing."""
+        T, VT, VL, U = self.T, self.VT, self.vl, ROWS_UNROLL
+        fn, b = self._fn(".rows", [I64, I64, I64, PTR, I64, I64, PTR, I64, PTR, I64, I32],
+                         ["M", "N", "K", "A", "a_rs", "a_cs", "B", "b_rs", "C", "ldc", "accumulate"])
+        M, N, K, A, a_rs, a_cs, B, b_rs, C, ldc, accumulate = fn.args
+        for a in (A, B, C):
+            a.add_attribute("noalias")
+        nv = b.sub(N, b.srem(N, _c(VL)))
+        tail = b.icmp_signed("<", nv, N)
+        mask = self._lane_mask(b, 0, b.sub(N, nv), VL)
+        zero = ir.Constant(VT, None)
+        with b.if_then(b.icmp_signed("==", accumulate, _c(0, I32))):
+            with self._for(b, 0, M, name="zi", novec=True) as i:
+                crow = self._ep(b, C, b.mul(i, ldc))
+                with self._for(b, 0, nv, VL, name="zj") as j:
+                    b.store(zero, self._ep(b, crow, j), align=self.es)
+                with b.if_then(tail):
+                    self._masked_store(b, zero, self._ep(b, crow, nv), mask, VL)
+
+        def update(k0, nk):
+            with self._for(b, 0, M, name=f"i{nk}", novec=True) as i:
+                crow = self._ep(b, C, b.mul(i, ldc))
+                arow = self._ep(b, A, b.mul(i, a_rs))
+                kk = [k0 if u == 0 else b.add(k0, _c(u)) for u in range(nk)]
+                av = [self._splat(b, self._load(b, self._ep(b, arow, b.mul(k, a_cs))), VL) for k in kk]
+                brows = [self._ep(b, B, b.mul(k, b_rs)) for k in kk]
+
+                def fmas(j, load_b, c):
+                    for u in range(nk):
+                        c = b.call(self.fma, [av[u], load_b(self._ep(b, brows[u], j)), c])
+                    return c
+
+                with self._for(b, 0, nv, VL, name=f"j{nk}") as j:
+                    p = self._ep(b, crow, j)
+                    c = fmas(j, lambda q: self._load(b, q, VT), self._load(b, p, VT))
+                    b.store(c, p, align=self.es)
+                with b.if_then(tail):
+                    p = self._ep(b, crow, nv)
+                    c = fmas(nv, lambda q: self._masked_load(b, q, mask, VL),
+                             self._masked_load(b, p, mask, VL))
+                    self._masked_store(b, c, p, mask, VL)
+
+        kmain = b.sub(K, b.srem(K, _c(U)))
+        with self._for(b, 0, kmain, U, name="k", novec=True) as k0:
+            update(k0, U)
+        with self._for(b, kmain, K, name="kt", novec=True) as k:
+            update(k, 1)
+        b.ret_void()
+        return fn
+
+    def emit_serial(self, kernels, pack_a, pack_b, rows):
         MR, NR = self.mr, self.nr
         fn, b = self._fn(".serial", [I64, I64, I64, PTR, I64, I64, PTR, I64, I64, PTR, I64, I32],
                          ["M", "N", "K", "A", "a_rs", "a_cs", "B", "b_rs", "b_cs", "C", "ldc",
                           "accumulate"])
         M, N, K, A, a_rs, a_cs, B, b_rs, b_cs, C, ldc, accumulate = fn.args
+        use_rows = b.and_(b.icmp_signed("==", b_cs, _c(1)),
+                          b.icmp_signed("<=", M, _c(self.rows_max_m)))
+        with b.if_then(use_rows):
+            b.call(rows, [M, N, K, A, a_rs, a_cs, B, b_rs, C, ldc, accumulate])
+            b.ret_void()
         # Block sizes: as few blocks as the maxima allow, split as evenly as possible.
         kc_blk = _ceil_div(b, K, _ceil_div(b, K, self.kc))
         mc_blk = _round_up(b, _ceil_div(b, M, _ceil_div(b, M, self.mc)), MR)
@@ -573,7 +637,7 @@ class _GemmEmitter:
     def emit(self):
         kernels = [(mr, nv * self.vl, self.emit_kernel(mr, nv, unroll))
                    for mr, nv, unroll in self.kernel_shapes]
-        serial = self.emit_serial(kernels, self.emit_pack_a(), self.emit_pack_b())
+        serial = self.emit_serial(kernels, self.emit_pack_a(), self.emit_pack_b(), self.emit_rows())
         argtys = [I64, I64, I64, PTR, I64, I64, PTR, I64, I64, PTR, I64, I32]
         names = ["M", "N", "K", "A", "a_rs", "a_cs", "B", "b_rs", "b_cs", "C", "ldc", "accumulate"]
         # thread context: the 12 arguments, then by_rows (split M, else N) and unit (rows

@@ -697,6 +697,9 @@ class Iota(Elementwise):
     def infer(self, inputs, attrs):
         return dtypes.from_any(attrs["dtype"]), tuple(attrs["shape"])
 
+    def operand_dtypes(self, node):
+        return []
+
     def emit(self, cx, node, args):
         i = cx.index[node.attr("axis")]
         return convert(cx.b, i, dtypes.int64, node.dtype)

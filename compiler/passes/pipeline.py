@@ -8,10 +8,13 @@ import os
 import sys
 
 from .composites import expand_composites
+from .fold import fold_constants
 from .simplify import simplify
+from .verify import verify
 
 GRAPH_PASSES = [
     ("simplify", simplify),
+    ("fold_constants", fold_constants),
     ("expand_composites", expand_composites),
     ("simplify_expanded", simplify),
 ]
@@ -49,12 +52,18 @@ class Dumper:
             sys.stderr.write(f"==== {self.name} {title} ====\n{text}")
 
 
-def run_graph_passes(graph, dumper):
+def run_graph_passes(graph, dumper, check=None):
+    """Run the pipeline; with `check` (or KERALITE_VERIFY=1) verify after every pass."""
     disabled = {s.strip() for s in os.environ.get("KERALITE_DISABLE_PASSES", "").split(",") if s.strip()}
+    check = check if check is not None else os.environ.get("KERALITE_VERIFY") == "1"
     dumper("graph", "input", graph.listing())
+    if check:
+        verify(graph)
     for name, fn in GRAPH_PASSES:
         if name in disabled or name.split("_")[0] in disabled:
             continue
         graph = fn(graph)
         dumper("graph", name, graph.listing())
+        if check:
+            verify(graph)
     return graph

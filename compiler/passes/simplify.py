@@ -80,7 +80,15 @@ def broadcast_same(n):
         return n.inputs[0]
 
 
-RULES = [add_zero, sub_zero, mul_one, div_one, double_neg, cast_same, reshape_same,
+def select_constant(n):
+    # select(true, a, b) -> a ; select(false, a, b) -> b   (same shape only)
+    if n.op.name == "select":
+        c = scalar_value(n.inputs[0])
+        if c is not None:
+            return _same_type(n, n.inputs[1] if c else n.inputs[2])
+
+
+RULES = [select_constant, add_zero, sub_zero, mul_one, div_one, double_neg, cast_same, reshape_same,
          transpose_identity, broadcast_same]
 
 

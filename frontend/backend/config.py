@@ -85,6 +85,9 @@ def manual_variable_initialization(value):
 
 
 def keras_dir():
+    """$KERAS_HOME, else ~/.keras (or /tmp/.keras when the home folder is read-only)."""
+    if "KERAS_HOME" in os.environ:
+        return os.environ["KERAS_HOME"]
     base = os.path.expanduser("~")
     if not os.access(base, os.W_OK):
         base = "/tmp"
@@ -92,9 +95,9 @@ def keras_dir():
 
 
 def load_config_file(path=None):
-    """Read keras.json as Keras does: known keys are applied, the backend key is ignored,
-    an unreadable file is ignored. The file is written with defaults if absent and the
-    folder is writable."""
+    """Read keras.json as Keras does: known keys with valid values are applied, the
+    backend key is ignored, an unreadable or malformed file is ignored. Unlike Keras the
+    file is never written (a keras.json naming another backend would break Keras)."""
     path = path or os.path.join(keras_dir(), "keras.json")
     if os.path.exists(path):
         try:

@@ -1,0 +1,75 @@
+"""Constant folding: evaluate constant subgraphs with the compiler's own kernels.
+
+A node is constant when every input is a constant and the op is pure. The constant
+nodes that feed the rest of the graph are compiled as a graph of their own (with
+folding off), run once, and replaced by constants, so a folded graph gives the numbers
+the unfolded one would. Ops that expand their inputs (broadcast_to a big shape, iota)
+are left alone: a scalar broadcast costs nothing inside a fused loop and would cost
+memory as a constant.
+"""
+import threading
+
+import numpy as np
+
+from ..ir.graph import Graph
+from ..ir.shapes import numel
+from ..ops.elementwise import scalar, array_constant
+from .rewrite import rewrite
+
+_active = threading.local()
+
+
+def _is_constant_source(n):
+    return n.op.name == "constant"
+
+
+def _static_numel(n):
+    count = numel(n.shape)
+    return count if isinstance(count, int) else None
+
+
+def _foldable(n, constant):
+    if not n.inputs or not n.op.pure or n.op.kind in ("source",):
+        return False
+    if not all(i in constant for i in n.inputs):
+        return False
+    size = _static_numel(n)
+    if size is None:
+        return False
+    widest = max((_static_numel(i) or 0) for i in n.inputs)
+    return size <= max(widest, 1)
+
+
+def fold_constants(graph):
+    if getattr(_active, "on", False):
+        return graph      # folding a folded subgraph: nothing to do
+    constant = set()
+    for n in graph.nodes():
+        if _is_constant_source(n) or _foldable(n, constant):
+            constant.add(n)
+    users = graph.consumers()
+    roots = set(graph.outputs) | {v for _, v in graph.updates}
+    frontier = [n for n in graph.nodes() if n in constant and not _is_constant_source(n)
+                and (n in roots or any(u not in constant for u in users.get(n, [])))]
+    if not frontier:
+        return graph
+    values = _evaluate(frontier)
+    replacement = {}
+    for n, value in zip(frontier, values):
+        replacement[n] = scalar(value.item(), n.dtype) if n.shape == () else array_constant(value, n.dtype)
+    return rewrite(graph, lambda n: replacement.get(n))
+
+
+def _evaluate(nodes):
+    from ..driver import compile_graph
+    from ...runtime.executable import Executable
+    _active.on = True
+    try:
+        compiled = compile_graph(Graph([], list(nodes)), name="fold")
+        exe = Executable(compiled.address(), compiled.signature, [],
+                         [c.payload for c in compiled.constants])
+        outs = exe([])
+    finally:
+        _active.on = False
+    return [np.asarray(o) for o in outs]
+

@@ -1,0 +1,133 @@
+"""Pass tests: a graph before, the graph expected after, compared structurally."""
+import numpy as np
+import pytest
+
+from keralite.compiler.ir.graph import Graph
+from keralite.compiler.passes.simplify import simplify
+from keralite.compiler.passes.fold import fold_constants
+from keralite.compiler.passes.composites import expand_composites
+from keralite.compiler.passes.schedule import schedule
+from keralite.compiler.passes.memory import MemoryPlan
+from keralite.compiler.passes.verify import verify, VerifyError
+from keralite.compiler.ir.node import make_node
+from keralite.compiler.ops.registry import OPS
+
+from graph_helpers import graph, run, assert_same_structure
+
+HEAD = "%0:f32[n0,3] = placeholder(dtype=float32, shape=(n0,3), uid=101)\n"
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("%1:f32[] = constant(dtype=float32, shape=(), value=0.0)\n%2:f32[n0,3] = add(%0, %1)", "%0"),  # x + 0
+    ("%1:f32[] = constant(dtype=float32, shape=(), value=1.0)\n%2:f32[n0,3] = mul(%1, %0)", "%0"),  # 1 * x
+    ("%1:f32[] = constant(dtype=float32, shape=(), value=1.0)\n%2:f32[n0,3] = div(%0, %1)", "%0"),  # x / 1
+    ("%1:f32[n0,3] = neg(%0)\n%2:f32[n0,3] = neg(%1)", "%0"),                                        # --x
+    ("%1:f32[n0,3] = cast(%0, dtype=float32)\n%2:f32[n0,3] = exp(%1)", "exp"),                      # cast to same dtype
+    ("%1:f32[n0,3] = transpose(%0, perm=(0,1))\n%2:f32[n0,3] = exp(%1)", "exp"),                    # identity transpose
+])
+def test_simplify_rules(body, expected):
+    before = graph(HEAD + body + "\ninputs: %0\noutputs: %2\n")
+    after = simplify(before)
+    if expected == "%0":
+        want = graph(HEAD + "inputs: %0\noutputs: %0\n")
+    else:
+        want = graph(HEAD + "%1:f32[n0,3] = exp(%0)\ninputs: %0\noutputs: %1\n")
+    assert_same_structure(after, want, before)
+
+
+def test_simplify_keeps_broadcasting_add():
+    # x[3] + zeros[n0,3] is not x: the shape differs, so the rule must not fire
+    before = graph("%0:f32[3] = placeholder(dtype=float32, shape=(3,), uid=102)\n"
+                   "%1:f32[] = constant(dtype=float32, shape=(), value=0.0)\n"
+                   "%2:f32[4,3] = broadcast_to(%1, shape=(4,3))\n"
+                   "%3:f32[4,3] = add(%0, %2)\ninputs: %0\noutputs: %3\n")
+    after = simplify(before)
+    assert after.outputs[0].shape == (4, 3)
+
+
+def test_constant_folding_matches_unfolded():
+    text = ("%0:f32[2,3] = placeholder(dtype=float32, shape=(2,3), uid=103)\n"
+            "%1:f32[] = constant(dtype=float32, shape=(), value=0.5)\n"
+            "%2:f32[] = exp(%1)\n%3:f32[] = mul(%2, %2)\n"
+            "%4:f32[2,3] = add(%0, %3)\ninputs: %0\noutputs: %4\n")
+    g = graph(text)
+    folded = fold_constants(g)
+    ops = [n.op.name for n in folded.nodes()]
+    assert "exp" not in ops and "mul" not in ops
+    x = np.random.RandomState(0).rand(2, 3).astype("f")
+    np.testing.assert_array_equal(run(folded, [x])[0], run(g, [x])[0])
+
+
+def test_fusion_chain_is_one_loop():
+    lines = [HEAD]
+    prev = 0
+    for i, op in enumerate(["exp", "neg", "tanh", "sigmoid", "abs", "sqrt", "log1p", "sin"], start=1):
+        lines.append(f"%{i}:f32[n0,3] = {op}(%{prev})\n")
+        prev = i
+    g = graph("".join(lines) + f"inputs: %0\noutputs: %{prev}\n")
+    program = schedule(g)
+    assert len(program.kernels) == 1
+    assert len(program.kernels[0].inlined) == 8
+
+
+def test_reduction_fuses_its_prologue():
+    g = graph(HEAD + "%1:f32[n0,3] = exp(%0)\n%2:f32[n0,3] = mul(%1, %0)\n"
+              "%3:f32[n0] = sum(%2, axes=(1,), keepdims=False)\ninputs: %0\noutputs: %3\n")
+    program = schedule(g)
+    assert len(program.kernels) == 1
+    assert program.kernels[0].is_reduce
+
+
+def test_shared_value_is_materialized_once():
+    g = graph(HEAD + "%1:f32[n0,3] = exp(%0)\n%2:f32[n0,3] = sin(%1)\n%3:f32[n0,3] = cos(%1)\n"
+              "%4:f32[n0,3] = add(%2, %3)\ninputs: %0\noutputs: %4\n")
+    program = schedule(g)
+    assert len(program.kernels) == 2    # exp, then sin+cos+add reading it
+
+
+def test_memory_plan_reuses_arena_slots():
+    # a chain of reductions: each intermediate dies after the next kernel reads it
+    lines = [HEAD]
+    prev = 0
+    k = 1
+    for _ in range(6):
+        lines.append(f"%{k}:f32[n0,1] = max(%{prev}, axes=(1,), keepdims=True)\n")
+        lines.append(f"%{k + 1}:f32[n0,3] = sub(%{prev}, %{k})\n")
+        prev, k = k + 1, k + 2
+    g = graph("".join(lines) + f"inputs: %0\noutputs: %{prev}\n")
+    plan = MemoryPlan(schedule(g))
+    assert len(plan.arena_offsets) == 11       # every intermediate has a place
+    assert len(plan.arena_slots) <= 4          # ... but only a few slots are live at once
+    x = np.random.RandomState(1).rand(5, 3).astype("f")
+    ref = x.copy()
+    for _ in range(6):
+        ref = ref - ref.max(1, keepdims=True)
+    np.testing.assert_allclose(run(g, [x])[0], ref, rtol=1e-6)
+
+
+def test_composites_expand_to_primitives():
+    g = graph(HEAD + "%1:f32[n0,3] = softmax(%0, axis=1)\ninputs: %0\noutputs: %1\n")
+    names = {n.op.name for n in expand_composites(g).nodes()}
+    assert "softmax" not in names and {"max", "exp", "sum", "div"} <= names
+
+
+def test_verifier_rejects_a_wrong_shape():
+    g = graph(HEAD + "%1:f32[n0,3] = exp(%0)\ninputs: %0\noutputs: %1\n")
+    verify(g)
+    x = g.inputs[0]
+    bad = make_node(OPS["exp"], [x], {}, "float32", (7, 3), intern=False)
+    with pytest.raises(VerifyError, match="exp"):
+        verify(Graph([x], [bad]))
+
+
+def test_listing_parses_back():
+    text = (HEAD + "%1:f32[] = constant(dtype=float32, shape=(), value=2.0)\n%2:f32[n0,3] = mul(%0, %1)\n"
+            "%3:f32[n0] = sum(%2, axes=(1,), keepdims=False)\ninputs: %0\noutputs: %3\n")
+    g = graph(text)
+    assert_same_structure(graph(g.listing()), g)
+
+
+def test_dot_export_names_every_node():
+    g = graph(HEAD + "%1:f32[n0,3] = exp(%0)\ninputs: %0\noutputs: %1\n")
+    dot = g.to_dot()
+    assert dot.startswith("digraph") and "placeholder" in dot and "exp" in dot and "->" in dot
