@@ -12,12 +12,12 @@ import json
 import threading
 
 from .ir.graph import Graph, format_attr
-from .ir.shapes import Sym, find, shape_str
+from .ir.shapes import Sym, find, resolve, shape_str
 from .passes.pipeline import Dumper, run_graph_passes
 from .passes.schedule import schedule
 from .passes.memory import MemoryPlan
 from .codegen import target
-from .codegen.module import build_module, PARALLEL_FOR
+from .codegen.module import build_module
 
 FORMAT_VERSION = "1"
 ERRORS = {1: "gather: index out of range"}
@@ -59,21 +59,22 @@ class CompiledGraph:
 
 
 def _register_runtime_symbols():
-    from ..runtime import native
-    target.add_symbol(PARALLEL_FOR, native.symbol_address(PARALLEL_FOR))
+    """The thread pool and the support library (GEMMs) that graph code calls."""
+    from .codegen import support
+    support.ensure_loaded()
 
 
 def _symbol_order(graph):
     """Symbols in the order inputs bind them; every symbol must be bound by an input."""
     order = []
     for x in graph.inputs:
-        for d in x.shape:
+        for d in map(resolve, x.shape):
             if isinstance(d, Sym):
                 for s in d.syms:
                     if s not in order:
                         order.append(s)
     for n in graph.nodes():
-        for d in n.shape:
+        for d in map(resolve, n.shape):
             if isinstance(d, Sym):
                 for s in d.syms:
                     if s not in order:
@@ -98,6 +99,7 @@ def canonical_text(graph):
     syms = {}
 
     def dim(d):
+        d = resolve(d)
         if isinstance(d, Sym):
             parts = [syms.setdefault(s, f"s{len(syms)}") for s in d.syms]
             return "*".join([str(d.coef)] + parts)
@@ -127,7 +129,7 @@ def canonical_text(graph):
 
 def _dims_spec(shape, sym_index):
     out = []
-    for d in shape:
+    for d in map(resolve, shape):
         if isinstance(d, Sym):
             out.append([d.coef, [sym_index[find(s)] for s in d.syms]])
         else:

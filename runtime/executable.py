@@ -58,7 +58,7 @@ class Executable:
             raise TypeError(f"{what} buffer has dtype {arr.dtype}, expected {spec['dtype']}")
 
     # ---------------------------------------------------------------- binding
-    def _bind_input(self, k, value, dims, bound_by):
+    def _bind_input(self, k, value, pending):
         spec = self._inputs[k]
         want = self._in_dtypes[k]
         arr = value
@@ -79,17 +79,49 @@ class Executable:
                 if got != d:
                     raise ValueError(f"input {k}{_name(spec)} has shape {arr.shape}, expected {_show(shape)}")
             else:
-                s = d[1][0]
-                if dims[s] < 0:
-                    dims[s] = got
-                    bound_by[s] = (k, axis)
-                elif dims[s] != got:
-                    other = bound_by[s]
-                    raise ValueError(f"input {k}{_name(spec)} has size {got} on axis {axis}, but input "
-                                     f"{other[0]} has size {dims[s]} on axis {other[1]}; they must agree")
+                pending.append((k, axis, got, d))
         if not arr.flags.c_contiguous:
             arr = np.ascontiguousarray(arr)
         return arr
+
+    def _solve_dims(self, pending):
+        """The symbol sizes from input sizes `coef * s1 * s2 ...` = got (input order first,
+        so the first input that sets a symbol is the one an error names)."""
+        dims = [-1] * self._n_sym
+        bound_by = [None] * self._n_sym
+        sizes = {(k, axis): got for k, axis, got, _ in pending}
+        progress = True
+        while pending and progress:
+            progress, waiting = False, []
+            for k, axis, got, (coef, syms) in pending:
+                unknown = [s for s in syms if dims[s] < 0]
+                if len(unknown) > 1:
+                    waiting.append((k, axis, got, (coef, syms)))
+                    continue
+                progress = True
+                known = coef
+                for s in syms:
+                    if dims[s] >= 0:
+                        known *= dims[s]
+                if unknown:
+                    s = unknown[0]
+                    if known == 0 or got % known:
+                        if known == 0 and got == 0:
+                            dims[s], bound_by[s] = 0, (k, axis)
+                            continue
+                        raise ValueError(f"input {k}{_name(self._inputs[k])} has size {got} on axis {axis}, "
+                                         f"which is not a multiple of {known}")
+                    dims[s], bound_by[s] = got // known, (k, axis)
+                elif known != got:
+                    first = min(bound_by[s] for s in syms)
+                    raise ValueError(f"input {k}{_name(self._inputs[k])} has size {got} on axis {axis}, but input "
+                                     f"{first[0]} has size {sizes[first]} on axis {first[1]}; "
+                                     f"they must agree")
+            pending = waiting
+        if pending:
+            k, axis = pending[0][:2]
+            raise ValueError(f"input {k}{_name(self._inputs[k])}: cannot infer the sizes of axis {axis}")
+        return dims
 
     @staticmethod
     def _eval(spec, dims):
@@ -104,9 +136,9 @@ class Executable:
     def __call__(self, inputs):
         if len(inputs) != self._n_in:
             raise ValueError(f"compiled function takes {self._n_in} inputs, got {len(inputs)}")
-        dims = [-1] * self._n_sym
-        bound_by = [None] * self._n_sym
-        arrays = [self._bind_input(k, x, dims, bound_by) for k, x in enumerate(inputs)]
+        pending = []
+        arrays = [self._bind_input(k, x, pending) for k, x in enumerate(inputs)]
+        dims = self._solve_dims(pending) if pending or self._n_sym else []
         key = tuple(dims)
         outputs = []
         for k, spec in enumerate(self._outputs):

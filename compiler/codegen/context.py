@@ -8,7 +8,7 @@ import contextlib
 
 from llvmlite import ir
 
-from ..ir.shapes import Sym
+from ..ir.shapes import Sym, resolve
 
 I8 = ir.IntType(8)
 I32 = ir.IntType(32)
@@ -46,6 +46,7 @@ class KernelContext:
 
     def dim(self, d):
         """An IR dim (int or Sym) as an i64 value."""
+        d = resolve(d)
         if isinstance(d, Sym):
             value = ir.Constant(I64, d.coef)
             for s in d.syms:

@@ -9,34 +9,42 @@
 
 computing  C[i*ldc + j] = (accumulate ? C[i*ldc + j] : 0) + sum_k A[i*a_rs + k*a_cs] * B[k*b_rs + j*b_cs]
 for any M, N, K >= 0 and any element strides (transposed operands are handled while packing).
-With accumulate == 0, C is never read.
+With accumulate == 0, C is only written.  It calls `aligned_alloc`/`free` (libc) and the runtime's
+`kl_parallel_for` (csrc/threadpool.c), which must be resolvable when the object is loaded.
 
-Loop nest of one thread (`.serial`):
+Loop nest of one thread (`<name>.serial`):
 
     jc over N in NC-column blocks
       pc over K in KC-deep blocks       pack B[pc:pc+kc, jc:jc+nc] into NR-wide panels (zero padded)
         ic over M in MC-row blocks      pack A[ic:ic+mc, pc:pc+kc] into MR-row panels (zero padded)
           jr over the NR panels
-            ir over the MR panels       MR x NR micro-kernel (`.kernel`)
+            ir over the MR panels       MR x NR micro-kernel (`<name>.kernel8x32` for f32)
 
-The micro-kernel holds MR x NV vector accumulators (NR = NV * VL columns, VL lanes per zmm) in
-registers.  Per k it loads NV vectors of the packed B panel and broadcasts MR scalars of the packed A
-panel into MR*NV `llvm.fma` calls.  Full tiles are stored with plain vector loads/stores; edge tiles
-run the same kernel over the zero-padded panels and store with `llvm.masked.store`.
+The micro-kernel holds MR x NV vector accumulators (NR = NV * VL columns, VL lanes per zmm; f32:
+8 x 32 in 16 zmm) in registers.  Per k it loads NV vectors of the packed B panel and broadcasts MR
+scalars of the packed A panel into MR*NV `llvm.fma` calls.  Full tiles are stored with plain vector
+loads/stores; edge tiles run on the zero-padded panels and store through `llvm.masked.store`.  Panels
+at most VL wide (e.g. N = 10) use an 8 x VL kernel instead.
 
-Packing has vector fast paths for every contiguous layout: row-major B (vector copy), B^T (16x16
-in-register transposes), row-major A (8x16 in-register transposes), A^T (vector copy), masked loads
-for the edge panels; other strides use scalar loops.
+Packing has vector paths for the contiguous layouts: row-major B (vector copy), B^T (VL x VL
+in-register transposes), row-major A (MR x VL in-register transposes), A^T (vector copy), masked
+loads for edge panels; any other strides go element by element.
 
-Threading: when the problem is large enough it is cut into `PARALLEL_PARTS` pieces along M or N
-(the split whose duplicated packing is the smaller operand) and the pieces run through the C
-runtime's `kl_parallel_for(body, ctx, n, grain)`.  Each piece runs the serial loop nest with its own
-pack buffers (`aligned_alloc`/`free`).
+Thin problems: with row-major B and M <= ROWS_MAX_M (matrix-vector-like) `<name>.rows` streams over
+the rows of B with the rows of C as accumulators (no packing); with M <= DIRECT_B_MAX_M, row-major B
+is read in place by the micro-kernel (only the edge panel is packed) in KC_DIRECT-deep blocks.
+
+Threading: a problem of at least PARALLEL_MIN_WORK multiply-adds is cut along the larger of M and N
+(every piece packs all of the other operand) into MR-row / NR-column units, and
+`kl_parallel_for(<name>.part, ctx, units, grain)` runs contiguous ranges of units on the pool's
+threads (grain keeps every chunk above PARALLEL_MIN_WORK / 2).  Each range runs the serial loop
+nest with its own pack buffers.
 """
 from contextlib import contextmanager
 
-from llvmlite import ir
-from llvmlite.ir import values as ir_values
+from . import target as _target  # noqa: F401  (first: selects opaque llvmlite.ir pointers)
+from llvmlite import ir  # noqa: E402
+from llvmlite.ir import values as ir_values  # noqa: E402
 
 I1 = ir.IntType(1)
 I32 = ir.IntType(32)
@@ -53,14 +61,16 @@ CONFIGS = {
 
 # Problems with fewer multiply-adds than this run on the calling thread only.
 PARALLEL_MIN_WORK = 1 << 18
-# Extra micro-kernels for thin tiles: (rows, vectors, k-unroll).
-KERNELS = ((1, 2, 4), (4, 2, 1), (8, 1, 1))
+# Extra micro-kernels for thin tiles, (rows, vectors): 8 x VL for panels at most VL wide.
+KERNELS = ((8, 1),)
 # Row-major B with at most this many rows of A: row-streaming matrix-vector-like path.
 ROWS_MAX_M = 4
 # Rows of B per pass of that path.
 ROWS_UNROLL = 4
 # Row-major B is used in place (not packed) when M is at most this.
-DIRECT_B_MAX_M = 8
+DIRECT_B_MAX_M = 32
+# ... with K blocks of at most this depth (C is re-read once per block).
+KC_DIRECT = 64
 # Alignment of the pack buffers, bytes.
 ALIGN = 64
 
@@ -149,11 +159,10 @@ class _GemmEmitter:
         assert self.mr <= self.vl and self.mc % self.mr == 0 and self.nc % self.nr == 0
         self.parallel_min_work = int(cfg.get("parallel_min_work", PARALLEL_MIN_WORK))
         self.direct_b_max_m = int(cfg.get("direct_b_max_m", DIRECT_B_MAX_M))
-        self.kc_direct = int(cfg.get("kc_direct", self.kc))
+        self.kc_direct = int(cfg.get("kc_direct", KC_DIRECT))
         self.rows_max_m = int(cfg.get("rows_max_m", ROWS_MAX_M))
-        # micro-kernels (rows, vectors, k-unroll), smallest tile first; the last is the main
-        # MR x NR kernel.  Small ones serve thin problems (M = 1: matrix-vector, N <= VL).
-        self.kernel_shapes = [tuple(k) for k in cfg.get("kernels", KERNELS)] + [(self.mr, self.nv, 1)]
+        # micro-kernels (rows, vectors), smallest tile first; the last is the main MR x NR one
+        self.kernel_shapes = [tuple(k) for k in cfg.get("kernels", KERNELS)] + [(self.mr, self.nv)]
         self.VT = ir.VectorType(self.T, self.vl)
         sfx = _SUFFIX[dtype]
         d = lambda n, r, a: _declare(module, n, ir.FunctionType(r, a))  # noqa: E731
@@ -209,7 +218,8 @@ class _GemmEmitter:
 
     def _masked_load(self, b, p, mask, n):
         vt = ir.VectorType(self.T, n)
-        return b.call(self._masked_op("load", n), [p, _c(self.es, I32), mask, ir.Constant(vt, None)])
+        return b.call(self._masked_op("load", n),
+                      [p, _c(self.es, I32), mask, ir.Constant(vt, None)])
 
     def _masked_store(self, b, v, p, mask, n):
         b.call(self._masked_op("store", n), [v, p, _c(self.es, I32), mask])
@@ -286,64 +296,38 @@ class _GemmEmitter:
                     new_vecs[v] = b.shuffle_vector(vecs[v0], vecs[v1], mask)
                     new_content[v] = want
             vecs, content = new_vecs, new_content
-        if nstages == 0:
-            return vecs
         return vecs
 
     # ------------------------------------------------------------------ micro-kernel
-    def emit_kernel(self, mr, nv, unroll=1):
+    def emit_kernel(self, mr, nv):
         """kernel(kc, Ap, Bp, ldb, C, ldc, m, n, beta): C[:m, :n] (+)= Ap-panel x Bp-panel for
         m <= mr, n <= nv*VL.
 
         Ap: element (r, k) at Ap[k*MR + r] (MR: the packing's panel height, >= mr);
         Bp: element (k, j) at Bp[k*ldb + j] (ldb = NR for a packed panel, B's row stride
         when B is used in place).  beta != 0 adds to C, beta == 0 overwrites it without
-        reading it.  `unroll` > 1 keeps that many independent accumulator sets (for k,
-        k+1, ...), so that small tiles still have enough independent FMA chains.
+        reading it.
         """
-        T, VT, VL, MR = self.T, self.VT, self.vl, self.mr
+        VT, VL, MR = self.VT, self.vl, self.mr
         nr = nv * VL
         fn, b = self._fn(f".kernel{mr}x{nr}", [I64, PTR, PTR, I64, PTR, I64, I64, I64, I32],
                          ["kc", "Ap", "Bp", "ldb", "C", "ldc", "m", "n", "beta"])
         kc, Ap, Bp, ldb, C, ldc, m, n, beta = fn.args
         for a in (Ap, Bp, C):
             a.add_attribute("noalias")
-        zero = ir.Constant(VT, None)
 
-        def step(b, k, acc):
+        def step(b, k, flat):
             brow = self._ep(b, Bp, b.mul(k, ldb))
             bv = [self._load(b, self._ep(b, brow, v * VL), VT) for v in range(nv)]
             arow = self._ep(b, Ap, b.mul(k, _c(MR)))
             out = []
             for r in range(mr):
                 s = self._splat(b, self._load(b, self._ep(b, arow, r)), VL)
-                out.append([b.call(self.fma, [s, bv[v], acc[r][v]]) for v in range(nv)])
+                out += [b.call(self.fma, [s, bv[v], flat[r * nv + v]]) for v in range(nv)]
             return out
 
-        sets = [[[zero] * nv for _ in range(mr)] for _ in range(unroll)]
-        kmain = kc if unroll == 1 else b.sub(kc, b.srem(kc, _c(unroll)))
-
-        def main_body(b, k, flat):
-            out = []
-            for u in range(unroll):
-                acc = [flat[(u * mr + r) * nv:(u * mr + r + 1) * nv] for r in range(mr)]
-                kk = k if u == 0 else b.add(k, _c(u))
-                out += [x for row in step(b, kk, acc) for x in row]
-            return out
-
-        flat = self._carry_loop(b, 0, kmain, unroll, [x for st in sets for row in st for x in row],
-                                main_body, "k")
+        flat = self._carry_loop(b, 0, kc, [ir.Constant(VT, None)] * (mr * nv), step, "k")
         acc = [flat[r * nv:(r + 1) * nv] for r in range(mr)]
-        if unroll > 1:
-            def tail_body(b, k, flat):
-                return [x for row in step(b, k, [flat[r * nv:(r + 1) * nv] for r in range(mr)]) for x in row]
-            acc = [x for row in acc for x in row]
-            acc = self._carry_loop(b, kmain, kc, 1, acc, tail_body, "kt")
-            acc = [acc[r * nv:(r + 1) * nv] for r in range(mr)]
-            for u in range(1, unroll):
-                base = u * mr * nv
-                acc = [[b.fadd(acc[r][v], flat[base + r * nv + v]) for v in range(nv)]
-                       for r in range(mr)]
 
         full = b.and_(b.icmp_signed("==", m, _c(mr)), b.icmp_signed("==", n, _c(nr)))
         add = b.icmp_signed("!=", beta, _c(0, I32))
@@ -366,14 +350,15 @@ class _GemmEmitter:
                     with b.if_then(b.icmp_signed("<", _c(r), m)):
                         for v in range(nv):
                             p = self._ep(b, rows[r], v * VL)
-                            old = self._masked_load(b, p, b.and_(masks[v], self._splat(b, add, VL)), VL)
+                            rd = b.and_(masks[v], self._splat(b, add, VL))
+                            old = self._masked_load(b, p, rd, VL)
                             val = b.select(add, b.fadd(old, acc[r][v]), acc[r][v])
                             self._masked_store(b, val, p, masks[v], VL)
         b.ret_void()
         return fn
 
-    def _carry_loop(self, b, start, stop, step, init, body, name):
-        """for (k = start; k < stop; k += step) vals = body(b, k, vals); returns the final vals."""
+    def _carry_loop(self, b, start, stop, init, body, name):
+        """for (k = start; k < stop; k++) vals = body(b, k, vals); returns the final vals."""
         start, stop = _i64(start), _i64(stop)
         pre = b.block
         hdr = b.append_basic_block(name + ".hdr")
@@ -391,7 +376,7 @@ class _GemmEmitter:
         b.cbranch(b.icmp_signed("<", k, stop), blk, end)
         b.position_at_end(blk)
         new = body(b, k, phis)
-        k.add_incoming(b.add(k, _c(step), flags=["nsw"]), b.block)
+        k.add_incoming(b.add(k, _c(1), flags=["nsw"]), b.block)
         for p, v in zip(phis, new):
             p.add_incoming(v, b.block)
         b.branch(hdr)
@@ -399,57 +384,66 @@ class _GemmEmitter:
         return phis
 
     # ------------------------------------------------------------------ packing
+    # Packing.  Branches on the layout sit outside the loops: a loop-invariant branch inside
+    # a loop gets unswitched by the optimiser, which multiplies the code (and compile time).
     def emit_pack_b(self):
         """pack_b(kc, nc, B, b_rs, b_cs, Bp): NR-wide panels, panel p at Bp + p*kc*NR with
         element (k, j) at [k*NR + j]; columns past nc are zero."""
         T, NR, VL = self.T, self.nr, self.vl
-        PT = ir.VectorType(T, NR)
         fn, b = self._fn(".pack_b", [I64, I64, PTR, I64, I64, PTR],
                          ["kc", "nc", "B", "b_rs", "b_cs", "Bp"])
         kc, nc, B, b_rs, b_cs, Bp = fn.args
         Bp.add_attribute("noalias")
-        row_contig = b.icmp_signed("==", b_cs, _c(1))
-        col_contig = b.icmp_signed("==", b_rs, _c(1))
+        nfull = b.sub(nc, b.srem(nc, _c(NR)))
         kv = b.sub(kc, b.srem(kc, _c(VL)))
-        with self._for(b, 0, nc, NR, name="jp") as jp:
+
+        def panel(b, jp):
+            return self._ep(b, B, b.mul(jp, b_cs)), self._ep(b, Bp, b.mul(jp, kc))
+
+        with b.if_then(b.icmp_signed("==", b_cs, _c(1))):
+            # rows of B contiguous: copy NR elements per k, masked for the edge panel
+            PT = ir.VectorType(T, NR)
+            with self._for(b, 0, nfull, NR, name="jp", novec=True) as jp:
+                src, dst = panel(b, jp)
+                with self._for(b, 0, kc, name="k") as k:
+                    v = self._load(b, self._ep(b, src, b.mul(k, b_rs)), PT)
+                    b.store(v, self._ep(b, dst, b.mul(k, _c(NR))), align=ALIGN)
+            with b.if_then(b.icmp_signed("<", nfull, nc)):
+                src, dst = panel(b, nfull)
+                mask = self._lane_mask(b, 0, b.sub(nc, nfull), NR)
+                with self._for(b, 0, kc, name="ke", novec=True) as k:
+                    v = self._masked_load(b, self._ep(b, src, b.mul(k, b_rs)), mask, NR)
+                    b.store(v, self._ep(b, dst, b.mul(k, _c(NR))), align=ALIGN)
+            b.ret_void()
+        col_contig = b.icmp_signed("==", b_rs, _c(1))
+        with b.if_then(col_contig):
+            # B^T: columns of B contiguous along k.  Full panels: VL x VL blocks transposed
+            # in registers (one block per iteration: the shuffles cost compile time).
+            with self._for(b, 0, nfull, NR, name="jp", novec=True) as jp:
+                src, dst = panel(b, jp)
+                with self._for(b, 0, NR // VL, name="h", novec=True) as h:
+                    hs = self._ep(b, src, b.mul(b.mul(h, _c(VL)), b_cs))
+                    hd = self._ep(b, dst, b.mul(h, _c(VL)))
+                    with self._for(b, 0, kv, VL, name="kt", novec=True) as k0:
+                        rows = [self._load(b, self._ep(b, hs, b.add(b.mul(_c(j), b_cs), k0)),
+                                           self.VT) for j in range(VL)]
+                        outs = self._transpose(b, rows, VL)
+                        for kk, o in enumerate(outs):
+                            d = self._ep(b, hd, b.mul(b.add(k0, _c(kk)), _c(NR)))
+                            b.store(o, d, align=ALIGN)
+        # Element by element: all of other layouts, the k % VL leftover rows of the full
+        # panels of B^T and its edge panel.
+        with self._for(b, 0, nc, NR, name="jg", novec=True) as jp:
+            src, dst = panel(b, jp)
             nr = _min(b, _c(NR), b.sub(nc, jp))
-            dst = self._ep(b, Bp, b.mul(jp, kc))
-            src = self._ep(b, B, b.mul(jp, b_cs))
-            with b.if_else(row_contig) as (t_row, t_other):
-                with t_row:
-                    # rows of B are contiguous: copy NR (masked: nr) elements per k
-                    full = b.icmp_signed("==", nr, _c(NR))
-                    with b.if_else(full, likely=True) as (t_full, t_edge):
-                        with t_full:
-                            with self._for(b, 0, kc, name="k") as k:
-                                v = self._load(b, self._ep(b, src, b.mul(k, b_rs)), PT)
-                                b.store(v, self._ep(b, dst, b.mul(k, _c(NR))), align=ALIGN)
-                        with t_edge:
-                            mask = self._lane_mask(b, 0, nr, NR)
-                            with self._for(b, 0, kc, name="k", novec=True) as k:
-                                v = self._masked_load(b, self._ep(b, src, b.mul(k, b_rs)), mask, NR)
-                                b.store(v, self._ep(b, dst, b.mul(k, _c(NR))), align=ALIGN)
-                with t_other:
-                    full_t = b.and_(col_contig, b.icmp_signed("==", nr, _c(NR)))
-                    with b.if_then(full_t):
-                        # B^T: columns of B contiguous along k; VL x VL transposes
-                        with self._for(b, 0, kv, VL, name="kt") as k0:
-                            for h in range(NR // VL):
-                                rows = [self._load(b, self._ep(b, src, b.add(b.mul(_c(h * VL + j), b_cs), k0)), self.VT)
-                                        for j in range(VL)]
-                                outs = self._transpose(b, rows, VL)
-                                for kk in range(VL):
-                                    d = self._ep(b, dst, b.add(b.mul(b.add(k0, _c(kk)), _c(NR)), _c(h * VL)))
-                                    b.store(outs[kk], d, align=ALIGN)
-                    # scalar: the leftover k of the transposed case, or everything otherwise
-                    k_start = b.select(full_t, kv, _c(0))
-                    with self._for(b, k_start, kc, name="kg", novec=True) as k:
-                        s = self._ep(b, src, b.mul(k, b_rs))
-                        d = self._ep(b, dst, b.mul(k, _c(NR)))
-                        with self._for(b, 0, nr, name="j", novec=True) as j:
-                            b.store(self._load(b, self._ep(b, s, b.mul(j, b_cs))), self._ep(b, d, j))
-                        with self._for(b, nr, NR, name="jz", novec=True) as j:
-                            b.store(ir.Constant(T, 0.0), self._ep(b, d, j))
+            done = b.and_(col_contig, b.icmp_signed("<", jp, nfull))
+            with self._for(b, b.select(done, kv, _c(0)), kc, name="kg", novec=True) as k:
+                s = self._ep(b, src, b.mul(k, b_rs))
+                d = self._ep(b, dst, b.mul(k, _c(NR)))
+                with self._for(b, 0, nr, name="j", novec=True) as j:
+                    b.store(self._load(b, self._ep(b, s, b.mul(j, b_cs))), self._ep(b, d, j))
+                with self._for(b, nr, NR, name="jz", novec=True) as j:
+                    b.store(ir.Constant(T, 0.0), self._ep(b, d, j))
         b.ret_void()
         return fn
 
@@ -462,16 +456,13 @@ class _GemmEmitter:
                          ["mc", "kc", "A", "a_rs", "a_cs", "Ap"])
         mc, kc, A, a_rs, a_cs, Ap = fn.args
         Ap.add_attribute("noalias")
-        row_contig = b.icmp_signed("==", a_cs, _c(1))
-        col_contig = b.icmp_signed("==", a_rs, _c(1))
+        mfull = b.sub(mc, b.srem(mc, _c(MR)))
         kv = b.sub(kc, b.srem(kc, _c(VL)))
-        with b.if_then(col_contig):
+        with b.if_then(b.icmp_signed("==", a_rs, _c(1))):
             # Columns of A contiguous (A^T row-major): walk k outermost so that each step
-            # reads one contiguous run of mc elements; copy MR of them (masked at the
-            # edge) into each panel.
-            mfull = b.sub(mc, b.srem(mc, _c(MR)))
+            # reads one contiguous run of mc elements, MR of them into each panel (masked
+            # at the edge).
             edge_mask = self._lane_mask(b, 0, b.sub(mc, mfull), MR)
-            PT = ir.VectorType(T, MR)
             with self._for(b, 0, kc, name="kt") as k:
                 src = self._ep(b, A, b.mul(k, a_cs))
                 dst = self._ep(b, Ap, b.mul(k, _c(MR)))
@@ -482,22 +473,26 @@ class _GemmEmitter:
                     v = self._masked_load(b, self._ep(b, src, mfull), edge_mask, MR)
                     b.store(v, self._ep(b, dst, b.mul(mfull, kc)), align=self.es)
             b.ret_void()
-        with self._for(b, 0, mc, MR, name="ip") as ip:
-            mr = _min(b, _c(MR), b.sub(mc, ip))
-            dst = self._ep(b, Ap, b.mul(ip, kc))
-            src = self._ep(b, A, b.mul(ip, a_rs))
-            full_t = b.and_(row_contig, b.icmp_signed("==", mr, _c(MR)))
-            with b.if_then(full_t, likely=True):
-                # row-major A: MR x VL blocks transposed in registers
-                with self._for(b, 0, kv, VL, name="kt") as k0:
+        row_contig = b.icmp_signed("==", a_cs, _c(1))
+        with b.if_then(row_contig):
+            # row-major A: MR x VL blocks transposed in registers
+            with self._for(b, 0, mfull, MR, name="ip", novec=True) as ip:
+                src = self._ep(b, A, b.mul(ip, a_rs))
+                dst = self._ep(b, Ap, b.mul(ip, kc))
+                with self._for(b, 0, kv, VL, name="kt", novec=True) as k0:
                     rows = [self._load(b, self._ep(b, src, b.add(b.mul(_c(r), a_rs), k0)), self.VT)
                             for r in range(MR)]
-                    outs = self._transpose(b, rows, VL)
                     base = self._ep(b, dst, b.mul(k0, _c(MR)))
-                    for q, o in enumerate(outs):
+                    for q, o in enumerate(self._transpose(b, rows, VL)):
                         b.store(o, self._ep(b, base, q * VL), align=self.es)
-            k_start = b.select(full_t, kv, _c(0))
-            with self._for(b, k_start, kc, name="kg", novec=True) as k:
+        # Element by element: all of other layouts, the k % VL leftover columns of the full
+        # panels of row-major A and its edge panel.
+        with self._for(b, 0, mc, MR, name="ig", novec=True) as ip:
+            src = self._ep(b, A, b.mul(ip, a_rs))
+            dst = self._ep(b, Ap, b.mul(ip, kc))
+            mr = _min(b, _c(MR), b.sub(mc, ip))
+            done = b.and_(row_contig, b.icmp_signed("<", ip, mfull))
+            with self._for(b, b.select(done, kv, _c(0)), kc, name="kg", novec=True) as k:
                 s = self._ep(b, src, b.mul(k, a_cs))
                 d = self._ep(b, dst, b.mul(k, _c(MR)))
                 with self._for(b, 0, mr, name="r", novec=True) as r:
@@ -529,7 +524,8 @@ class _GemmEmitter:
         as accumulators (they stay in L1); no packing."""
         T, VT, VL, U = self.T, self.VT, self.vl, ROWS_UNROLL
         fn, b = self._fn(".rows", [I64, I64, I64, PTR, I64, I64, PTR, I64, PTR, I64, I32],
-                         ["M", "N", "K", "A", "a_rs", "a_cs", "B", "b_rs", "C", "ldc", "accumulate"])
+                         ["M", "N", "K", "A", "a_rs", "a_cs", "B", "b_rs", "C", "ldc",
+                          "accumulate"])
         M, N, K, A, a_rs, a_cs, B, b_rs, C, ldc, accumulate = fn.args
         for a in (A, B, C):
             a.add_attribute("noalias")
@@ -537,20 +533,17 @@ class _GemmEmitter:
         tail = b.icmp_signed("<", nv, N)
         mask = self._lane_mask(b, 0, b.sub(N, nv), VL)
         zero = ir.Constant(VT, None)
-        with b.if_then(b.icmp_signed("==", accumulate, _c(0, I32))):
-            with self._for(b, 0, M, name="zi", novec=True) as i:
-                crow = self._ep(b, C, b.mul(i, ldc))
-                with self._for(b, 0, nv, VL, name="zj") as j:
-                    b.store(zero, self._ep(b, crow, j), align=self.es)
-                with b.if_then(tail):
-                    self._masked_store(b, zero, self._ep(b, crow, nv), mask, VL)
+        overwrite = b.icmp_signed("==", accumulate, _c(0, I32))
 
         def update(k0, nk):
+            # the first pass over a row of C overwrites it unless accumulating
+            fresh = b.and_(overwrite, b.icmp_signed("==", k0, _c(0)))
             with self._for(b, 0, M, name=f"i{nk}", novec=True) as i:
                 crow = self._ep(b, C, b.mul(i, ldc))
                 arow = self._ep(b, A, b.mul(i, a_rs))
                 kk = [k0 if u == 0 else b.add(k0, _c(u)) for u in range(nk)]
-                av = [self._splat(b, self._load(b, self._ep(b, arow, b.mul(k, a_cs))), VL) for k in kk]
+                av = [self._splat(b, self._load(b, self._ep(b, arow, b.mul(k, a_cs))), VL)
+                      for k in kk]
                 brows = [self._ep(b, B, b.mul(k, b_rs)) for k in kk]
 
                 def fmas(j, load_b, c):
@@ -560,12 +553,13 @@ class _GemmEmitter:
 
                 with self._for(b, 0, nv, VL, name=f"j{nk}") as j:
                     p = self._ep(b, crow, j)
-                    c = fmas(j, lambda q: self._load(b, q, VT), self._load(b, p, VT))
+                    c0 = b.select(fresh, zero, self._load(b, p, VT))
+                    c = fmas(j, lambda q: self._load(b, q, VT), c0)
                     b.store(c, p, align=self.es)
                 with b.if_then(tail):
                     p = self._ep(b, crow, nv)
                     c = fmas(nv, lambda q: self._masked_load(b, q, mask, VL),
-                             self._masked_load(b, p, mask, VL))
+                             b.select(fresh, zero, self._masked_load(b, p, mask, VL)))
                     self._masked_store(b, c, p, mask, VL)
 
         kmain = b.sub(K, b.srem(K, _c(U)))
@@ -610,7 +604,8 @@ class _GemmEmitter:
                 srcb = self._ep(b, B, b.add(b.mul(pc, b_rs), b.mul(jc, b_cs)))
                 with b.if_then(b.icmp_signed("<", first, nc)):
                     b.call(pack_b, [kc, b.sub(nc, first), self._ep(b, srcb, b.mul(first, b_cs)),
-                                    b_rs, b_cs, b.select(direct, Bp, self._ep(b, Bp, b.mul(first, kc)))])
+                                    b_rs, b_cs,
+                                    b.select(direct, Bp, self._ep(b, Bp, b.mul(first, kc)))])
                 with self._for(b, 0, M, mc_blk, name="ic") as ic:
                     mc = _min(b, mc_blk, b.sub(M, ic))
                     srca = self._ep(b, A, b.add(b.mul(ic, a_rs), b.mul(pc, a_cs)))
@@ -635,8 +630,7 @@ class _GemmEmitter:
 
     # ------------------------------------------------------------------ threads + entry
     def emit(self):
-        kernels = [(mr, nv * self.vl, self.emit_kernel(mr, nv, unroll))
-                   for mr, nv, unroll in self.kernel_shapes]
+        kernels = [(mr, nv * self.vl, self.emit_kernel(mr, nv)) for mr, nv in self.kernel_shapes]
         serial = self.emit_serial(kernels, self.emit_pack_a(), self.emit_pack_b(), self.emit_rows())
         argtys = [I64, I64, I64, PTR, I64, I64, PTR, I64, I64, PTR, I64, I32]
         names = ["M", "N", "K", "A", "a_rs", "a_cs", "B", "b_rs", "b_cs", "C", "ldc", "accumulate"]

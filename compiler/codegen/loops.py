@@ -59,6 +59,11 @@ class Evaluator:
 
     def _value(self, node, index):
         imm = scalar_value(node)
+        source = node
+        while imm is None and source.op.kind == "alias":
+            # a reshape of an immediate scalar has no storage of its own: it is the immediate
+            source = source.inputs[0]
+            imm = scalar_value(source)
         if imm is not None:
             return const(node.dtype, imm)
         if node not in self.inlined:
@@ -126,6 +131,11 @@ def emit_loop_kernel(kx, kernel):
         return _emit_reduce(kx, kernel)
     node = kernel.node
     dest = kx.pointer(kernel.target)
+    if numel(node.shape) == 1:
+        # one value: straight-line code, no loop for LLVM to vectorise
+        ev = Evaluator(kx, kernel)
+        kx.store(ev.value(node, [ZERO] * node.ndim), dest, ZERO, node.dtype)
+        return 1, 0
     if is_flat(kernel):
         ev = Evaluator(kx, kernel, flat=True)
         with kx.loop(kx.hi, start=kx.lo) as i:

@@ -8,7 +8,7 @@ ones directly, and returns 0 or the first error code a kernel recorded.
 """
 from llvmlite import ir
 
-from ..ir.shapes import Sym
+from ..ir.shapes import Sym, resolve
 from .context import KernelContext, KERNEL_TYPE, I32, I64, PTR
 from .loops import emit_loop_kernel
 
@@ -34,6 +34,7 @@ class EntryDims:
         return self.cache[name]
 
     def dim(self, d):
+        d = resolve(d)
         if isinstance(d, Sym):
             v = ir.Constant(I64, d.coef)
             for s in d.syms:
@@ -49,6 +50,9 @@ def build_module(program, plan, symbol_index, entry_name):
     for k, kernel in enumerate(program.kernels):
         fn = ir.Function(module, KERNEL_TYPE, f"{entry_name}_k{k}")
         fn.linkage = "internal"
+        # a kernel is called directly and through the thread pool: inlining it into the
+        # entry would compile its loops twice
+        fn.attributes.add("noinline")
         kx = KernelContext(module, fn, plan, symbol_index)
         if kernel.kind == "opaque":
             kernel.node.op.lower(kx, kernel.node)

@@ -27,15 +27,52 @@ def find(sym):
     return root
 
 
+_bound = {}   # root symbol -> the int size broadcasting proved it has
+
+
 def unify(a, b):
-    """Record that symbols a and b are the same size."""
+    """Record that symbols a and b are the same size; False if their bound sizes differ."""
     ra, rb = find(a), find(b)
-    if ra != rb:
-        # Keep the older symbol as the root so listings stay stable.
-        if int(ra.lstrip("n") or 0) <= int(rb.lstrip("n") or 0):
-            _parent[rb] = ra
+    if ra == rb:
+        return True
+    va, vb = _bound.get(ra), _bound.get(rb)
+    if va is not None and vb is not None and va != vb:
+        return False
+    # Keep the older symbol as the root so listings stay stable.
+    if int(ra.lstrip("n") or 0) <= int(rb.lstrip("n") or 0):
+        _parent[rb] = ra
+        root = ra
+    else:
+        _parent[ra] = rb
+        root = rb
+    value = va if va is not None else vb
+    if value is not None:
+        _bound[root] = value
+    return True
+
+
+def bind(sym, value):
+    """Record that symbol `sym` has the size `value` (a placeholder dim met a known
+    size); the runtime then checks the input that carries it. False on a conflict."""
+    root = find(sym)
+    if root in _bound:
+        return _bound[root] == value
+    _bound[root] = int(value)
+    return True
+
+
+def resolve(d):
+    """A dim with every bound symbol replaced by its size (an int when all are)."""
+    if not isinstance(d, Sym):
+        return d
+    coef, rest = d.coef, []
+    for s in d.syms:
+        v = _bound.get(s)
+        if v is None:
+            rest.append(s)
         else:
-            _parent[ra] = rb
+            coef *= v
+    return Sym(rest, coef) if rest else coef
 
 
 class Sym:
@@ -52,20 +89,32 @@ class Sym:
         return tuple(sorted(find(s) for s in self._syms))
 
     def _key(self):
-        return (self.coef, self.syms)
+        """An int when every symbol is bound to a size, else (coef, root symbols)."""
+        r = resolve(self)
+        return r if not isinstance(r, Sym) else (r.coef, r.syms)
 
     def __eq__(self, other):
-        return isinstance(other, Sym) and self._key() == other._key()
+        if isinstance(other, Sym):
+            return self._key() == other._key()
+        if isinstance(other, int):
+            return self._key() == other
+        return NotImplemented
 
     def __hash__(self):
         return hash(self._key())
 
     def __mul__(self, other):
+        this = resolve(self)
+        if not isinstance(this, Sym):
+            return other * this
         if isinstance(other, Sym):
-            return Sym(self.syms + other.syms, self.coef * other.coef)
+            other = resolve(other)
+            if not isinstance(other, Sym):
+                return this * other
+            return Sym(this.syms + other.syms, this.coef * other.coef)
         if other == 0:
             return 0
-        return Sym(self.syms, self.coef * int(other))
+        return Sym(this.syms, this.coef * int(other))
 
     __rmul__ = __mul__
 
@@ -113,6 +162,7 @@ def numel(shape):
     """The element count: an int or a Sym."""
     total = 1
     for d in shape:
+        d = resolve(d)
         total = d * total if isinstance(d, Sym) else total * d
     return total
 
@@ -121,24 +171,30 @@ def dims_equal(a, b):
     return a == b
 
 
+def _plain(d):
+    return isinstance(d, Sym) and d.coef == 1 and len(d.syms) == 1
+
+
 def broadcast_dims(a, b):
-    """The broadcast of two dims, or None if they cannot broadcast."""
+    """The broadcast of two dims, or None if they cannot broadcast.
+
+    Two plain symbols are unified (proved equal); a plain symbol meeting a known size
+    n > 1 is bound to n (the runtime checks the input it comes from), as Keras relies on
+    when y_true placeholders of unknown shape meet model outputs.
+    """
+    a, b = resolve(a), resolve(b)
     if a == b:
         return a
     if a == 1:
         return b
     if b == 1:
         return a
-    if isinstance(a, Sym) and isinstance(b, Sym):
-        if a.coef == b.coef and len(a.syms) == 1 and len(b.syms) == 1:
-            unify(a.syms[0], b.syms[0])
-            return a
-        return None
-    # A symbol against a known size: the symbol must take that size at run time.
-    # We keep the known size; the runtime cannot check it, so only allow it for
-    # plain single symbols (a batch dim meeting a fixed batch).
-    if isinstance(a, Sym) or isinstance(b, Sym):
-        return None
+    if _plain(a) and _plain(b):
+        return a if unify(a.syms[0], b.syms[0]) else None
+    if _plain(a) and not isinstance(b, Sym):
+        return b if bind(a.syms[0], b) else None
+    if _plain(b) and not isinstance(a, Sym):
+        return a if bind(b.syms[0], a) else None
     return None
 
 

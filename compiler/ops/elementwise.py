@@ -129,6 +129,8 @@ class Elementwise(Op):
 
     def operand_dtypes(self, node):
         """Per input, the dtype it is converted to before `emit` sees it."""
+        if not node.inputs:
+            return []
         return [self.operand_dtype(node)] * len(node.inputs)
 
     def operand_dtype(self, node):
@@ -703,6 +705,27 @@ class Iota(Elementwise):
     def emit(self, cx, node, args):
         i = cx.index[node.attr("axis")]
         return convert(cx.b, i, dtypes.int64, node.dtype)
+
+    def grad(self, node, g):
+        return []
+
+
+@register
+class DimSize(Elementwise):
+    """The product of some (symbolic) dims, as an int64 scalar: read from the call's dims,
+    so it fuses into the loops that use it (a mean's 1/n)."""
+    name = "dim_size"
+    arity = 0
+    differentiable = False
+
+    def infer(self, inputs, attrs):
+        return dtypes.int64, ()
+
+    def emit(self, cx, node, args):
+        value = ir.Constant(ir.IntType(64), 1)
+        for d in node.attr("dims"):
+            value = cx.b.mul(value, cx.kx.dim(d))
+        return value
 
     def grad(self, node, g):
         return []

@@ -60,10 +60,10 @@ class MatMul(Op):
         return [ga, gb]
 
     def lower(self, kx, node):
-        from ..codegen.gemm import emit_gemm
+        from ..codegen.support import declare_gemm
         a, b = node.inputs
         ta, tb = node.attr("transpose_a", False), node.attr("transpose_b", False)
-        gemm = emit_gemm(kx.module, node.dtype.name)
+        gemm = declare_gemm(kx.module, node.dtype.name)
         bld = kx.b
         m, n = (kx.dim(d) for d in node.shape[-2:])
         k = kx.dim(a.shape[-1] if not ta else a.shape[-2])

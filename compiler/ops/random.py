@@ -107,10 +107,13 @@ class Random(Op):
                     take = b.and_(ok, b.not_(found))
                     result = b.select(take, z, result)
                     found = b.or_(found, ok)
-        # after 8 candidates (all outside with probability ~2e-11) clamp into range
+        # after 8 candidates (all outside with probability ~2e-11) clamp the first into
+        # range; an accepted draw is never touched (clamping every value would pile up
+        # the draws of (1.9999, 2) on 1.9999)
         lo, hi = ir.Constant(t, -1.9999), ir.Constant(t, 1.9999)
-        result = b.select(b.fcmp_ordered("<", result, lo), lo, result)
-        return b.select(b.fcmp_ordered(">", result, hi), hi, result)
+        clamped = b.select(b.fcmp_ordered("<", result, lo), lo, result)
+        clamped = b.select(b.fcmp_ordered(">", clamped, hi), hi, clamped)
+        return b.select(found, result, clamped)
 
     @staticmethod
     def _box_muller(b, a, c, t):

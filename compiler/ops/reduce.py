@@ -175,7 +175,7 @@ def mean(x, axes=None, keepdims=False):
     count = numel([x.shape[a] for a in axes])
     if isinstance(count, int):
         return E._ew("mul", total, E.scalar(1.0 / max(count, 1), x.dtype))
-    return E._ew("div", total, apply("cast", [apply("dim_size", [x], axes=axes)], dtype=x.dtype.name))
+    return E._ew("div", total, apply("cast", [dim_size(x, axes)], dtype=x.dtype.name))
 
 
 # ---------------------------------------------------------------- opaque reductions
@@ -227,22 +227,10 @@ class Scan(Op):
         emit_scan(kx, node)
 
 
-@register
-class DimSize(Op):
-    """The product of some (symbolic) dims of a tensor, as an int64 scalar."""
-    name = "dim_size"
-    kind = "opaque"
-    differentiable = False
-
-    def infer(self, inputs, attrs):
-        return dtypes.int64, ()
-
-    def grad(self, node, g):
-        return [None]
-
-    def lower(self, kx, node):
-        x = node.inputs[0]
-        value = ir.Constant(ir.IntType(64), 1)
-        for a in node.attr("axes"):
-            value = kx.b.mul(value, kx.dim(x.shape[a]))
-        kx.b.store(value, kx.pointer(node))
+def dim_size(x, axes):
+    """The number of elements of x over `axes` (a constant when the dims are known)."""
+    dims = tuple(x.shape[a] for a in axes)
+    count = numel(dims)
+    if isinstance(count, int):
+        return E.scalar(count, "int64")
+    return apply("dim_size", [], dims=dims)

@@ -3,7 +3,7 @@ broadcast_to, slice, reverse) and copies (concatenate, pad, gather, scatter_add)
 from llvmlite import ir
 
 from ..ir import dtypes
-from ..ir.shapes import Sym, numel, shape_str
+from ..ir.shapes import Sym, broadcast_dims, numel, shape_str
 from .registry import Op, register, apply
 from . import elementwise as E
 
@@ -195,6 +195,15 @@ class SliceUpdate(Op):
         emit_copy(kx, value, kx.gep(kx.pointer(node), offset, node.dtype), value.shape, dst_strides)
 
 
+def _same_dim(a, b):
+    """a == b, unifying two plain batch symbols (the runtime checks the sizes agree)."""
+    if a == b:
+        return True
+    if isinstance(a, Sym) and isinstance(b, Sym):
+        return broadcast_dims(a, b) is not None
+    return False
+
+
 @register
 class Concatenate(Op):
     name = "concatenate"
@@ -206,7 +215,8 @@ class Concatenate(Op):
         dtype = first.dtype
         total = 0
         for x in inputs:
-            if x.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, first.shape)) if i != axis):
+            if x.ndim != first.ndim or any(not _same_dim(a, b) for i, (a, b) in enumerate(zip(x.shape, first.shape))
+                                           if i != axis):
                 self.error(f"shapes do not match outside axis {axis}", first.shape, x.shape)
             dtype = dtypes.promote(dtype, x.dtype)
             if isinstance(x.shape[axis], Sym):

@@ -1,5 +1,6 @@
 """Tensors, variables and execution: placeholder, variable, constant, function,
 gradients, eval, get/set value, updates, learning phase and the switch family."""
+import collections
 import contextlib
 import itertools
 import sys
@@ -10,12 +11,12 @@ import numpy as np
 from keralite.compiler import autodiff
 from keralite.compiler.driver import compile_graph
 from keralite.compiler.ir import dtypes
-from keralite.compiler.ir.graph import Graph
+from keralite.compiler.ir.graph import Graph, topological_order
 from keralite.compiler.ir.shapes import Sym, sym_dim
 from keralite.compiler.ops import elementwise as E
 from keralite.compiler.ops import source
 from keralite.compiler.ops.registry import apply
-from keralite.compiler.passes.rewrite import rewrite
+from keralite.compiler.passes.rewrite import rebuild
 from keralite.runtime.executable import Executable, storage_dtype
 
 from . import config
@@ -106,12 +107,12 @@ def variable(value, dtype=None, name=None, constraint=None):
     """A variable holding `value` (a number, a numpy array, or another tensor's value)."""
     if isinstance(value, Tensor):
         value = eval(value)
-    dtype = _dtype(dtype if dtype is not None else (getattr(value, "dtype", None)
-                                                   if getattr(value, "dtype", None) is not None
-                                                   and np.asarray(value).dtype.kind != "f" else None))
+    dtype = _dtype(dtype)           # floatx when not given, whatever the value's type (as Keras)
     arr = np.array(value, dtype=storage_dtype(dtype.name), order="C", copy=True)
     uid = next(_uids)
-    node = source.variable(uid, arr.shape, dtype)
+    # The node carries the buffer as its payload, so a tensor computed from a variable
+    # keeps the value alive after the Variable object itself is gone.
+    node = apply("variable", [], payload=arr, uid=uid, shape=arr.shape, dtype=dtype.name)
     return Variable(node, arr, name or f"variable_{uid}", constraint)
 
 
@@ -173,7 +174,8 @@ def count_params(x):
 def shape(x):
     """The shape as a symbolic int32 tensor (its items know their static dims)."""
     x = to_tensor(x)
-    parts = [apply("dim_size", [x.node], axes=(i,)) for i in range(x.ndim)]
+    from keralite.compiler.ops.reduce import dim_size
+    parts = [dim_size(x.node, (i,)) for i in range(x.ndim)]
     if not parts:
         return constant(np.zeros((0,), np.int32), "int32")
     from keralite.compiler.ops.shape import Concatenate  # noqa: F401
@@ -219,18 +221,26 @@ def batch_set_value(tuples):
         set_value(x, value)
 
 
-_eval_cache = weakref.WeakKeyDictionary()
+# node id -> compiled Function of the most recently evaluated tensors (ids are never
+# reused, and the bound keeps the functions' variable buffers from piling up)
+_eval_cache = collections.OrderedDict()
+_EVAL_CACHE_SIZE = 64
 
 
 def eval(x):
-    """The value of a tensor that depends on no placeholder."""
+    """The value of a tensor that depends on no placeholder (compiled once per tensor)."""
     if isinstance(x, Variable):
         return get_value(x)
     x = to_tensor(x)
-    fn = _eval_cache.get(x)
+    key = x.node.id
+    fn = _eval_cache.get(key)
     if fn is None:
         fn = function([], [x])
-        _eval_cache[x] = fn
+        _eval_cache[key] = fn
+        if len(_eval_cache) > _EVAL_CACHE_SIZE:
+            _eval_cache.popitem(last=False)
+    else:
+        _eval_cache.move_to_end(key)
     return fn([])[0]
 
 
@@ -243,13 +253,9 @@ def ones(shape, dtype=None, name=None):
 
 
 def eye(size, dtype=None, name=None):
-    if isinstance(size, (tuple, list)):
-        n, m = size
-    else:
-        n = m = size
-    i = apply("iota", [], shape=(n, m), axis=0, dtype="int64")
-    j = apply("iota", [], shape=(n, m), axis=1, dtype="int64")
-    return variable(Tensor(apply("cast", [apply("eq", [i, j])], dtype=_dtype(dtype).name)), dtype, name)
+    """An identity-matrix variable: size is n (n x n) or (n, m)."""
+    n, m = size if isinstance(size, (tuple, list)) else (size, size)
+    return variable(np.eye(n, m), dtype, name)
 
 
 def zeros_like(x, dtype=None, name=None):
@@ -309,7 +315,7 @@ def learning_phase():
     if _LEARNING_PHASE_VALUE is not None:
         return _LEARNING_PHASE_VALUE
     if _LEARNING_PHASE is None:
-        _LEARNING_PHASE = placeholder(shape=(), dtype="bool", name="keras_learning_phase")
+        _LEARNING_PHASE = placeholder(shape=(), dtype="bool", name=LEARNING_PHASE_NAME)
     return _LEARNING_PHASE
 
 
@@ -320,8 +326,7 @@ def set_learning_phase(value):
     _LEARNING_PHASE_VALUE = int(value)
 
 
-def _learning_phase_node():
-    return _LEARNING_PHASE.node if _LEARNING_PHASE is not None else None
+LEARNING_PHASE_NAME = "keras_learning_phase"
 
 
 def clear_session():
@@ -362,8 +367,13 @@ def switch(condition, then_expression, else_expression):
     cond = to_tensor(condition)
     a, b = operands(then_expression, else_expression)
     c = cond.node if cond.node.dtype.is_bool else apply("cast", [cond.node], dtype="bool")
-    if c.ndim > 0 and c.ndim < a.node.ndim:
-        c = apply("reshape", [c], shape=tuple(c.shape) + (1,) * (a.node.ndim - c.ndim))
+    expr_ndim = max(a.node.ndim, b.node.ndim)
+    if c.ndim > expr_ndim:
+        raise ValueError("Rank of `condition` should be less than or equal to rank of `then_expression` "
+                         f"and `else_expression`. ndim(condition)={c.ndim}, ndim(then_expression)={expr_ndim}")
+    if 0 < c.ndim < expr_ndim:
+        # a condition of lower rank picks whole slices (as tf.where does with rows)
+        c = apply("reshape", [c], shape=tuple(c.shape) + (1,) * (expr_ndim - c.ndim))
     out = Tensor(apply("select", [c, a.node, b.node]))
     out._uses_learning_phase = getattr(then_expression, "_uses_learning_phase", False) or \
         getattr(else_expression, "_uses_learning_phase", False)
@@ -396,11 +406,21 @@ def in_test_phase(x, alt, training=None):
 
 
 # ------------------------------------------------------------------ printing and scopes
+_print_messages = weakref.WeakKeyDictionary()   # identity node -> message
+
+
 def print_tensor(x, message=""):
-    """x, printed (with message) every time a function that computes it runs."""
+    """x, printed (after message) every time a function that computes it runs.
+
+    The result is a fresh (not interned) identity node, so only computations that go
+    through it print; the function fetches it as a hidden extra output."""
     x = to_tensor(x)
-    out = Tensor(x.node)
-    out._print_message = message
+    node = apply("reshape", [x.node], intern=False, shape=x.node.shape)
+    _print_messages[node] = message
+    out = Tensor(node)
+    for attr in ("_keras_shape", "_uses_learning_phase"):
+        if hasattr(x, attr):
+            setattr(out, attr, getattr(x, attr))
     return out
 
 
@@ -419,9 +439,16 @@ class Function:
     the updates to variables in place (one native call)."""
 
     def __init__(self, inputs, outputs, updates=None, name=None, **kwargs):
-        unknown = set(kwargs) - {"session_kwargs", "fetches", "feed_dict"}
+        unknown = set(kwargs) - {"session_kwargs", "fetches", "feed_dict", "options", "run_metadata"}
         if unknown:
-            raise ValueError(f"Invalid argument(s) to K.function: {sorted(unknown)}")
+            raise ValueError(f"Invalid argument {sorted(unknown)[0]!r} passed to K.function "
+                             "with the keralite backend")
+        if not isinstance(inputs, (list, tuple)):
+            raise TypeError("`inputs` to a keralite backend function should be a list or tuple.")
+        if not isinstance(outputs, (list, tuple)):
+            raise TypeError("`outputs` of a keralite backend function should be a list or tuple.")
+        if updates is not None and not isinstance(updates, (list, tuple)):
+            raise TypeError("`updates` in a keralite backend function should be a list or tuple.")
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         update_pairs = []
@@ -445,22 +472,25 @@ class Function:
                 raise ValueError(f"input {x.name!r} is given twice")
             in_nodes.append(x.node)
         out_nodes = [to_tensor(o).node for o in self.outputs]
-        graph = Graph(in_nodes, out_nodes, update_pairs)
+        self._n_outputs = len(out_nodes)
+        # print_tensor nodes the outputs or updates go through become hidden extra outputs
+        printed = [n for n in Graph(in_nodes, out_nodes, update_pairs).nodes() if n in _print_messages]
+        self._prints = [(self._n_outputs + k, _print_messages[n]) for k, n in enumerate(printed)]
+        graph = Graph(in_nodes, out_nodes + printed, update_pairs)
         graph = _feed_non_placeholders(graph)
         graph = _default_learning_phase(graph)
         graph = _advance_random_counter(graph)
-        self._prints = [(i, o._print_message) for i, o in enumerate(self.outputs) if hasattr(o, "_print_message")]
         self.compiled = compile_graph(graph, name or "function")
-        self._variables = []
+        buffers = []
         for vnode in self.compiled.variables:
             var = variable_for(vnode)
-            if var is None:
+            value = var.value if var is not None else vnode.payload
+            if value is None:
                 raise RuntimeError("a variable used by this function no longer exists")
-            self._variables.append(var)
+            buffers.append(value)
         constants = [c.payload for c in self.compiled.constants]
         self._executable = Executable(self.compiled.address(), self.compiled.signature,
-                                      [v.value for v in self._variables], constants)
-        self._n_outputs = len(self.outputs)
+                                      buffers, constants)
 
     def __call__(self, inputs):
         if isinstance(inputs, dict):
@@ -468,10 +498,9 @@ class Function:
         if not isinstance(inputs, (list, tuple)):
             raise TypeError("`inputs` to a keralite function should be a list or tuple.")
         outs = self._executable(inputs)
-        results = [o[()] if o.ndim == 0 else o for o in outs[:self._n_outputs]]
         for i, message in self._prints:
-            sys.stdout.write(f"{message}{results[i]}\n")
-        return results
+            sys.stdout.write(f"{message}{outs[i]}\n")
+        return [o[()] if o.ndim == 0 else o for o in outs[:self._n_outputs]]
 
 
 def function(inputs, outputs, updates=None, **kwargs):
@@ -490,8 +519,22 @@ def _flatten_updates(updates):
     return out
 
 
+def _substitute(graph, subs, inputs):
+    """The graph with the nodes in `subs` replaced (sources included), over new inputs;
+    update targets stay the variables they are."""
+    mapping = {}
+    for node in topological_order(graph.roots()):
+        new = subs.get(node)
+        if new is None:
+            new = rebuild(node, [mapping[i] for i in node.inputs])
+        mapping[node] = new
+    return Graph(inputs, [mapping[o] for o in graph.outputs],
+                 [(v, mapping[x]) for v, x in graph.updates])
+
+
 def _feed_non_placeholders(graph):
-    """Feeding a computed tensor replaces it with a fresh placeholder (as TF allows)."""
+    """Feeding a computed tensor (or a variable) replaces it with a fresh placeholder,
+    as TF allows."""
     subs = {}
     new_inputs = []
     for x in graph.inputs:
@@ -503,20 +546,19 @@ def _feed_non_placeholders(graph):
         new_inputs.append(p)
     if not subs:
         return graph
-    g = rewrite(Graph([], graph.outputs, graph.updates), lambda n: subs.get(n))
-    return Graph(new_inputs, g.outputs, g.updates)
+    return _substitute(graph, subs, new_inputs)
 
 
 def _default_learning_phase(graph):
-    """An unfed learning-phase placeholder means test mode, as in Keras."""
-    lp = _learning_phase_node()
-    if lp is None or lp in graph.inputs:
+    """An unfed learning-phase placeholder means test mode, as in Keras (where it is a
+    placeholder_with_default(False)); this holds for placeholders of earlier sessions too."""
+    given = set(graph.inputs)
+    unfed = [n for n in graph.nodes() if n.op.name == "placeholder" and n not in given
+             and n.attr("name") == LEARNING_PHASE_NAME and n.dtype.is_bool and n.shape == ()]
+    if not unfed:
         return graph
-    if not any(n is lp for n in graph.nodes()):
-        return graph
-    zero = E.scalar(False, "bool")
-    g = rewrite(graph, lambda n: zero if n is lp else None)
-    return g
+    false = E.scalar(False, "bool")
+    return _substitute(graph, {n: false for n in unfed}, graph.inputs)
 
 
 _rng_counter = None
@@ -531,10 +573,14 @@ def rng_counter():
 
 
 def _advance_random_counter(graph):
-    if not any(n.op.name == "random" for n in graph.nodes()):
+    """Each call advances the call counter of every random op in the graph (each op owns
+    its counter, as a TF random op owns its state, so a seed reproduces across functions)."""
+    counters = []
+    for n in graph.nodes():
+        if n.op.name == "random" and n.inputs[0].op.name == "variable" and n.inputs[0] not in counters:
+            counters.append(n.inputs[0])
+    updated = {v for v, _ in graph.updates}
+    new = [(c, apply("add", [c, E.scalar(1, "int64")])) for c in counters if c not in updated]
+    if not new:
         return graph
-    c = rng_counter().node
-    if any(v is c for v, _ in graph.updates):
-        return graph
-    return Graph(graph.inputs, graph.outputs,
-                 graph.updates + [(c, apply("add", [c, E.scalar(1, "int64")]))])
+    return Graph(graph.inputs, graph.outputs, graph.updates + new)

@@ -4,6 +4,7 @@ import builtins
 import numpy as np
 
 from keralite.compiler.ir import dtypes
+from keralite.compiler.ir.shapes import Sym, broadcast_dims, normalize_axis
 from keralite.compiler.ops import elementwise as E
 from keralite.compiler.ops import reduce as R
 from keralite.compiler.ops import linalg as L
@@ -106,12 +107,15 @@ def cos(x):
 
 
 def clip(x, min_value, max_value):
-    """Elements of x clipped into [min_value, max_value] (max < min means max = min)."""
+    """Elements of x clipped into [min_value, max_value] (max < min means max = min;
+    a None bound does not clip)."""
     x = to_tensor(x)
+    dtype = x.node.dtype
+    low, high = (-np.inf, np.inf) if not dtype.is_int else (np.iinfo(dtype.np).min, np.iinfo(dtype.np).max)
     if min_value is None:
-        min_value = -np.inf
+        min_value = low
     if max_value is None:
-        max_value = np.inf
+        max_value = high
     if not isinstance(min_value, Tensor) and not isinstance(max_value, Tensor) and max_value < min_value:
         max_value = min_value
     lo = operands(x, min_value)[1]
@@ -189,7 +193,10 @@ def all(x, axis=None, keepdims=False):
 
 
 def mean(x, axis=None, keepdims=False):
+    """The mean; bool and int tensors give a floatx mean (not TF's truncated int mean)."""
     x = to_tensor(x)
+    if not x.node.dtype.is_float:
+        x = cast(x, config.floatx())
     return Tensor(R.mean(x.node, _axes(axis), keepdims))
 
 
@@ -206,24 +213,28 @@ def std(x, axis=None, keepdims=False):
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) computed stably (shifted by the max)."""
+    """log(sum(exp(x))) computed stably (shifted by the max where it is finite, so a
+    row holding +inf gives inf and one holding nan gives nan)."""
     x = to_tensor(x)
-    if axis is None:
-        flat = S.reshape(x.node, (-1,)) if x.ndim != 1 else x.node
-        out = apply("logsumexp", [flat], axis=0, keepdims=False)
-        if keepdims:
-            out = S.reshape(out, (1,) * x.ndim)
-        return Tensor(out)
-    if isinstance(axis, (list, tuple)):
-        if len(axis) != 1:
-            m = Tensor(apply("stop_gradient", [max(x, axis, keepdims=True).node]))
-            out = log(sum(exp(x - m), axis, keepdims=True)) + m
-            if keepdims:
-                return out
-            shape = R.reduced_shape(x.node.shape, R.normalize_axes(axis, x.ndim), False)
-            return Tensor(S.reshape(out.node, shape))
-        axis = axis[0]
-    return Tensor(apply("logsumexp", [x.node], axis=int(axis) % builtins.max(x.ndim, 1), keepdims=bool(keepdims)))
+    if not x.node.dtype.is_float:
+        x = cast(x, config.floatx())
+    if x.ndim == 0:
+        return x
+    axes = R.normalize_axes(_axes(axis), x.ndim)
+    if not axes:
+        return x
+    kept = tuple(i for i in range(x.ndim) if i not in axes)
+    node = x.node
+    if len(axes) > 1:
+        # Move the reduced axes last and merge them into one.
+        if kept + axes != tuple(range(x.ndim)):
+            node = apply("transpose", [node], perm=kept + axes)
+        node = S.reshape(node, tuple(x.node.shape[i] for i in kept) + (-1,))
+        out = apply("logsumexp", [node], axis=node.ndim - 1, keepdims=False)
+    else:
+        out = apply("logsumexp", [node], axis=axes[0], keepdims=False)
+    shape = R.reduced_shape(x.node.shape, axes, bool(keepdims))
+    return Tensor(S.reshape(out, shape))
 
 
 def _cumulative(kind, x, axis):
@@ -231,7 +242,7 @@ def _cumulative(kind, x, axis):
     if axis is None:
         x = Tensor(S.reshape(x.node, (-1,)))
         axis = 0
-    axis = int(axis) % x.ndim
+    axis = normalize_axis(int(axis), x.ndim)
     return Tensor(apply("cumulative", [x.node], axis=axis, kind=kind))
 
 
@@ -243,83 +254,134 @@ def cumprod(x, axis=0):
     return _cumulative("prod", x, axis)
 
 
-def argmax(x, axis=-1):
+def _argreduce(kind, x, axis):
+    """The int64 index of the first max (min) along axis; a nan counts as the extreme."""
     x = to_tensor(x)
-    return Tensor(apply("argreduce", [x.node], axis=int(axis) % x.ndim, kind="max"))
+    if x.ndim == 0:
+        raise ValueError(f"arg{kind}: needs a tensor of rank >= 1, got a scalar")
+    return Tensor(apply("argreduce", [x.node], axis=normalize_axis(int(axis), x.ndim), kind=kind))
+
+
+def argmax(x, axis=-1):
+    return _argreduce("max", x, axis)
 
 
 def argmin(x, axis=-1):
-    x = to_tensor(x)
-    return Tensor(apply("argreduce", [x.node], axis=int(axis) % x.ndim, kind="min"))
+    return _argreduce("min", x, axis)
 
 
 # ------------------------------------------------------------------ products
+def _show(shape):
+    """A shape as users write it: (None, 784) for a batch dim, (32, 784) otherwise."""
+    dims = ["None" if isinstance(d, Sym) and d.coef == 1 and len(d.syms) == 1 else str(d) for d in shape]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def _same_dim(a, b):
+    """Whether dims a and b are provably equal; two batch symbols are made one."""
+    if a == b:
+        return True
+    if isinstance(a, Sym) and isinstance(b, Sym):
+        return broadcast_dims(a, b) is not None
+    return False
+
+
+def _product_operands(name, x, y):
+    """x and y as tensors of one numeric dtype (the promoted one)."""
+    x, y = to_tensor(x), to_tensor(y)
+    if x.node.dtype is not y.node.dtype:
+        common = dtypes.promote(x.node.dtype, y.node.dtype)
+        x, y = cast(x, common.name), cast(y, common.name)
+    if x.node.dtype.is_bool:
+        raise TypeError(f"{name}: needs numeric operands, got bool")
+    return x, y
+
+
+def _matmul(a, b, transpose_a=False, transpose_b=False):
+    """a @ b over the last two axes (batch dims equal, or b 2-D); ints by multiply-and-sum."""
+    if a.dtype.is_float:
+        return L.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b)
+    if transpose_a:
+        a = apply("transpose", [a], perm=tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
+    if transpose_b:
+        b = apply("transpose", [b], perm=tuple(range(b.ndim - 2)) + (b.ndim - 1, b.ndim - 2))
+    a3 = S.reshape(a, a.shape + (1,))                            # (..., m, k, 1)
+    b3 = S.reshape(b, b.shape[:-2] + (1,) + b.shape[-2:])        # (..., 1, k, n)
+    return R.reduce("sum", apply("mul", [a3, b3]), [a3.ndim - 2], keepdims=False)
+
+
 def dot(x, y):
     """Keras' dot: contracts the last axis of x with the second-to-last axis of y
     (or y's only axis), with x.shape[:-1] + y.shape[:-2] + y.shape[-1:] as result."""
-    x, y = to_tensor(x), to_tensor(y)
-    if x.node.dtype is not y.node.dtype:
-        t = dtypes.promote(x.node.dtype, y.node.dtype)
-        x, y = cast(x, t.name), cast(y, t.name)
-    if not x.node.dtype.is_float:
-        raise TypeError(f"dot: needs float operands, got {x.dtype}")
-    xs, ys = x.node.shape, y.node.shape
+    x, y = _product_operands("dot", x, y)
     if x.ndim == 0 or y.ndim == 0:
         return x * y
-    if y.ndim == 1:
-        out = dot(x, Tensor(S.reshape(y.node, (ys[0], 1))))
-        return Tensor(S.reshape(out.node, xs[:-1]))
-    if x.ndim == 1:
-        out = dot(Tensor(S.reshape(x.node, (1, xs[0]))), y)
-        return Tensor(S.reshape(out.node, ys[:-2] + ys[-1:]))
-    k_x, k_y = xs[-1], ys[-2]
-    if k_x != k_y:
+    xs, ys = x.node.shape, y.node.shape
+    k_x, k_y = xs[-1], (ys[-2] if y.ndim >= 2 else ys[0])
+    if not _same_dim(k_x, k_y):
         raise ValueError(f"dot: cannot contract {_show(xs)} with {_show(ys)}")
+    out_shape = xs[:-1] + (ys[:-2] + ys[-1:] if y.ndim >= 2 else ())
     if x.ndim == 2 and y.ndim == 2:
-        return Tensor(L.matmul(x.node, y.node))
+        return Tensor(_matmul(x.node, y.node))
     x2 = S.reshape(x.node, (-1, k_x))
-    perm = [y.ndim - 2] + [i for i in range(y.ndim) if i != y.ndim - 2]
-    y2 = S.reshape(apply("transpose", [y.node], perm=tuple(perm)), (k_y, -1))
-    out = L.matmul(x2, y2)
-    return Tensor(S.reshape(out, xs[:-1] + ys[:-2] + ys[-1:]))
-
-
-def _show(shape):
-    from keralite.compiler.ir.shapes import shape_str
-    return shape_str(shape).replace("[", "(").replace("]", ")")
+    if y.ndim == 1:
+        y2 = S.reshape(y.node, (k_y, 1))
+    elif y.ndim == 2:
+        y2 = y.node
+    else:
+        perm = (y.ndim - 2,) + tuple(i for i in range(y.ndim) if i != y.ndim - 2)
+        y2 = S.reshape(apply("transpose", [y.node], perm=perm), (k_y, -1))
+    return Tensor(S.reshape(_matmul(x2, y2), out_shape))
 
 
 def batch_dot(x, y, axes=None):
-    """Keras' batch_dot: a dot per batch item over the given axes."""
-    x, y = to_tensor(x), to_tensor(y)
+    """Keras' batch_dot: a dot per batch item over the given axes.
+
+    axes: an int (the same axis of both), a pair, or None (the last axis of x with the
+    second-to-last of y, or y's last when y is 2-D). Rank-1 results get a trailing axis,
+    so x (32, 20) . y (32, 20) over axis 1 is (32, 1). Operands of rank 3 and more are
+    contracted as a matmul batched over every leading axis, as Keras 2.1.6 does.
+    """
+    x, y = _product_operands("batch_dot", x, y)
+    x_ndim, y_ndim = x.ndim, y.ndim
+    xs, ys = x.node.shape, y.node.shape
+    if x_ndim < 2 or y_ndim < 2:
+        raise ValueError(f"batch_dot: needs operands of rank >= 2, got {_show(xs)} and {_show(ys)}")
     if isinstance(axes, int):
         axes = (axes, axes)
-    x_ndim, y_ndim = x.ndim, y.ndim
     if axes is None:
-        axes = (x_ndim - 1, y_ndim - 2) if y_ndim > 2 else (x_ndim - 1, y_ndim - 1)
-    axes = [a % n for a, n in zip(axes, (x_ndim, y_ndim))]
+        axes = (x_ndim - 1, y_ndim - 2 if y_ndim > 2 else y_ndim - 1)
+    if len(axes) != 2:
+        raise ValueError(f"batch_dot: axes must be an int or a pair of ints, got {axes!r}")
+    axes = [normalize_axis(int(a), n, "batch_dot: axis") for a, n in zip(axes, (x_ndim, y_ndim))]
+    if 0 in axes:
+        raise ValueError(f"batch_dot: cannot contract over the batch axis 0 (axes={tuple(axes)})")
+    if not _same_dim(xs[0], ys[0]):
+        raise ValueError(f"batch_dot: batch sizes differ: {_show(xs)} and {_show(ys)}")
+    if not _same_dim(xs[axes[0]], ys[axes[1]]):
+        raise ValueError(f"batch_dot: cannot contract axis {axes[0]} of {_show(xs)} "
+                         f"with axis {axes[1]} of {_show(ys)}")
+    # The lower-rank operand gets trailing 1s, as in Keras.
+    diff = builtins.abs(x_ndim - y_ndim)
     if x_ndim > y_ndim:
-        diff = x_ndim - y_ndim
-        y = Tensor(S.reshape(y.node, y.node.shape + (1,) * diff))
+        y = Tensor(S.reshape(y.node, ys + (1,) * diff))
     elif y_ndim > x_ndim:
-        diff = y_ndim - x_ndim
-        x = Tensor(S.reshape(x.node, x.node.shape + (1,) * diff))
+        x = Tensor(S.reshape(x.node, xs + (1,) * diff))
+    ndim = x.ndim
+    if ndim == 2:
+        out = sum(x * y, 1)
     else:
-        diff = 0
-    if x.ndim == 2 and y.ndim == 2:
-        if axes[0] == axes[1]:
-            out = sum(x * y, axes[0])
-        else:
-            out = sum(Tensor(apply("transpose", [x.node], perm=(1, 0))) * y, axes[1])
-    else:
-        adj_x = axes[0] != x.ndim - 1
-        adj_y = axes[1] == y.ndim - 1
-        if x.node.shape[:-2] != y.node.shape[:-2]:
-            raise ValueError(f"batch_dot: batch dims differ: {_show(x.node.shape)} and {_show(y.node.shape)}")
-        out = Tensor(L.matmul(x.node, y.node, transpose_a=adj_x, transpose_b=adj_y))
+        if not builtins.all(a >= ndim - 2 for a in axes):
+            raise ValueError(f"batch_dot: operands of rank {ndim} contract one of their last two axes, "
+                             f"got axes={tuple(axes)} for {_show(xs)} and {_show(ys)}")
+        for a, b in zip(x.node.shape[1:-2], y.node.shape[1:-2]):
+            if not _same_dim(a, b):
+                raise ValueError(f"batch_dot: batch dims differ: {_show(xs)} and {_show(ys)}")
+        out = Tensor(_matmul(x.node, y.node, transpose_a=axes[0] != ndim - 1,
+                             transpose_b=axes[1] == ndim - 1))
     if diff:
-        idx = x_ndim + y_ndim - 3 if x_ndim > y_ndim else x_ndim - 1
-        shape = tuple(d for i, d in enumerate(out.node.shape) if not idx <= i < idx + diff)
+        start = x_ndim + y_ndim - 3 if x_ndim > y_ndim else x_ndim - 1
+        shape = tuple(d for i, d in enumerate(out.node.shape) if not start <= i < start + diff)
         out = Tensor(S.reshape(out.node, shape))
     if out.ndim == 1:
         out = Tensor(S.reshape(out.node, out.node.shape + (1,)))

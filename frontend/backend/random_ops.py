@@ -1,54 +1,98 @@
 """Random tensors: Philox draws generated inside the compiled code (see
-compiler/ops/random.py), reproducible for a given seed."""
+compiler/ops/random.py), reproducible for a given seed.
+
+Each random tensor owns a call counter (an int64 variable starting at 0) that every
+call of a function computing it advances, as a TF random op owns its state: the same
+seed gives the same first draw in a function built afresh, and successive calls of one
+function give new draws. Without a seed, a seed is picked with numpy's global RNG (as
+Keras does), so `np.random.seed` makes a whole program reproducible.
+"""
 import numpy as np
 
+from keralite.compiler.ir.shapes import Sym
 from keralite.compiler.ops import elementwise as E
 from keralite.compiler.ops import random as RND
 
-from .core import Tensor, rng_counter, _dtype, to_tensor
+from .core import Tensor, _dtype, to_tensor, variable, cast
+
+
+def _dims_of_tensor(t):
+    """The dims a shape tensor holds: K.shape(x) (or its items) carry them as
+    `_static_dims`; an int constant holds its values."""
+    dims = getattr(t, "_static_dims", None)
+    if dims is not None:
+        return tuple(dims)
+    node = t.node
+    if node.op.name == "constant" and node.dtype.is_int and node.ndim <= 1:
+        value = E.scalar_value(node) if node.ndim == 0 else None
+        if value is not None:
+            return (int(value),)
+        if node.payload is not None:
+            return tuple(int(v) for v in np.asarray(node.payload).ravel())
+    raise NotImplementedError("random tensors need a shape known when the graph is built "
+                              "(ints, or K.shape(x) and its items)")
 
 
 def _shape(shape):
-    from .shape_ops import _static
+    """Static dims (ints, or the symbols of x for items of K.shape(x)) of a shape argument."""
     if isinstance(shape, Tensor):
-        dims = getattr(shape, "_static_dims", None)
-        if dims is None:
-            raise NotImplementedError("random tensors need a static shape (or K.shape(x))")
-        return tuple(dims)
+        return _dims_of_tensor(shape)
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
     dims = []
     for d in shape:
-        s = _static(d)
-        if s == -1:
-            raise ValueError("random tensors need every dim of the shape to be known")
-        dims.append(s)
+        if isinstance(d, Tensor):
+            held = _dims_of_tensor(d)
+            if len(held) != 1:
+                raise ValueError(f"a dim of a random tensor's shape must be a scalar, got {d}")
+            d = held[0]
+        if d is None or (isinstance(d, (int, np.integer)) and d < 0):
+            raise ValueError(f"random tensors need every dim of the shape to be known, got {tuple(shape)}")
+        dims.append(d if isinstance(d, Sym) else int(d))
     return tuple(dims)
 
 
 def _draw(shape, dist, dtype, seed):
+    """A standard draw ('uniform' [0,1), 'normal', 'truncated_normal') of `shape`."""
     if seed is None:
         seed = np.random.randint(10e6)
-    key = E.boxed_scalar(int(seed), "int64")
     d = _dtype(dtype)
-    return Tensor(RND.random(rng_counter().node, key, _shape(shape), dist, d))
+    if not d.is_float:
+        raise ValueError(f"random tensors need a float dtype, got {d.name}")
+    key = E.boxed_scalar(int(seed), "int64")
+    counter = variable(np.int64(0), dtype="int64", name="random_counter")
+    return Tensor(RND.random(counter.node, key, _shape(shape), dist, d))
+
+
+def _affine(z, scale, shift):
+    """z * scale + shift, skipping the identity parts (scale, shift numbers or tensors)."""
+    if not (isinstance(scale, (int, float)) and scale == 1):
+        z = z * to_tensor(scale, z.dtype)
+    if not (isinstance(shift, (int, float)) and shift == 0):
+        z = z + to_tensor(shift, z.dtype)
+    return z
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """Uniform draws in [minval, maxval)."""
     u = _draw(shape, "uniform", dtype, seed)
-    return u * (to_tensor(maxval, u.dtype) - minval) + minval if (minval, maxval) != (0.0, 1.0) else u
+    if isinstance(minval, (int, float)) and isinstance(maxval, (int, float)):
+        return _affine(u, maxval - minval, minval)
+    return _affine(u, to_tensor(maxval, u.dtype) - to_tensor(minval, u.dtype), minval)
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    z = _draw(shape, "normal", dtype, seed)
-    return z * stddev + mean if (mean, stddev) != (0.0, 1.0) else z
+    """Normal draws with the given mean and standard deviation."""
+    return _affine(_draw(shape, "normal", dtype, seed), stddev, mean)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    z = _draw(shape, "truncated_normal", dtype, seed)
-    return z * stddev + mean if (mean, stddev) != (0.0, 1.0) else z
+    """Normal draws redrawn until within two standard deviations of the mean."""
+    return _affine(_draw(shape, "truncated_normal", dtype, seed), stddev, mean)
 
 
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
+    """1 with probability p, else 0 (Bernoulli draws) in `dtype`."""
     from .math_ops import less
-    from .core import cast
     u = _draw(shape, "uniform", dtype, seed)
     return cast(less(u, p), u.dtype)

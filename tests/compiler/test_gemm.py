@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 cffi = pytest.importorskip("cffi")
-from llvmlite import ir  # noqa: E402
-
+# target first: it selects opaque pointers before llvmlite is imported
 from keralite.compiler.codegen import gemm, target  # noqa: E402
+import llvmlite.binding as llvm  # noqa: E402
+from llvmlite import ir  # noqa: E402
 
 ffi = cffi.FFI()
 
@@ -135,6 +136,7 @@ def test_small_random(dtype, M, N, K, la, lb, acc, seed):
     (0, 0, 0), (0, 5, 3), (4, 0, 3), (3, 4, 0), (1, 1, 1), (1, 1, 300), (1, 300, 17),
     (300, 1, 17), (8, 32, 16), (16, 64, 256), (7, 33, 257),
     (129, 257, 67), (300, 33, 513), (33, 300, 100), (20, 2100, 30), (513, 40, 9),
+    (1, 70, 1000), (3, 1000, 70), (20, 65, 130), (40, 100, 600), (2, 17, 5), (64, 48, 40),
 ])
 @pytest.mark.parametrize("la,lb", [(0, 0), (1, 0), (0, 1), (1, 1), (2, 2)])
 @pytest.mark.parametrize("acc", [False, True])
@@ -156,6 +158,7 @@ def test_emit_once_and_both_dtypes_share_a_module():
     f64 = gemm.emit_gemm(module, "float64")
     assert f64.name == "keralite_gemm_f64" and f32.name == "keralite_gemm_f32"
     assert module.globals["free"] is free
-    target.parse_and_optimize(str(module), target.target_machine())  # verifies
+    target.target_machine()  # initialises LLVM
+    llvm.parse_assembly(str(module)).verify()
     with pytest.raises(ValueError):
         gemm.emit_gemm(module, "int32")

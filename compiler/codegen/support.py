@@ -1,0 +1,78 @@
+"""The support library: large routines every graph shares (the GEMMs), compiled once.
+
+Graph modules only declare these functions; the support object is built once per
+machine (cached on disk like graph objects, keyed by the emitter sources, the CPU and
+the toolchain) and JIT-loaded once per process before any graph that calls it, so a
+graph with a matmul does not pay the GEMM's compile time again.
+"""
+import hashlib
+import threading
+
+from llvmlite import ir
+
+from . import gemm, target
+
+_DTYPES = ("float32", "float64")
+_lock = threading.Lock()
+_loaded = False
+
+
+def declare_gemm(module, dtype):
+    """An external declaration of the support library's GEMM for `dtype`."""
+    name = gemm.gemm_name(dtype)
+    fn = module.globals.get(name)
+    if fn is None:
+        i64, ptr = ir.IntType(64), ir.PointerType()
+        fnty = ir.FunctionType(ir.VoidType(), [i64, i64, i64, ptr, i64, i64, ptr, i64, i64, ptr, i64,
+                                               ir.IntType(32)])
+        fn = ir.Function(module, fnty, name)
+    return fn
+
+
+def symbols():
+    return [gemm.gemm_name(d) for d in _DTYPES]
+
+
+def build_module(name="keralite_support"):
+    module = ir.Module(name=name)
+    for dtype in _DTYPES:
+        gemm.emit_gemm(module, dtype)
+    return module
+
+
+def _key(cpu, features):
+    with open(gemm.__file__, "rb") as f:
+        source = f.read()
+    return hashlib.sha256(b"\n".join([source, cpu.encode(), features.encode(),
+                                      target.versions().encode()])).hexdigest()
+
+
+def object_code(cpu=None, features=None, jit=True):
+    """Object code of the support library for a CPU (cached on disk)."""
+    from ...runtime import cache
+    if cpu is None:
+        cpu, features = target.host_cpu()
+    key = _key(cpu, features) + ("-jit" if jit else "-pic")
+    obj = cache.get("support", key)
+    if obj is None:
+        tm = target.target_machine(cpu, features, jit=jit)
+        llmod = target.parse_and_optimize(str(build_module()), tm)
+        obj = target.emit_object(llmod, tm)
+        cache.put("support", key, obj)
+    return obj
+
+
+def ensure_loaded():
+    """JIT-load the support library once and make its symbols visible to graph code."""
+    global _loaded
+    if _loaded:
+        return
+    with _lock:
+        if _loaded:
+            return
+        from ...runtime import native
+        target.add_symbol("kl_parallel_for", native.symbol_address("kl_parallel_for"))
+        addresses = target.load_object(object_code(), symbols())
+        for name, address in addresses.items():
+            target.add_symbol(name, address)
+        _loaded = True

@@ -1,0 +1,6 @@
+"""keralite.engine: layers, the functional network and training (keras.engine)."""
+from .base_layer import Layer, InputSpec  # noqa: F401
+from .input_layer import InputLayer, Input  # noqa: F401
+from .node import Node  # noqa: F401
+from .network import Network  # noqa: F401
+from .training import Model  # noqa: F401

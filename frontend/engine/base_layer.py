@@ -1,0 +1,463 @@
+"""The Keras 2 `Layer` and `InputSpec`.
+
+A layer owns weights (backend variables) and a `call` written with K. Calling a layer
+on Keras tensors records a `Node` (engine/node.py) so models can be rebuilt, saved and
+called again; the tensors it returns carry `_keras_shape` and `_keras_history`.
+"""
+import re
+
+import numpy as np
+
+from .. import backend as K
+from ..utils.generic_utils import to_list, unpack_singleton, object_list_uid, is_all_none, has_arg
+from .node import Node
+
+
+class InputSpec:
+    """What a layer accepts: dtype, shape, ndim / max_ndim / min_ndim, and axes
+    ({axis: size}) that must have given sizes."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None):
+        self.dtype = dtype
+        self.shape = shape
+        self.ndim = len(shape) if shape is not None else ndim
+        self.max_ndim = max_ndim
+        self.min_ndim = min_ndim
+        self.axes = axes or {}
+
+    def __repr__(self):
+        spec = [("dtype=" + str(self.dtype)) if self.dtype else "",
+                ("shape=" + str(self.shape)) if self.shape else "",
+                ("ndim=" + str(self.ndim)) if self.ndim else "",
+                ("max_ndim=" + str(self.max_ndim)) if self.max_ndim else "",
+                ("min_ndim=" + str(self.min_ndim)) if self.min_ndim else "",
+                ("axes=" + str(self.axes)) if self.axes else ""]
+        return "InputSpec(%s)" % ", ".join(x for x in spec if x)
+
+
+def to_snake_case(name):
+    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    insecure = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
+    if insecure[0] != "_":
+        return insecure
+    return "private" + insecure
+
+
+def _collect_previous_mask(input_tensors):
+    masks = [getattr(x, "_keras_mask", None) for x in to_list(input_tensors)]
+    return unpack_singleton(masks)
+
+
+def _collect_input_shape(input_tensors):
+    shapes = []
+    for x in to_list(input_tensors):
+        try:
+            shapes.append(K.int_shape(x))
+        except TypeError:
+            shapes.append(None)
+    return unpack_singleton(shapes)
+
+
+class Layer:
+    """The base class of every layer (Keras 2 contract: build/call/
+    compute_output_shape/compute_mask/get_config/from_config)."""
+
+    def __init__(self, **kwargs):
+        self.input_spec = None
+        self.supports_masking = False
+        self.stateful = False
+        self._trainable_weights = []
+        self._non_trainable_weights = []
+        self._losses = []
+        self._updates = []
+        self._per_input_losses = {}
+        self._per_input_updates = {}
+        self._built = False
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        allowed_kwargs = {"input_shape", "batch_input_shape", "batch_size", "dtype", "name",
+                          "trainable", "weights", "input_dtype"}
+        for kwarg in kwargs:
+            if kwarg not in allowed_kwargs:
+                raise TypeError("Keyword argument not understood:", kwarg)
+        name = kwargs.get("name")
+        if not name:
+            prefix = self.__class__.__name__
+            name = to_snake_case(prefix) + "_" + str(K.get_uid(to_snake_case(prefix)))
+        self.name = name
+        self.trainable = kwargs.get("trainable", True)
+        if "input_shape" in kwargs or "batch_input_shape" in kwargs:
+            if "batch_input_shape" in kwargs:
+                batch_input_shape = tuple(kwargs["batch_input_shape"])
+            else:
+                batch_size = kwargs.get("batch_size")
+                batch_input_shape = (batch_size,) + tuple(kwargs["input_shape"])
+            self.batch_input_shape = batch_input_shape
+        dtype = kwargs.get("dtype") or kwargs.get("input_dtype") or K.floatx()
+        self.dtype = dtype
+        self._initial_weights = kwargs.get("weights")
+
+    # ---------------------------------------------------------------- weights
+    @property
+    def built(self):
+        return self._built
+
+    @built.setter
+    def built(self, value):
+        self._built = value
+
+    @property
+    def trainable_weights(self):
+        trainable = getattr(self, "trainable", True)
+        return list(self._trainable_weights) if trainable else []
+
+    @trainable_weights.setter
+    def trainable_weights(self, weights):
+        self._trainable_weights = weights
+
+    @property
+    def non_trainable_weights(self):
+        if getattr(self, "trainable", True):
+            return list(self._non_trainable_weights)
+        return list(self._trainable_weights) + list(self._non_trainable_weights)
+
+    @non_trainable_weights.setter
+    def non_trainable_weights(self, weights):
+        self._non_trainable_weights = weights
+
+    @property
+    def weights(self):
+        return self.trainable_weights + self.non_trainable_weights
+
+    def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
+                   trainable=True, constraint=None):
+        """Create a weight variable, register it (and its regularisation loss)."""
+        from .. import initializers, regularizers, constraints
+        initializer = initializers.get(initializer)
+        if dtype is None:
+            dtype = K.floatx()
+        weight = K.variable(initializer(tuple(shape)), dtype=dtype,
+                            name="%s/%s" % (self.name, name) if name else None,
+                            constraint=constraints.get(constraint))
+        weight.trainable = trainable
+        if regularizer is not None:
+            reg = regularizers.get(regularizer)
+            self.add_loss(reg(weight))
+        if trainable:
+            self._trainable_weights.append(weight)
+        else:
+            self._non_trainable_weights.append(weight)
+        return weight
+
+    def get_weights(self):
+        return K.batch_get_value(self.weights)
+
+    def set_weights(self, weights):
+        params = self.weights
+        if len(params) != len(weights):
+            raise ValueError("You called `set_weights(weights)` on layer \"" + self.name +
+                             "\" with a  weight list of length " + str(len(weights)) +
+                             ", but the layer was expecting " + str(len(params)) +
+                             " weights. Provided weights: " + str(weights)[:50] + "...")
+        if not params:
+            return
+        tuples = []
+        for p, w in zip(params, weights):
+            w = np.asarray(w)
+            if K.int_shape(p) != w.shape:
+                raise ValueError("Layer weight shape " + str(K.int_shape(p)) +
+                                 " not compatible with provided weight shape " + str(w.shape))
+            tuples.append((p, w))
+        K.batch_set_value(tuples)
+
+    # ---------------------------------------------------------------- input checks
+    def assert_input_compatibility(self, inputs):
+        """Raise ValueError when inputs do not meet self.input_spec (Keras' messages)."""
+        if not self.input_spec:
+            return
+        if not isinstance(self.input_spec, (list, tuple)):
+            input_spec = to_list(self.input_spec)
+        else:
+            input_spec = self.input_spec
+        inputs = to_list(inputs)
+        if len(inputs) != len(input_spec):
+            raise ValueError("Layer " + self.name + " expects " + str(len(input_spec)) +
+                             " inputs, but it received " + str(len(inputs)) + " input tensors. "
+                             "Input received: " + str(inputs))
+        for input_index, (x, spec) in enumerate(zip(inputs, input_spec)):
+            if spec is None:
+                continue
+            if spec.ndim is not None and K.ndim(x) != spec.ndim:
+                raise ValueError("Input " + str(input_index) + " is incompatible with layer " +
+                                 self.name + ": expected ndim=" + str(spec.ndim) + ", found ndim=" +
+                                 str(K.ndim(x)))
+            if spec.max_ndim is not None and K.ndim(x) > spec.max_ndim:
+                raise ValueError("Input " + str(input_index) + " is incompatible with layer " +
+                                 self.name + ": expected max_ndim=" + str(spec.max_ndim) +
+                                 ", found ndim=" + str(K.ndim(x)))
+            if spec.min_ndim is not None and K.ndim(x) < spec.min_ndim:
+                raise ValueError("Input " + str(input_index) + " is incompatible with layer " +
+                                 self.name + ": expected min_ndim=" + str(spec.min_ndim) +
+                                 ", found ndim=" + str(K.ndim(x)))
+            if spec.dtype is not None and K.dtype(x) != spec.dtype:
+                raise ValueError("Expected input dtype " + str(spec.dtype) + ", found dtype " +
+                                 str(K.dtype(x)))
+            if spec.axes:
+                x_shape = K.int_shape(x)
+                for axis, value in spec.axes.items():
+                    if value is not None and x_shape[int(axis)] not in {value, None}:
+                        raise ValueError("Input " + str(input_index) + " is incompatible with layer " +
+                                         self.name + ": expected axis " + str(axis) +
+                                         " of input shape to have value " + str(value) +
+                                         " but got shape " + str(x_shape))
+            if spec.shape is not None:
+                x_shape = K.int_shape(x)
+                for spec_dim, dim in zip(spec.shape, x_shape):
+                    if spec_dim is not None and dim is not None and spec_dim != dim:
+                        raise ValueError("Input " + str(input_index) + " is incompatible with layer " +
+                                         self.name + ": expected shape=" + str(spec.shape) +
+                                         ", found shape=" + str(x_shape))
+
+    # ---------------------------------------------------------------- calling
+    def call(self, inputs, **kwargs):
+        return inputs
+
+    def __call__(self, inputs, **kwargs):
+        """Apply the layer to Keras tensors, building it on first use."""
+        if isinstance(inputs, list):
+            inputs = inputs[:]
+        with K.name_scope(self.name):
+            if not self.built:
+                self.assert_input_compatibility(inputs)
+                input_shapes = []
+                for x in to_list(inputs):
+                    if hasattr(x, "_keras_shape"):
+                        input_shapes.append(x._keras_shape)
+                    elif hasattr(K, "int_shape"):
+                        input_shapes.append(K.int_shape(x))
+                    else:
+                        raise ValueError("You tried to call layer \"" + self.name +
+                                         "\". This layer has no information about its expected input shape, "
+                                         "and thus cannot be built. You can build it manually via: "
+                                         "`layer.build(batch_input_shape)`")
+                self.build(unpack_singleton(input_shapes))
+                self.built = True
+                if self._initial_weights is not None:
+                    self.set_weights(self._initial_weights)
+            self.assert_input_compatibility(inputs)
+            previous_mask = _collect_previous_mask(inputs)
+            user_kwargs = dict(kwargs)
+            if not is_all_none(previous_mask) and has_arg(self.call, "mask") and "mask" not in kwargs:
+                kwargs["mask"] = previous_mask
+            output = self.call(inputs, **kwargs)
+            output_mask = self.compute_mask(inputs, previous_mask)
+            output_ls = to_list(output)
+            inputs_ls = to_list(inputs)
+            output_ls_copy = []
+            for x in output_ls:
+                if any(x is i for i in inputs_ls):
+                    x = K.identity(x)
+                output_ls_copy.append(x)
+            output = unpack_singleton(output_ls_copy)
+            all_keras = all(hasattr(x, "_keras_history") for x in inputs_ls)
+            if all_keras:
+                input_shape = _collect_input_shape(inputs)
+                output_shape = self.compute_output_shape(input_shape)
+                self._add_inbound_node(input_tensors=inputs, output_tensors=output,
+                                       input_masks=previous_mask, output_masks=output_mask,
+                                       input_shapes=input_shape, output_shapes=output_shape,
+                                       arguments=user_kwargs)
+            if hasattr(self, "activity_regularizer") and self.activity_regularizer is not None:
+                regularization_losses = [self.activity_regularizer(x) for x in to_list(output)]
+                self.add_loss(regularization_losses, to_list(inputs))
+        return output
+
+    def _add_inbound_node(self, input_tensors, output_tensors, input_masks, output_masks,
+                          input_shapes, output_shapes, arguments=None):
+        input_tensors = to_list(input_tensors)
+        output_tensors = to_list(output_tensors)
+        input_masks = to_list(input_masks)
+        output_masks = to_list(output_masks)
+        input_shapes = to_list(input_shapes) if isinstance(input_shapes, list) else [input_shapes]
+        output_shapes = to_list(output_shapes) if isinstance(output_shapes, list) else [output_shapes]
+        inbound_layers, node_indices, tensor_indices = [], [], []
+        for x in input_tensors:
+            layer, node_index, tensor_index = x._keras_history
+            inbound_layers.append(layer)
+            node_indices.append(node_index)
+            tensor_indices.append(tensor_index)
+        Node(self, inbound_layers=inbound_layers, node_indices=node_indices,
+             tensor_indices=tensor_indices, input_tensors=input_tensors, output_tensors=output_tensors,
+             input_masks=input_masks, output_masks=output_masks, input_shapes=input_shapes,
+             output_shapes=output_shapes, arguments=arguments)
+        for i, x in enumerate(output_tensors):
+            x._keras_shape = output_shapes[i]
+            uses_lp = any(getattr(t, "_uses_learning_phase", False) for t in input_tensors)
+            x._uses_learning_phase = getattr(x, "_uses_learning_phase", False) or uses_lp
+            x._keras_history = (self, len(self._inbound_nodes) - 1, i)
+            x._keras_mask = output_masks[i] if i < len(output_masks) else None
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.supports_masking:
+            if mask is not None:
+                if isinstance(mask, list):
+                    if any(m is not None for m in mask):
+                        raise TypeError("Layer " + self.name + " does not support masking, but was passed "
+                                        "an input_mask: " + str(mask))
+                else:
+                    raise TypeError("Layer " + self.name + " does not support masking, but was passed "
+                                    "an input_mask: " + str(mask))
+            return None
+        return mask
+
+    def build(self, input_shape):
+        self.built = True
+
+    # ---------------------------------------------------------------- node accessors
+    def _get_node_attribute_at_index(self, node_index, attr, attr_name):
+        if not self._inbound_nodes:
+            raise RuntimeError("The layer has never been called and thus has no defined " + attr_name + ".")
+        if not len(self._inbound_nodes) > node_index:
+            raise ValueError("Asked to get " + attr_name + " at node " + str(node_index) +
+                             ", but the layer has only " + str(len(self._inbound_nodes)) + " inbound nodes.")
+        values = getattr(self._inbound_nodes[node_index], attr)
+        return unpack_singleton(values)
+
+    def get_input_shape_at(self, node_index):
+        return self._get_node_attribute_at_index(node_index, "input_shapes", "input shape")
+
+    def get_output_shape_at(self, node_index):
+        return self._get_node_attribute_at_index(node_index, "output_shapes", "output shape")
+
+    def get_input_at(self, node_index):
+        return self._get_node_attribute_at_index(node_index, "input_tensors", "input")
+
+    def get_output_at(self, node_index):
+        return self._get_node_attribute_at_index(node_index, "output_tensors", "output")
+
+    def get_input_mask_at(self, node_index):
+        return self._get_node_attribute_at_index(node_index, "input_masks", "input mask")
+
+    def get_output_mask_at(self, node_index):
+        return self._get_node_attribute_at_index(node_index, "output_masks", "output mask")
+
+    def _single_node(self, what):
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError("Layer " + self.name + " has multiple inbound nodes, hence the notion of "
+                                 "\"layer " + what + "\" is ill-defined. Use `get_" + what.replace(" ", "_") +
+                                 "_at(node_index)` instead.")
+        if not self._inbound_nodes:
+            raise AttributeError("Layer " + self.name + " is not connected, no " + what + " to return.")
+
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError("Layer " + self.name + " is not connected, no input to return.")
+        return self._get_node_attribute_at_index(0, "input_tensors", "input")
+
+    @property
+    def output(self):
+        if not self._inbound_nodes:
+            raise AttributeError("Layer " + self.name + " has no inbound nodes.")
+        return self._get_node_attribute_at_index(0, "output_tensors", "output")
+
+    @property
+    def input_mask(self):
+        self._single_node("input mask")
+        return self._get_node_attribute_at_index(0, "input_masks", "input mask")
+
+    @property
+    def output_mask(self):
+        self._single_node("output mask")
+        return self._get_node_attribute_at_index(0, "output_masks", "output mask")
+
+    @property
+    def input_shape(self):
+        if not self._inbound_nodes:
+            raise AttributeError("The layer has never been called and thus has no defined input shape.")
+        all_input_shapes = {str(node.input_shapes) for node in self._inbound_nodes}
+        if len(all_input_shapes) == 1:
+            return unpack_singleton(self._inbound_nodes[0].input_shapes)
+        raise AttributeError("The layer \"" + str(self.name) + " has multiple inbound nodes, with different "
+                             "input shapes. Hence the notion of \"input shape\" is ill-defined for the layer. "
+                             "Use `get_input_shape_at(node_index)` instead.")
+
+    @property
+    def output_shape(self):
+        if not self._inbound_nodes:
+            raise AttributeError("The layer has never been called and thus has no defined output shape.")
+        all_output_shapes = {str(node.output_shapes) for node in self._inbound_nodes}
+        if len(all_output_shapes) == 1:
+            return unpack_singleton(self._inbound_nodes[0].output_shapes)
+        raise AttributeError("The layer \"" + str(self.name) + "\" has multiple inbound nodes, with different "
+                             "output shapes. Hence the notion of \"output shape\" is ill-defined for the layer. "
+                             "Use `get_output_shape_at(node_index)` instead.")
+
+    # ---------------------------------------------------------------- losses and updates
+    def add_loss(self, losses, inputs=None):
+        if losses is None or losses == []:
+            return
+        losses = to_list(losses)
+        self._losses += losses
+        if isinstance(inputs, list) and not inputs:
+            inputs = None
+        uid = object_list_uid(inputs) if inputs is not None else None
+        self._per_input_losses.setdefault(uid, [])
+        self._per_input_losses[uid] += losses
+
+    def add_update(self, updates, inputs=None):
+        if updates is None or updates == []:
+            return
+        updates = to_list(updates)
+        self._updates += updates
+        if isinstance(inputs, list) and not inputs:
+            inputs = None
+        uid = object_list_uid(inputs) if inputs is not None else None
+        self._per_input_updates.setdefault(uid, [])
+        self._per_input_updates[uid] += updates
+
+    def get_updates_for(self, inputs):
+        if not self.trainable and not self.stateful:
+            return []
+        uid = object_list_uid(inputs) if inputs is not None else None
+        return self._per_input_updates.get(uid, [])
+
+    def get_losses_for(self, inputs):
+        uid = object_list_uid(inputs) if inputs is not None else None
+        return self._per_input_losses.get(uid, [])
+
+    @property
+    def losses(self):
+        return self._losses
+
+    @property
+    def updates(self):
+        if not self.trainable and not self.stateful:
+            return []
+        return self._updates
+
+    # ---------------------------------------------------------------- config
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable}
+        if hasattr(self, "batch_input_shape"):
+            config["batch_input_shape"] = self.batch_input_shape
+        if hasattr(self, "dtype"):
+            config["dtype"] = self.dtype
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def count_params(self):
+        if not self.built:
+            if self.__class__.__name__ == "Sequential":
+                self.build()
+            else:
+                raise RuntimeError("You tried to call `count_params` on " + self.name + ", but the layer "
+                                   "isn't built. You can build it manually via: `" + self.name +
+                                   ".build(batch_input_shape)`.")
+        return int(sum(K.count_params(p) for p in self.weights))

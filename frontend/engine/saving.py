@@ -1,0 +1,363 @@
+"""Saving and loading models in the Keras 2 HDF5 layout.
+
+A file holds `model_config` (JSON architecture), `training_config` (optimizer, loss,
+metrics), `model_weights/<layer>/<weight name>` datasets listed by the `layer_names`
+and `weight_names` attributes, and `optimizer_weights`. Weights are positional: the
+order of `weight_names` is the order of `layer.weights`, never sorted. Files written by
+Keras 2.1.6 and by newer Keras 2 (tf_keras legacy .h5) load; files written here load in
+Keras 2.
+"""
+import json
+import os
+import warnings
+
+import numpy as np
+
+from .. import backend as K
+from .. import optimizers
+
+KERAS_VERSION = "2.1.6"
+# Kernels are stored with TensorFlow's conventions (cross-correlation, channels_last
+# layouts as configured), so files say so for Keras 2 loaders.
+SAVED_BACKEND = "tensorflow"
+
+
+def _h5py():
+    import h5py
+    return h5py
+
+
+def _json_default(obj):
+    if hasattr(obj, "get_config"):
+        return {"class_name": obj.__class__.__name__, "config": obj.get_config()}
+    if type(obj).__module__ == np.__name__:
+        if isinstance(obj, np.ndarray):
+            return obj.tolist()
+        return obj.item()
+    if callable(obj):
+        return obj.__name__
+    if type(obj).__name__ == type.__name__:
+        return obj.__name__
+    raise TypeError("Not JSON Serializable:", obj)
+
+
+def _decode(value):
+    return value.decode("utf8") if isinstance(value, bytes) else value
+
+
+# ------------------------------------------------------------------ attributes
+HDF5_OBJECT_HEADER_LIMIT = 64512
+
+
+def save_attributes_to_hdf5_group(group, name, data):
+    """Store a list attribute, split into name0, name1, ... when it is too large."""
+    bad = [x for x in data if len(x) > HDF5_OBJECT_HEADER_LIMIT]
+    if bad:
+        raise RuntimeError("The following attributes cannot be saved to HDF5 file because they are larger "
+                           "than %d bytes: %s" % (HDF5_OBJECT_HEADER_LIMIT, bad))
+    data_npy = np.asarray(data)
+    num_chunks = 1
+    chunked = np.array_split(data_npy, num_chunks)
+    while any(x.nbytes > HDF5_OBJECT_HEADER_LIMIT for x in chunked):
+        num_chunks += 1
+        chunked = np.array_split(data_npy, num_chunks)
+    if num_chunks > 1:
+        for i, chunk in enumerate(chunked):
+            group.attrs["%s%d" % (name, i)] = chunk
+    else:
+        group.attrs[name] = data
+
+
+def load_attributes_from_hdf5_group(group, name):
+    if name in group.attrs:
+        return [_decode(n) for n in group.attrs[name]]
+    data, i = [], 0
+    while "%s%d" % (name, i) in group.attrs:
+        data.extend(_decode(n) for n in group.attrs["%s%d" % (name, i)])
+        i += 1
+    return data
+
+
+# ------------------------------------------------------------------ weights
+def _weight_name(w, i):
+    name = getattr(w, "name", None) or "param_%d" % i
+    return name if name.endswith(":0") else name + ":0"
+
+
+def save_weights_to_hdf5_group(group, layers):
+    save_attributes_to_hdf5_group(group, "layer_names", [layer.name.encode("utf8") for layer in layers])
+    group.attrs["backend"] = SAVED_BACKEND.encode("utf8")
+    group.attrs["keras_version"] = KERAS_VERSION.encode("utf8")
+    for layer in layers:
+        g = group.create_group(layer.name)
+        symbolic_weights = layer.weights
+        weight_values = K.batch_get_value(symbolic_weights)
+        weight_names = [_weight_name(w, i).encode("utf8") for i, w in enumerate(symbolic_weights)]
+        save_attributes_to_hdf5_group(g, "weight_names", weight_names)
+        for name, val in zip(weight_names, weight_values):
+            param_dset = g.create_dataset(name.decode("utf8"), val.shape, dtype=val.dtype)
+            if not val.shape:
+                param_dset[()] = val
+            else:
+                param_dset[:] = val
+
+
+def _layer_weight_values(g):
+    names = load_attributes_from_hdf5_group(g, "weight_names")
+    return [np.asarray(g[name]) for name in names]
+
+
+def preprocess_weights_for_loading(layer, weights, original_keras_version=None, original_backend=None):
+    """Adapt stored weights to this layer (layer families add their conversions here:
+    Theano conv kernels, fused RNN kernels...). Layers may define
+    `_convert_loaded_weights(weights, original_keras_version, original_backend)`."""
+    convert = getattr(layer, "_convert_loaded_weights", None)
+    if convert is not None:
+        weights = convert(weights, original_keras_version, original_backend)
+    if layer.__class__.__name__ in ("Model", "Sequential", "Functional") and hasattr(layer, "layers"):
+        new_weights = []
+        for sublayer in layer.layers:
+            n = len(sublayer.weights)
+            if n:
+                new_weights.extend(preprocess_weights_for_loading(sublayer, weights[:n],
+                                                                  original_keras_version, original_backend))
+                weights = weights[n:]
+        weights = new_weights + list(weights)
+    return weights
+
+
+def load_weights_from_hdf5_group(group, layers, reshape=False):
+    original_keras_version = _decode(group.attrs.get("keras_version", b"1"))
+    original_backend = _decode(group.attrs.get("backend")) if "backend" in group.attrs else None
+    filtered_layers = [layer for layer in layers if layer.weights]
+    layer_names = load_attributes_from_hdf5_group(group, "layer_names")
+    filtered_layer_names = [name for name in layer_names
+                            if load_attributes_from_hdf5_group(group[name], "weight_names")]
+    if len(filtered_layer_names) != len(filtered_layers):
+        raise ValueError("You are trying to load a weight file containing " + str(len(filtered_layer_names)) +
+                         " layers into a model with " + str(len(filtered_layers)) + " layers.")
+    weight_value_tuples = []
+    for k, name in enumerate(filtered_layer_names):
+        layer = filtered_layers[k]
+        weight_values = _layer_weight_values(group[name])
+        weight_values = preprocess_weights_for_loading(layer, weight_values, original_keras_version,
+                                                       original_backend)
+        symbolic_weights = layer.weights
+        if len(weight_values) != len(symbolic_weights):
+            raise ValueError("Layer #" + str(k) + " (named \"" + layer.name + "\" in the current model) was found "
+                             "to correspond to layer " + name + " in the save file. However the new layer " +
+                             layer.name + " expects " + str(len(symbolic_weights)) + " weights, but the saved "
+                             "weights have " + str(len(weight_values)) + " elements.")
+        for w, v in zip(symbolic_weights, weight_values):
+            if K.int_shape(w) != v.shape:
+                if reshape and np.prod(v.shape) == np.prod(K.int_shape(w)):
+                    v = np.reshape(v, K.int_shape(w))
+                else:
+                    raise ValueError("Layer #" + str(k) + " (named \"" + layer.name + "\"), weight " + str(w.name) +
+                                     " has shape " + str(K.int_shape(w)) + ", but the saved weight has shape " +
+                                     str(v.shape) + ".")
+            weight_value_tuples.append((w, v))
+    K.batch_set_value(weight_value_tuples)
+
+
+def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False, reshape=False):
+    original_keras_version = _decode(group.attrs.get("keras_version", b"1"))
+    original_backend = _decode(group.attrs.get("backend")) if "backend" in group.attrs else None
+    layer_names = load_attributes_from_hdf5_group(group, "layer_names")
+    index = {}
+    for layer in layers:
+        if layer.name:
+            index.setdefault(layer.name, []).append(layer)
+    weight_value_tuples = []
+    for k, name in enumerate(layer_names):
+        weight_values = _layer_weight_values(group[name])
+        for layer in index.get(name, []):
+            symbolic_weights = layer.weights
+            values = preprocess_weights_for_loading(layer, weight_values, original_keras_version, original_backend)
+            if len(values) != len(symbolic_weights):
+                if skip_mismatch:
+                    warnings.warn("Skipping loading of weights for layer {} due to mismatch in number of weights "
+                                  "({} vs {}).".format(layer.name, len(symbolic_weights), len(values)))
+                    continue
+                raise ValueError("Layer #" + str(k) + " (named \"" + layer.name + "\") expects " +
+                                 str(len(symbolic_weights)) + " weight(s), but the saved weights have " +
+                                 str(len(values)) + " element(s).")
+            for i, (w, v) in enumerate(zip(symbolic_weights, values)):
+                if K.int_shape(w) != v.shape:
+                    if skip_mismatch:
+                        warnings.warn("Skipping loading of weights for layer {} due to mismatch in shape "
+                                      "({} vs {}).".format(layer.name, w.shape, v.shape))
+                        break
+                    raise ValueError("Layer #" + str(k) + " (named \"" + layer.name + "\"), weight " + str(w.name) +
+                                     " has shape {}, but the saved weight has shape ".format(K.int_shape(w)) +
+                                     str(v.shape) + ".")
+                weight_value_tuples.append((w, v))
+    K.batch_set_value(weight_value_tuples)
+
+
+# ------------------------------------------------------------------ whole models
+def _open_for_reading(filepath):
+    h5py = _h5py()
+    if isinstance(filepath, h5py.Group):
+        return filepath, False
+    if not os.path.exists(filepath):
+        raise IOError("Unable to open file (file %s does not exist)" % filepath)
+    try:
+        return h5py.File(filepath, mode="r"), True
+    except OSError as exc:
+        raise IOError("Unable to open %s as a Keras HDF5 model: the file is truncated, corrupt or not "
+                      "HDF5 (%s)" % (filepath, exc)) from None
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Architecture, weights and optimizer state in one HDF5 file."""
+    h5py = _h5py()
+    if not overwrite and os.path.isfile(filepath):
+        from ..utils.io_utils import ask_to_proceed_with_overwrite
+        if not ask_to_proceed_with_overwrite(filepath):
+            return
+    with h5py.File(filepath, mode="w") as f:
+        f.attrs["keras_version"] = KERAS_VERSION.encode("utf8")
+        f.attrs["backend"] = SAVED_BACKEND.encode("utf8")
+        f.attrs["model_config"] = json.dumps({"class_name": model.__class__.__name__,
+                                              "config": model.get_config()},
+                                             default=_json_default).encode("utf8")
+        model_weights_group = f.create_group("model_weights")
+        save_weights_to_hdf5_group(model_weights_group, _weight_layers(model))
+        optimizer = getattr(model, "optimizer", None)
+        if include_optimizer and optimizer is not None:
+            f.attrs["training_config"] = json.dumps({
+                "optimizer_config": {"class_name": optimizer.__class__.__name__, "config": optimizer.get_config()},
+                "loss": model.loss, "metrics": model.metrics, "sample_weight_mode": model.sample_weight_mode,
+                "loss_weights": model.loss_weights}, default=_json_default).encode("utf8")
+            symbolic_weights = getattr(optimizer, "weights", [])
+            if symbolic_weights:
+                group = f.create_group("optimizer_weights")
+                values = K.batch_get_value(symbolic_weights)
+                names = [("training/" + optimizer.__class__.__name__ + "/" +
+                          _weight_name(w, i)).encode("utf8") for i, w in enumerate(symbolic_weights)]
+                # names must be unique inside the group
+                seen = {}
+                unique = []
+                for n in names:
+                    count = seen.get(n, 0)
+                    seen[n] = count + 1
+                    unique.append(n if not count else n.replace(b":0", b"_%d:0" % count))
+                save_attributes_to_hdf5_group(group, "weight_names", unique)
+                for name, val in zip(unique, values):
+                    dset = group.create_dataset(name.decode("utf8"), val.shape, dtype=val.dtype)
+                    if not val.shape:
+                        dset[()] = val
+                    else:
+                        dset[:] = val
+        f.flush()
+
+
+def _weight_layers(model):
+    """The layers whose weights a file lists: every layer of the graph (InputLayers too)."""
+    return model._network_layers if hasattr(model, "_network_layers") else model.layers
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model from a Keras 2 HDF5 file, compiled with its stored training config.
+
+    Lambda layers holding Python bytecode are only rebuilt with safe_mode=False (or when
+    their function is in custom_objects)."""
+    from ..layers import core as core_layers
+    from ..models import model_from_config
+    f, opened = _open_for_reading(filepath)
+    try:
+        model_config = f.attrs.get("model_config")
+        if model_config is None:
+            raise ValueError("No model found in config file: %s" % getattr(f, "filename", filepath))
+        try:
+            model_config = json.loads(_decode(model_config))
+        except ValueError as exc:
+            raise ValueError("The model_config of %s is not valid JSON: %s" % (filepath, exc)) from None
+        core_layers._LAMBDA_SAFE_MODE.append(bool(safe_mode))
+        try:
+            model = model_from_config(model_config, custom_objects=custom_objects)
+        finally:
+            core_layers._LAMBDA_SAFE_MODE.pop()
+        load_weights_from_hdf5_group(f["model_weights"], _weight_layers(model))
+        training_config = f.attrs.get("training_config")
+        if compile and training_config is not None:
+            training_config = json.loads(_decode(training_config))
+            optimizer = optimizers.deserialize(training_config["optimizer_config"], custom_objects=custom_objects)
+            loss = _convert_custom_objects(training_config["loss"], custom_objects)
+            metrics = _convert_custom_objects(training_config.get("metrics"), custom_objects)
+            model.compile(optimizer=optimizer, loss=loss, metrics=_plain_metrics(metrics),
+                          loss_weights=training_config.get("loss_weights"),
+                          sample_weight_mode=training_config.get("sample_weight_mode"))
+            if "optimizer_weights" in f:
+                model._make_train_function()
+                group = f["optimizer_weights"]
+                names = load_attributes_from_hdf5_group(group, "weight_names")
+                values = [np.asarray(group[n]) for n in names]
+                try:
+                    model.optimizer.set_weights(values)
+                except ValueError:
+                    warnings.warn("Error in loading the saved optimizer state. As a result, your model is "
+                                  "starting with a freshly initialized optimizer.")
+        elif compile and training_config is None:
+            warnings.warn("No training configuration found in save file: the model was *not* compiled. "
+                          "Compile it manually.")
+        return model
+    except KeyError as exc:
+        raise ValueError("%s is not a complete Keras model file: missing %s" % (filepath, exc)) from None
+    finally:
+        if opened:
+            f.close()
+
+
+def _plain_metrics(metrics):
+    """Newer files may store metrics per output as nested lists: keep what compile takes."""
+    if isinstance(metrics, list) and metrics and all(isinstance(m, list) for m in metrics):
+        flat = []
+        for m in metrics:
+            flat.extend(x for x in m if x not in flat)
+        return flat
+    return metrics
+
+
+def _convert_custom_objects(obj, custom_objects):
+    custom_objects = custom_objects or {}
+    if isinstance(obj, list):
+        return [_convert_custom_objects(o, custom_objects) for o in obj]
+    if isinstance(obj, dict):
+        if "class_name" in obj and "config" in obj:
+            # newer files store losses as serialized objects
+            return obj["config"].get("name", obj["class_name"]) if obj["class_name"] not in custom_objects \
+                else custom_objects[obj["class_name"]]
+        return {k: _convert_custom_objects(v, custom_objects) for k, v in obj.items()}
+    if obj in custom_objects:
+        return custom_objects[obj]
+    return obj
+
+
+def save_weights(model, filepath, overwrite=True):
+    h5py = _h5py()
+    if not overwrite and os.path.isfile(filepath):
+        from ..utils.io_utils import ask_to_proceed_with_overwrite
+        if not ask_to_proceed_with_overwrite(filepath):
+            return
+    with h5py.File(filepath, "w") as f:
+        save_weights_to_hdf5_group(f, _weight_layers(model))
+        f.flush()
+
+
+def load_weights(model, filepath, by_name=False, skip_mismatch=False, reshape=False):
+    f, opened = _open_for_reading(filepath)
+    try:
+        if "layer_names" not in f.attrs and "model_weights" in f:
+            f_group = f["model_weights"]
+        else:
+            f_group = f
+        if by_name:
+            load_weights_from_hdf5_group_by_name(f_group, _weight_layers(model), skip_mismatch=skip_mismatch,
+                                                 reshape=reshape)
+        else:
+            load_weights_from_hdf5_group(f_group, _weight_layers(model), reshape=reshape)
+    finally:
+        if opened:
+            f.close()

@@ -1,0 +1,375 @@
+"""Keras 2 weight initializers (`keras.initializers`).
+
+An initializer is called as `init(shape, dtype=None)` and returns a tensor holding the
+initial value, as in Keras; layers then make a variable of it.
+
+Random initial values come from the backend's generator (the same Philox stream as
+`K.random_normal(shape, seed=s)` on its first evaluation), drawn through one compiled
+function per (distribution, dtype) whose output is a flat vector of symbolic length:
+initialising a model with many differently shaped weights compiles each distribution
+once instead of once per shape.
+"""
+import numpy as np
+
+from . import backend as K
+from .utils.generic_utils import serialize_keras_object, deserialize_keras_object
+
+# Standard deviation of a standard normal truncated to [-2, 2]: dividing by it makes
+# truncated draws have the requested standard deviation.
+_TRUNCATED_NORMAL_STD = .87962566103423978
+
+
+# ---------------------------------------------------------------- random draws
+class _FlatDraw:
+    """Standard draws (uniform [0, 1), normal, or normal truncated to |z| < 2) of any
+    length and seed from one compiled function.
+
+    The length comes from a placeholder of shape (None,) fed an empty-valued array of
+    that length; the seed and call counter of the random op are fed as inputs, so the
+    graph (and its native code) does not depend on either.
+    """
+
+    def __init__(self, dist, dtype):
+        self.dist = dist
+        self.dtype = dtype
+        self.length = K.placeholder((None,), dtype=dtype, name="flat_draw_length")
+        draws = self._build(seed=0)
+        node = draws.node
+        # The backend's random op reads (call counter, seed) as its inputs; feeding both
+        # makes one function serve every seed. Should that layout change, fall back to
+        # building the graph for each seed (the compiled code is cached either way).
+        if node.op.name == "random" and len(node.inputs) == 2:
+            counter, key = (K.Tensor(n) for n in node.inputs)
+            self._fn = K.function([self.length, counter, key], [draws])
+        else:
+            self._fn = None
+
+    def _build(self, seed):
+        shape = (K.shape(self.length)[0],)
+        if self.dist == "uniform":
+            return K.random_uniform(shape, 0., 1., dtype=self.dtype, seed=seed)
+        if self.dist == "normal":
+            return K.random_normal(shape, 0., 1., dtype=self.dtype, seed=seed)
+        return K.truncated_normal(shape, 0., 1., dtype=self.dtype, seed=seed)
+
+    def __call__(self, size, seed):
+        length = np.empty((size,), dtype=self.dtype)
+        if self._fn is not None:
+            return self._fn([length, np.int64(0), np.int64(seed)])[0]
+        return K.function([self.length], [self._build(seed)])([length])[0]
+
+
+_flat_draws = {}
+
+
+def _standard_draws(dist, shape, dtype, seed):
+    """A numpy array of `shape` of standard `dist` draws in `dtype`."""
+    dtype = np.dtype(dtype or K.floatx())
+    if seed is None:
+        # as the backend does: numpy's global RNG picks the seed, so np.random.seed
+        # makes a whole program reproducible
+        seed = np.random.randint(10e6)
+    draw_dtype = "float64" if dtype == np.float64 else "float32"
+    draw = _flat_draws.get((dist, draw_dtype))
+    if draw is None:
+        draw = _flat_draws[(dist, draw_dtype)] = _FlatDraw(dist, draw_dtype)
+    size = int(np.prod(shape, dtype=np.int64))
+    values = draw(size, int(seed)) if size else np.zeros((0,), draw_dtype)
+    return values.reshape(shape).astype(dtype, copy=False)
+
+
+def _shape_tuple(shape):
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    shape = tuple(shape)
+    if any(d is None for d in shape):
+        raise ValueError("An initializer needs a fully known shape, got " + str(shape))
+    return tuple(int(d) for d in shape)
+
+
+def _as_tensor(values, dtype):
+    return K.constant(values, dtype=dtype)
+
+
+# ---------------------------------------------------------------- initializers
+class Initializer:
+    """Base class: `init(shape, dtype=None)` returns a tensor of initial values."""
+
+    def __call__(self, shape, dtype=None):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.pop("dtype", None)   # written by tf.keras; the dtype comes with the call
+        return cls(**config)
+
+
+class Zeros(Initializer):
+    """All zeros."""
+
+    def __call__(self, shape, dtype=None):
+        return K.constant(0, shape=_shape_tuple(shape), dtype=dtype)
+
+
+class Ones(Initializer):
+    """All ones."""
+
+    def __call__(self, shape, dtype=None):
+        return K.constant(1, shape=_shape_tuple(shape), dtype=dtype)
+
+
+class Constant(Initializer):
+    """Every entry equal to `value`."""
+
+    def __init__(self, value=0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        return K.constant(self.value, shape=_shape_tuple(shape), dtype=dtype)
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+class RandomNormal(Initializer):
+    """Normal draws of the given mean and standard deviation."""
+
+    def __init__(self, mean=0., stddev=0.05, seed=None):
+        self.mean = mean
+        self.stddev = stddev
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        z = _standard_draws("normal", _shape_tuple(shape), dtype, self.seed)
+        return _as_tensor(z * self.stddev + self.mean, dtype)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class RandomUniform(Initializer):
+    """Uniform draws in [minval, maxval)."""
+
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval = minval
+        self.maxval = maxval
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        u = _standard_draws("uniform", _shape_tuple(shape), dtype, self.seed)
+        return _as_tensor(u * (self.maxval - self.minval) + self.minval, dtype)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class TruncatedNormal(Initializer):
+    """Normal draws, those more than two standard deviations from the mean redrawn."""
+
+    def __init__(self, mean=0., stddev=0.05, seed=None):
+        self.mean = mean
+        self.stddev = stddev
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        z = _standard_draws("truncated_normal", _shape_tuple(shape), dtype, self.seed)
+        return _as_tensor(z * self.stddev + self.mean, dtype)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class VarianceScaling(Initializer):
+    """Draws whose scale adapts to the weight's fans: variance scale / n with n the
+    fan in, the fan out or their mean (mode). 'normal' draws a truncated normal of
+    standard deviation sqrt(scale / n); 'uniform' draws in +-sqrt(3 * scale / n).
+
+    tf.keras spellings of `distribution` load too: 'truncated_normal' (= 'normal') and
+    'untruncated_normal' (a plain normal of that standard deviation).
+    """
+
+    _DISTRIBUTIONS = {"normal", "uniform", "truncated_normal", "untruncated_normal"}
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="normal", seed=None):
+        if scale <= 0.:
+            raise ValueError("`scale` must be a positive float. Got:", scale)
+        mode = mode.lower()
+        if mode not in {"fan_in", "fan_out", "fan_avg"}:
+            raise ValueError("Invalid `mode` argument: "
+                             'expected on of {"fan_in", "fan_out", "fan_avg"} '
+                             "but got", mode)
+        distribution = distribution.lower()
+        if distribution not in self._DISTRIBUTIONS:
+            raise ValueError("Invalid `distribution` argument: "
+                             'expected one of {"normal", "uniform"} '
+                             "but got", distribution)
+        self.scale = scale
+        self.mode = mode
+        self.distribution = distribution
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        shape = _shape_tuple(shape)
+        fan_in, fan_out = _compute_fans(shape)
+        if self.mode == "fan_in":
+            variance = self.scale / max(1., fan_in)
+        elif self.mode == "fan_out":
+            variance = self.scale / max(1., fan_out)
+        else:
+            variance = self.scale / max(1., float(fan_in + fan_out) / 2)
+        if self.distribution in ("normal", "truncated_normal"):
+            stddev = np.sqrt(variance) / _TRUNCATED_NORMAL_STD
+            values = stddev * _standard_draws("truncated_normal", shape, dtype, self.seed)
+        elif self.distribution == "untruncated_normal":
+            values = np.sqrt(variance) * _standard_draws("normal", shape, dtype, self.seed)
+        else:
+            limit = np.sqrt(3. * variance)
+            u = _standard_draws("uniform", shape, dtype, self.seed)
+            values = u * (2 * limit) - limit
+        return _as_tensor(values, dtype)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode,
+                "distribution": self.distribution, "seed": self.seed}
+
+
+class Orthogonal(Initializer):
+    """A random orthogonal matrix (times `gain`): the weight reshaped to
+    (prod(shape[:-1]), shape[-1]) has orthonormal columns or rows, whichever fit."""
+
+    def __init__(self, gain=1., seed=None):
+        self.gain = gain
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        shape = _shape_tuple(shape)
+        num_rows = int(np.prod(shape[:-1], dtype=np.int64))
+        flat_shape = (num_rows, shape[-1])
+        a = _standard_draws("normal", flat_shape, "float64", self.seed)
+        # an initial value, not part of any graph: numpy's SVD is the tool here
+        u, _, v = np.linalg.svd(a, full_matrices=False)
+        q = u if u.shape == flat_shape else v
+        return _as_tensor(self.gain * q.reshape(shape), dtype)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+class Identity(Initializer):
+    """`gain` times the identity matrix (2-D weights only; a rectangular weight gets
+    ones on its main diagonal)."""
+
+    def __init__(self, gain=1.):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        shape = _shape_tuple(shape)
+        if len(shape) != 2:
+            raise ValueError("Identity matrix initializer can only be used for 2D matrices.")
+        return _as_tensor(self.gain * np.eye(shape[0], shape[1]), dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+# ---------------------------------------------------------------- named schemes
+def lecun_uniform(seed=None):
+    """Uniform in +-sqrt(3 / fan_in)."""
+    return VarianceScaling(scale=1., mode="fan_in", distribution="uniform", seed=seed)
+
+
+def glorot_normal(seed=None):
+    """Truncated normal of standard deviation sqrt(2 / (fan_in + fan_out))."""
+    return VarianceScaling(scale=1., mode="fan_avg", distribution="normal", seed=seed)
+
+
+def glorot_uniform(seed=None):
+    """Uniform in +-sqrt(6 / (fan_in + fan_out))."""
+    return VarianceScaling(scale=1., mode="fan_avg", distribution="uniform", seed=seed)
+
+
+def he_normal(seed=None):
+    """Truncated normal of standard deviation sqrt(2 / fan_in)."""
+    return VarianceScaling(scale=2., mode="fan_in", distribution="normal", seed=seed)
+
+
+def lecun_normal(seed=None):
+    """Truncated normal of standard deviation sqrt(1 / fan_in)."""
+    return VarianceScaling(scale=1., mode="fan_in", distribution="normal", seed=seed)
+
+
+def he_uniform(seed=None):
+    """Uniform in +-sqrt(6 / fan_in)."""
+    return VarianceScaling(scale=2., mode="fan_in", distribution="uniform", seed=seed)
+
+
+# Compatibility aliases
+zero = zeros = Zeros
+one = ones = Ones
+constant = Constant
+uniform = random_uniform = RandomUniform
+normal = random_normal = RandomNormal
+truncated_normal = TruncatedNormal
+identity = Identity
+orthogonal = Orthogonal
+
+# Class names that later Keras versions write for the named schemes above.
+_LATER_NAMES = {
+    "GlorotNormal": glorot_normal,
+    "GlorotUniform": glorot_uniform,
+    "HeNormal": he_normal,
+    "HeUniform": he_uniform,
+    "LecunNormal": lecun_normal,
+    "LecunUniform": lecun_uniform,
+}
+
+
+def _compute_fans(shape, data_format="channels_last"):
+    """(fan_in, fan_out) of a weight shape: a dense kernel (in, out); a 1-3 D
+    convolution kernel, its receptive field times its input / output channels; any
+    other shape, sqrt of its size for both."""
+    if len(shape) == 2:
+        fan_in, fan_out = shape[0], shape[1]
+    elif len(shape) in {3, 4, 5}:
+        if data_format == "channels_first":
+            receptive_field_size = np.prod(shape[2:])
+            fan_in = shape[1] * receptive_field_size
+            fan_out = shape[0] * receptive_field_size
+        elif data_format == "channels_last":
+            receptive_field_size = np.prod(shape[:-2])
+            fan_in = shape[-2] * receptive_field_size
+            fan_out = shape[-1] * receptive_field_size
+        else:
+            raise ValueError("Invalid data_format: " + data_format)
+    else:
+        fan_in = np.sqrt(np.prod(shape))
+        fan_out = np.sqrt(np.prod(shape))
+    return fan_in, fan_out
+
+
+# ---------------------------------------------------------------- lookup
+def serialize(initializer):
+    return serialize_keras_object(initializer)
+
+
+def deserialize(config, custom_objects=None):
+    module_objects = dict(_LATER_NAMES)
+    module_objects.update(globals())
+    return deserialize_keras_object(config, module_objects=module_objects,
+                                    custom_objects=custom_objects,
+                                    printable_module_name="initializer")
+
+
+def get(identifier):
+    """An initializer from a config dict, a name, or a callable."""
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        return deserialize({"class_name": str(identifier), "config": {}})
+    if callable(identifier):
+        return identifier
+    raise ValueError("Could not interpret initializer identifier:", identifier)

@@ -1,0 +1,537 @@
+"""Keras 2 optimizers: SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam.
+
+An optimizer turns (loss, params) into a list of backend updates that `K.function`
+applies. Hyperparameters a callback may change (`lr`, `decay`, `iterations`, betas)
+are backend variables, as in Keras 2.1.6. The order of `optimizer.weights` is the
+order Keras 2.1.6 writes into a saved model's `optimizer_weights`, which are read back
+by position, so it must not change.
+"""
+import functools
+
+import numpy as np
+
+from . import backend as K
+from .utils.generic_utils import (serialize_keras_object, deserialize_keras_object,
+                                  get_custom_objects)
+
+
+def clip_norm(g, c, n):
+    """`g` scaled by c / n when the global gradient norm `n` reaches `c`."""
+    if c <= 0:
+        return g
+    return K.switch(K.greater_equal(n, c), g * c / n, g)
+
+
+def _accepts_learning_rate(init):
+    """Lets `learning_rate=` (the name newer Keras uses and writes into configs) stand
+    for the Keras 2.1.6 argument `lr`."""
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        if "learning_rate" in kwargs:
+            if "lr" in kwargs:
+                raise TypeError("Pass the learning rate as `lr` or as `learning_rate`, not both.")
+            kwargs["lr"] = kwargs.pop("learning_rate")
+        return init(self, *args, **kwargs)
+    return wrapper
+
+
+# Config keys that newer Keras / tf.keras write but that mean nothing here: dropped
+# whatever their value.
+_BOOKKEEPING_KEYS = ("name", "is_legacy_optimizer", "jit_compile", "ema_momentum",
+                     "ema_overwrite_frequency", "loss_scale_factor")
+# Newer config keys that are harmless when they hold these values (any other value
+# would change training, so it stays and is rejected by the constructor).
+_NEUTRAL_NEWER_VALUES = {"clipnorm": None, "clipvalue": None, "global_clipnorm": None,
+                         "weight_decay": None, "use_ema": False,
+                         "gradient_accumulation_steps": None}
+
+
+class Optimizer:
+    """Base class of the optimizers (not itself usable for training).
+
+    Every optimizer takes `clipnorm` (rescale all gradients when their global L2 norm
+    exceeds it) and `clipvalue` (clip each gradient element to [-clipvalue, clipvalue]).
+    """
+
+    # per-class additions to _NEUTRAL_NEWER_VALUES
+    _neutral_newer_values = {}
+
+    def __init__(self, **kwargs):
+        allowed_kwargs = {"clipnorm", "clipvalue"}
+        for k in kwargs:
+            if k not in allowed_kwargs:
+                raise TypeError("Unexpected keyword argument passed to optimizer: " + str(k))
+        self.__dict__.update(kwargs)
+        self.updates = []
+        self.weights = []
+
+    def get_updates(self, loss, params):
+        raise NotImplementedError
+
+    def get_gradients(self, loss, params):
+        grads = K.gradients(loss, params)
+        if any(g is None for g in grads):
+            raise ValueError("An operation has `None` for gradient. "
+                             "Please make sure that all of your ops have a "
+                             "gradient defined (i.e. are differentiable). "
+                             "Common ops without gradient: "
+                             "K.argmax, K.round, K.eval.")
+        if hasattr(self, "clipnorm") and self.clipnorm > 0:
+            norm = K.sqrt(sum(K.sum(K.square(g)) for g in grads))
+            grads = [clip_norm(g, self.clipnorm, norm) for g in grads]
+        if hasattr(self, "clipvalue") and self.clipvalue > 0:
+            grads = [K.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    def set_weights(self, weights):
+        """Sets the optimizer's weights from numpy arrays, in the order of `weights`
+        (only possible once get_updates has created them)."""
+        params = self.weights
+        if len(params) != len(weights):
+            raise ValueError("Length of the specified weight list (" + str(len(weights)) +
+                             ") does not match the number of weights "
+                             "of the optimizer (" + str(len(params)) + ")")
+        weight_value_tuples = []
+        param_values = K.batch_get_value(params)
+        for pv, p, w in zip(param_values, params, weights):
+            w = np.asarray(w)
+            if pv.shape != w.shape:
+                raise ValueError("Optimizer weight shape " + str(pv.shape) +
+                                 " not compatible with "
+                                 "provided weight shape " + str(w.shape))
+            weight_value_tuples.append((p, w))
+        K.batch_set_value(weight_value_tuples)
+
+    def get_weights(self):
+        """The current values of the optimizer's weights, as numpy arrays."""
+        return K.batch_get_value(self.weights)
+
+    def get_config(self):
+        config = {}
+        if hasattr(self, "clipnorm"):
+            config["clipnorm"] = self.clipnorm
+        if hasattr(self, "clipvalue"):
+            config["clipvalue"] = self.clipvalue
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**cls._config_for_init(config))
+
+    @classmethod
+    def _config_for_init(cls, config):
+        """A config without the keys that newer Keras versions add and that have no
+        effect here (so their saved models load)."""
+        config = dict(config)
+        for key in _BOOKKEEPING_KEYS:
+            config.pop(key, None)
+        neutral = dict(_NEUTRAL_NEWER_VALUES, **cls._neutral_newer_values)
+        for key, value in neutral.items():
+            if key in config and config[key] == value:
+                del config[key]
+        rate = config.get("learning_rate", config.get("lr"))
+        if isinstance(rate, dict):
+            raise ValueError("keralite optimizers take a number as learning rate; this config "
+                             "holds a learning-rate schedule (" + str(rate.get("class_name")) +
+                             "): use a LearningRateScheduler callback instead")
+        return config
+
+    # ------------------------------------------------------------- shared pieces
+    def _decayed_lr(self):
+        """lr / (1 + decay * iterations) when the optimizer was built with decay > 0."""
+        lr = self.lr
+        if self.initial_decay > 0:
+            lr = lr * (1. / (1. + self.decay * K.cast(self.iterations, K.dtype(self.decay))))
+        return lr
+
+    @staticmethod
+    def _constrained(p, new_p):
+        constraint = getattr(p, "constraint", None)
+        return constraint(new_p) if constraint is not None else new_p
+
+
+def _epsilon_or_default(epsilon):
+    return K.epsilon() if epsilon is None else epsilon
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, Nesterov momentum and
+    learning-rate decay."""
+
+    @_accepts_learning_rate
+    def __init__(self, lr=0.01, momentum=0., decay=0., nesterov=False, **kwargs):
+        super().__init__(**kwargs)
+        with K.name_scope(self.__class__.__name__):
+            self.iterations = K.variable(0, dtype="int64", name="iterations")
+            self.lr = K.variable(lr, name="lr")
+            self.momentum = K.variable(momentum, name="momentum")
+            self.decay = K.variable(decay, name="decay")
+        self.initial_decay = decay
+        self.nesterov = nesterov
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = [K.update_add(self.iterations, 1)]
+        lr = self._decayed_lr()
+        moments = [K.zeros(K.int_shape(p)) for p in params]
+        self.weights = [self.iterations] + moments
+        for p, g, m in zip(params, grads, moments):
+            velocity = self.momentum * m - lr * g
+            self.updates.append(K.update(m, velocity))
+            if self.nesterov:
+                new_p = p + self.momentum * velocity - lr * g
+            else:
+                new_p = p + velocity
+            self.updates.append(K.update(p, self._constrained(p, new_p)))
+        return self.updates
+
+    def get_config(self):
+        config = {"lr": float(K.get_value(self.lr)),
+                  "momentum": float(K.get_value(self.momentum)),
+                  "decay": float(K.get_value(self.decay)),
+                  "nesterov": self.nesterov}
+        return dict(super().get_config(), **config)
+
+
+class RMSprop(Optimizer):
+    """Divides the gradient by a running average of its recent magnitude."""
+
+    _neutral_newer_values = {"momentum": 0.0, "centered": False}
+
+    @_accepts_learning_rate
+    def __init__(self, lr=0.001, rho=0.9, epsilon=None, decay=0., **kwargs):
+        super().__init__(**kwargs)
+        with K.name_scope(self.__class__.__name__):
+            self.lr = K.variable(lr, name="lr")
+            self.rho = K.variable(rho, name="rho")
+            self.decay = K.variable(decay, name="decay")
+            self.iterations = K.variable(0, dtype="int64", name="iterations")
+        self.epsilon = _epsilon_or_default(epsilon)
+        self.initial_decay = decay
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        accumulators = [K.zeros(K.int_shape(p), dtype=K.dtype(p)) for p in params]
+        self.weights = accumulators
+        self.updates = [K.update_add(self.iterations, 1)]
+        lr = self._decayed_lr()
+        for p, g, a in zip(params, grads, accumulators):
+            new_a = self.rho * a + (1. - self.rho) * K.square(g)
+            self.updates.append(K.update(a, new_a))
+            new_p = p - lr * g / (K.sqrt(new_a) + self.epsilon)
+            self.updates.append(K.update(p, self._constrained(p, new_p)))
+        return self.updates
+
+    def set_weights(self, weights):
+        _set_weights_maybe_with_iterations(self, weights)
+
+    def get_config(self):
+        config = {"lr": float(K.get_value(self.lr)),
+                  "rho": float(K.get_value(self.rho)),
+                  "decay": float(K.get_value(self.decay)),
+                  "epsilon": self.epsilon}
+        return dict(super().get_config(), **config)
+
+
+class Adagrad(Optimizer):
+    """Per-parameter learning rates that shrink with the sum of squared gradients."""
+
+    @_accepts_learning_rate
+    def __init__(self, lr=0.01, epsilon=None, decay=0., **kwargs):
+        super().__init__(**kwargs)
+        with K.name_scope(self.__class__.__name__):
+            self.lr = K.variable(lr, name="lr")
+            self.decay = K.variable(decay, name="decay")
+            self.iterations = K.variable(0, dtype="int64", name="iterations")
+        self.epsilon = _epsilon_or_default(epsilon)
+        self.initial_decay = decay
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        accumulators = [K.zeros(K.int_shape(p)) for p in params]
+        self.weights = accumulators
+        self.updates = [K.update_add(self.iterations, 1)]
+        lr = self._decayed_lr()
+        for p, g, a in zip(params, grads, accumulators):
+            new_a = a + K.square(g)
+            self.updates.append(K.update(a, new_a))
+            new_p = p - lr * g / (K.sqrt(new_a) + self.epsilon)
+            self.updates.append(K.update(p, self._constrained(p, new_p)))
+        return self.updates
+
+    def set_weights(self, weights):
+        _set_weights_maybe_with_iterations(self, weights)
+
+    def get_config(self):
+        config = {"lr": float(K.get_value(self.lr)),
+                  "decay": float(K.get_value(self.decay)),
+                  "epsilon": self.epsilon}
+        return dict(super().get_config(), **config)
+
+
+class Adadelta(Optimizer):
+    """Adagrad with a window of past gradients and a unit-corrected step."""
+
+    @_accepts_learning_rate
+    def __init__(self, lr=1.0, rho=0.95, epsilon=None, decay=0., **kwargs):
+        super().__init__(**kwargs)
+        with K.name_scope(self.__class__.__name__):
+            self.lr = K.variable(lr, name="lr")
+            self.decay = K.variable(decay, name="decay")
+            self.iterations = K.variable(0, dtype="int64", name="iterations")
+        self.rho = rho
+        self.epsilon = _epsilon_or_default(epsilon)
+        self.initial_decay = decay
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        shapes = [K.int_shape(p) for p in params]
+        accumulators = [K.zeros(shape) for shape in shapes]
+        delta_accumulators = [K.zeros(shape) for shape in shapes]
+        self.weights = accumulators + delta_accumulators
+        self.updates = [K.update_add(self.iterations, 1)]
+        lr = self._decayed_lr()
+        for p, g, a, d_a in zip(params, grads, accumulators, delta_accumulators):
+            new_a = self.rho * a + (1. - self.rho) * K.square(g)
+            self.updates.append(K.update(a, new_a))
+            # the step uses the new gradient average and the *old* step average
+            step = g * K.sqrt(d_a + self.epsilon) / K.sqrt(new_a + self.epsilon)
+            new_p = p - lr * step
+            self.updates.append(K.update(p, self._constrained(p, new_p)))
+            new_d_a = self.rho * d_a + (1 - self.rho) * K.square(step)
+            self.updates.append(K.update(d_a, new_d_a))
+        return self.updates
+
+    def set_weights(self, weights):
+        _set_weights_maybe_with_iterations(self, weights)
+
+    def get_config(self):
+        config = {"lr": float(K.get_value(self.lr)),
+                  "rho": self.rho,
+                  "decay": float(K.get_value(self.decay)),
+                  "epsilon": self.epsilon}
+        return dict(super().get_config(), **config)
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation, optionally the AMSGrad variant."""
+
+    @_accepts_learning_rate
+    def __init__(self, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.,
+                 amsgrad=False, **kwargs):
+        super().__init__(**kwargs)
+        with K.name_scope(self.__class__.__name__):
+            self.iterations = K.variable(0, dtype="int64", name="iterations")
+            self.lr = K.variable(lr, name="lr")
+            self.beta_1 = K.variable(beta_1, name="beta_1")
+            self.beta_2 = K.variable(beta_2, name="beta_2")
+            self.decay = K.variable(decay, name="decay")
+        self.epsilon = _epsilon_or_default(epsilon)
+        self.initial_decay = decay
+        self.amsgrad = amsgrad
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = [K.update_add(self.iterations, 1)]
+        lr = self._decayed_lr()
+        t = K.cast(self.iterations, K.floatx()) + 1
+        lr_t = lr * (K.sqrt(1. - K.pow(self.beta_2, t)) / (1. - K.pow(self.beta_1, t)))
+
+        ms = [K.zeros(K.int_shape(p), dtype=K.dtype(p)) for p in params]
+        vs = [K.zeros(K.int_shape(p), dtype=K.dtype(p)) for p in params]
+        if self.amsgrad:
+            vhats = [K.zeros(K.int_shape(p), dtype=K.dtype(p)) for p in params]
+        else:
+            # unused, but Keras 2.1.6 creates (and saves) one 1-element weight per param
+            vhats = [K.zeros(1) for _ in params]
+        self.weights = [self.iterations] + ms + vs + vhats
+
+        for p, g, m, v, vhat in zip(params, grads, ms, vs, vhats):
+            m_t = (self.beta_1 * m) + (1. - self.beta_1) * g
+            v_t = (self.beta_2 * v) + (1. - self.beta_2) * K.square(g)
+            if self.amsgrad:
+                vhat_t = K.maximum(vhat, v_t)
+                new_p = p - lr_t * m_t / (K.sqrt(vhat_t) + self.epsilon)
+                self.updates.append(K.update(vhat, vhat_t))
+            else:
+                new_p = p - lr_t * m_t / (K.sqrt(v_t) + self.epsilon)
+            self.updates.append(K.update(m, m_t))
+            self.updates.append(K.update(v, v_t))
+            self.updates.append(K.update(p, self._constrained(p, new_p)))
+        return self.updates
+
+    def get_config(self):
+        config = {"lr": float(K.get_value(self.lr)),
+                  "beta_1": float(K.get_value(self.beta_1)),
+                  "beta_2": float(K.get_value(self.beta_2)),
+                  "decay": float(K.get_value(self.decay)),
+                  "epsilon": self.epsilon,
+                  "amsgrad": self.amsgrad}
+        return dict(super().get_config(), **config)
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm in place of the second moment."""
+
+    @_accepts_learning_rate
+    def __init__(self, lr=0.002, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0., **kwargs):
+        super().__init__(**kwargs)
+        with K.name_scope(self.__class__.__name__):
+            self.iterations = K.variable(0, dtype="int64", name="iterations")
+            self.lr = K.variable(lr, name="lr")
+            self.beta_1 = K.variable(beta_1, name="beta_1")
+            self.beta_2 = K.variable(beta_2, name="beta_2")
+            self.decay = K.variable(decay, name="decay")
+        self.epsilon = _epsilon_or_default(epsilon)
+        self.initial_decay = decay
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = [K.update_add(self.iterations, 1)]
+        lr = self._decayed_lr()
+        t = K.cast(self.iterations, K.floatx()) + 1
+        lr_t = lr / (1. - K.pow(self.beta_1, t))
+
+        shapes = [K.int_shape(p) for p in params]
+        ms = [K.zeros(shape) for shape in shapes]      # first moment
+        us = [K.zeros(shape) for shape in shapes]      # decaying infinity norm
+        self.weights = [self.iterations] + ms + us
+
+        for p, g, m, u in zip(params, grads, ms, us):
+            m_t = (self.beta_1 * m) + (1. - self.beta_1) * g
+            u_t = K.maximum(self.beta_2 * u, K.abs(g))
+            new_p = p - lr_t * m_t / (u_t + self.epsilon)
+            self.updates.append(K.update(m, m_t))
+            self.updates.append(K.update(u, u_t))
+            self.updates.append(K.update(p, self._constrained(p, new_p)))
+        return self.updates
+
+    def get_config(self):
+        config = {"lr": float(K.get_value(self.lr)),
+                  "beta_1": float(K.get_value(self.beta_1)),
+                  "beta_2": float(K.get_value(self.beta_2)),
+                  "decay": float(K.get_value(self.decay)),
+                  "epsilon": self.epsilon}
+        return dict(super().get_config(), **config)
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum and a warming momentum schedule."""
+
+    # newer Nadam configs carry a plain lr decay, which Keras 2.1.6's Nadam lacks
+    _neutral_newer_values = {"decay": 0.0}
+
+    @_accepts_learning_rate
+    def __init__(self, lr=0.002, beta_1=0.9, beta_2=0.999, epsilon=None,
+                 schedule_decay=0.004, **kwargs):
+        super().__init__(**kwargs)
+        with K.name_scope(self.__class__.__name__):
+            self.iterations = K.variable(0, dtype="int64", name="iterations")
+            self.m_schedule = K.variable(1., name="m_schedule")
+            self.lr = K.variable(lr, name="lr")
+            self.beta_1 = K.variable(beta_1, name="beta_1")
+            self.beta_2 = K.variable(beta_2, name="beta_2")
+        self.epsilon = _epsilon_or_default(epsilon)
+        self.schedule_decay = schedule_decay
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = [K.update_add(self.iterations, 1)]
+        t = K.cast(self.iterations, K.floatx()) + 1
+
+        # momentum warm-up (Dozat): mu_t = beta_1 * (1 - 0.5 * 0.96 ** (t * schedule_decay))
+        momentum_cache_t = self.beta_1 * (1. - 0.5 * K.pow(0.96, t * self.schedule_decay))
+        momentum_cache_t_1 = self.beta_1 * (1. - 0.5 * K.pow(0.96, (t + 1) * self.schedule_decay))
+        m_schedule_new = self.m_schedule * momentum_cache_t
+        m_schedule_next = self.m_schedule * momentum_cache_t * momentum_cache_t_1
+        self.updates.append((self.m_schedule, m_schedule_new))
+
+        shapes = [K.int_shape(p) for p in params]
+        ms = [K.zeros(shape) for shape in shapes]
+        vs = [K.zeros(shape) for shape in shapes]
+        self.weights = [self.iterations] + ms + vs
+
+        for p, g, m, v in zip(params, grads, ms, vs):
+            g_prime = g / (1. - m_schedule_new)
+            m_t = self.beta_1 * m + (1. - self.beta_1) * g
+            m_t_prime = m_t / (1. - m_schedule_next)
+            v_t = self.beta_2 * v + (1. - self.beta_2) * K.square(g)
+            v_t_prime = v_t / (1. - K.pow(self.beta_2, t))
+            m_t_bar = (1. - momentum_cache_t) * g_prime + momentum_cache_t_1 * m_t_prime
+            self.updates.append(K.update(m, m_t))
+            self.updates.append(K.update(v, v_t))
+            new_p = p - self.lr * m_t_bar / (K.sqrt(v_t_prime) + self.epsilon)
+            self.updates.append(K.update(p, self._constrained(p, new_p)))
+        return self.updates
+
+    def get_config(self):
+        config = {"lr": float(K.get_value(self.lr)),
+                  "beta_1": float(K.get_value(self.beta_1)),
+                  "beta_2": float(K.get_value(self.beta_2)),
+                  "epsilon": self.epsilon,
+                  "schedule_decay": self.schedule_decay}
+        return dict(super().get_config(), **config)
+
+
+class TFOptimizer(Optimizer):
+    """Keras' wrapper of a native TensorFlow optimizer; keralite has no TensorFlow."""
+
+    def __init__(self, optimizer=None, **kwargs):
+        raise NotImplementedError(
+            "TFOptimizer wraps a TensorFlow optimizer, and keralite has no TensorFlow. "
+            "Use a keralite optimizer instead (e.g. keralite.optimizers.Adam or 'adam').")
+
+
+def _set_weights_maybe_with_iterations(optimizer, weights):
+    """set_weights for optimizers whose Keras 2.1.6 weights omit `iterations`: a list
+    with one more, leading scalar (as Keras >= 2.3 saves) sets `iterations` too."""
+    weights = list(weights)
+    if len(weights) == len(optimizer.weights) + 1 and np.ndim(weights[0]) == 0:
+        K.set_value(optimizer.iterations, np.asarray(weights[0]))
+        weights = weights[1:]
+    Optimizer.set_weights(optimizer, weights)
+
+
+# Aliases.
+sgd = SGD
+rmsprop = RMSprop
+adagrad = Adagrad
+adadelta = Adadelta
+adam = Adam
+adamax = Adamax
+nadam = Nadam
+
+
+def serialize(optimizer):
+    return serialize_keras_object(optimizer)
+
+
+_BUILTIN = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
+            "adam": Adam, "adamax": Adamax, "nadam": Nadam, "tfoptimizer": TFOptimizer}
+
+
+def deserialize(config, custom_objects=None):
+    """An optimizer from {'class_name': ..., 'config': {...}}. Built-in class names
+    match case-insensitively, also with a registration prefix ('Custom>Adam', as
+    tf.keras writes)."""
+    config = dict(config)
+    class_name = str(config.get("class_name", ""))
+    builtin_name = class_name.rsplit(">", 1)[-1].lower()
+    custom_objects = custom_objects or {}
+    is_custom = class_name in custom_objects or class_name in get_custom_objects()
+    if builtin_name in _BUILTIN and not is_custom:
+        config["class_name"] = builtin_name
+    return deserialize_keras_object(config, module_objects=_BUILTIN,
+                                    custom_objects=custom_objects,
+                                    printable_module_name="optimizer")
+
+
+def get(identifier):
+    """An optimizer from an instance, a name ('adam') or a serialized config."""
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        return deserialize({"class_name": str(identifier), "config": {}})
+    if isinstance(identifier, Optimizer):
+        return identifier
+    raise ValueError("Could not interpret optimizer identifier: " + str(identifier))
