@@ -20,6 +20,28 @@ from .codegen import target
 from .codegen.module import build_module
 
 FORMAT_VERSION = "1"
+_fingerprint = None
+
+
+def compiler_fingerprint():
+    """A hash of the compiler's own sources: object code cached by another version of
+    the code generator (whose memory layout may differ) must never be reused."""
+    global _fingerprint
+    if _fingerprint is None:
+        import os
+        root = os.path.dirname(os.path.abspath(__file__))
+        h = hashlib.sha256()
+        for folder, _, files in sorted(os.walk(root)):
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    path = os.path.join(folder, name)
+                    h.update(os.path.relpath(path, root).encode())
+                    with open(path, "rb") as f:
+                        h.update(f.read())
+        _fingerprint = h.hexdigest()[:16]
+    return _fingerprint
+
+
 ERRORS = {1: "gather: index out of range"}
 
 _memory_cache = {}
@@ -160,7 +182,8 @@ def compile_graph(graph, name="graph", dump=None):
     optimised = run_graph_passes(graph, dumper)
     text = canonical_text(optimised)
     cpu, features = target.host_cpu()
-    key = hashlib.sha256("\n".join([FORMAT_VERSION, cpu, features, target.versions(), text]).encode()).hexdigest()
+    key = hashlib.sha256("\n".join([FORMAT_VERSION, cpu, features, target.versions(), compiler_fingerprint(),
+                                    text]).encode()).hexdigest()
     program = schedule(optimised)
     dumper("fused", "kernels", program.listing())
     plan = MemoryPlan(program)

@@ -35,6 +35,24 @@ def _accepts_learning_rate(init):
     return wrapper
 
 
+def _accepts_keras1_get_updates(get_updates):
+    """Lets Keras 1 callers use `get_updates(params, constraints, loss)`; the constraints
+    dict is ignored (Keras 2 reads each variable's own `constraint`)."""
+    @functools.wraps(get_updates)
+    def wrapper(self, *args, **kwargs):
+        if len(args) > 3:
+            raise TypeError("`get_updates` call received more arguments than expected.")
+        if len(args) == 3:                      # (params, constraints, loss)
+            params, _, loss = args
+            return get_updates(self, loss=loss, params=params)
+        if len(args) == 2 and isinstance(args[0], (list, tuple)) and isinstance(args[1], dict):
+            params = args[0]                    # (params, constraints, loss=...)
+            return get_updates(self, loss=kwargs.pop("loss"), params=params, **kwargs)
+        kwargs.pop("constraints", None)
+        return get_updates(self, *args, **kwargs)
+    return wrapper
+
+
 # Config keys that newer Keras / tf.keras write but that mean nothing here: dropped
 # whatever their value.
 _BOOKKEEPING_KEYS = ("name", "is_legacy_optimizer", "jit_compile", "ema_momentum",
@@ -169,6 +187,7 @@ class SGD(Optimizer):
         self.initial_decay = decay
         self.nesterov = nesterov
 
+    @_accepts_keras1_get_updates
     def get_updates(self, loss, params):
         grads = self.get_gradients(loss, params)
         self.updates = [K.update_add(self.iterations, 1)]
@@ -209,6 +228,7 @@ class RMSprop(Optimizer):
         self.epsilon = _epsilon_or_default(epsilon)
         self.initial_decay = decay
 
+    @_accepts_keras1_get_updates
     def get_updates(self, loss, params):
         grads = self.get_gradients(loss, params)
         accumulators = [K.zeros(K.int_shape(p), dtype=K.dtype(p)) for p in params]
@@ -246,6 +266,7 @@ class Adagrad(Optimizer):
         self.epsilon = _epsilon_or_default(epsilon)
         self.initial_decay = decay
 
+    @_accepts_keras1_get_updates
     def get_updates(self, loss, params):
         grads = self.get_gradients(loss, params)
         accumulators = [K.zeros(K.int_shape(p)) for p in params]
@@ -283,6 +304,7 @@ class Adadelta(Optimizer):
         self.epsilon = _epsilon_or_default(epsilon)
         self.initial_decay = decay
 
+    @_accepts_keras1_get_updates
     def get_updates(self, loss, params):
         grads = self.get_gradients(loss, params)
         shapes = [K.int_shape(p) for p in params]
@@ -330,6 +352,7 @@ class Adam(Optimizer):
         self.initial_decay = decay
         self.amsgrad = amsgrad
 
+    @_accepts_keras1_get_updates
     def get_updates(self, loss, params):
         grads = self.get_gradients(loss, params)
         self.updates = [K.update_add(self.iterations, 1)]
@@ -385,6 +408,7 @@ class Adamax(Optimizer):
         self.epsilon = _epsilon_or_default(epsilon)
         self.initial_decay = decay
 
+    @_accepts_keras1_get_updates
     def get_updates(self, loss, params):
         grads = self.get_gradients(loss, params)
         self.updates = [K.update_add(self.iterations, 1)]
@@ -434,6 +458,7 @@ class Nadam(Optimizer):
         self.epsilon = _epsilon_or_default(epsilon)
         self.schedule_decay = schedule_decay
 
+    @_accepts_keras1_get_updates
     def get_updates(self, loss, params):
         grads = self.get_gradients(loss, params)
         self.updates = [K.update_add(self.iterations, 1)]

@@ -41,10 +41,9 @@ def build_module(name="keralite_support"):
 
 
 def _key(cpu, features):
-    with open(gemm.__file__, "rb") as f:
-        source = f.read()
-    return hashlib.sha256(b"\n".join([source, cpu.encode(), features.encode(),
-                                      target.versions().encode()])).hexdigest()
+    from ..driver import compiler_fingerprint
+    return hashlib.sha256("\n".join([compiler_fingerprint(), cpu, features,
+                                     target.versions()]).encode()).hexdigest()
 
 
 def object_code(cpu=None, features=None, jit=True):

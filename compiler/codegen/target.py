@@ -92,9 +92,12 @@ def load_object(obj_bytes, symbols):
     tm = target_machine()
     with _lock:
         ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
-        ee.add_object_file(llvm.ObjectFileRef.from_data(obj_bytes))
+        object_ref = llvm.ObjectFileRef.from_data(obj_bytes)
+        ee.add_object_file(object_ref)
         ee.finalize_object()
-        _engines.append(ee)
+        # the engine, the object and its bytes live as long as the process: the code and
+        # LLVM's view of the object may point into any of them
+        _engines.append((ee, object_ref, obj_bytes))
         addresses = {}
         for name in symbols:
             addr = ee.get_function_address(name)

@@ -183,9 +183,17 @@ def schedule(graph):
         else:
             k = loop_kernel(value, ("update", i), materialized)
         update_kernels.append(k)
+    in_place = _in_place_updates(graph, kernels, update_kernels, by_target)
+    for i, producer in in_place.items():
+        value = graph.updates[i][1]
+        producer.target = ("update", i)
+        relocated[value] = ("update", i)
     final_copies = []
     update_keys = []
     for i, (var, value) in enumerate(graph.updates):
+        update_keys.append(("update", i))
+        if i in in_place:
+            continue
         k = update_kernels[i]
         later_reads = any(var in other.reads for other in update_kernels[i + 1:])
         self_unsafe = var in k.reads and (k.is_reduce or any(n.op.kind == "view" for n in k.inlined))
@@ -193,7 +201,33 @@ def schedule(graph):
             k.target = ("temp", i)
             final_copies.append(Kernel("loop", var, ("update", i), [], [("temp", i)],
                                        overrides={var: ("temp", i)}))
-        update_keys.append(("update", i))
-    kernels.extend(update_kernels)
+    kernels.extend(k for i, k in enumerate(update_kernels) if i not in in_place)
     kernels.extend(final_copies)
     return Program(graph, kernels, output_keys, update_keys, materialized, relocated)
+
+
+def _in_place_updates(graph, kernels, update_kernels, by_target):
+    """Updates whose value's own kernel can write straight into the variable.
+
+    {update index: producing kernel} for values that are materialized by a kernel of
+    their own (and are not outputs) when nothing after that kernel reads the variable's
+    old value, and the kernel itself reads it, if at all, element for element.
+    """
+    targets = [var for var, _ in graph.updates]
+    values = [value for _, value in graph.updates]
+    chosen = {}
+    for i, (var, value) in enumerate(graph.updates):
+        producer = by_target.get(value)
+        if producer is None or producer.target is not value:
+            continue
+        if targets.count(var) != 1 or values.count(value) != 1:
+            continue
+        position = kernels.index(producer)
+        later = kernels[position + 1:] + [k for j, k in enumerate(update_kernels) if j != i]
+        if any(var in k.reads for k in later):
+            continue
+        if var in producer.reads and (producer.kind != "loop" or producer.is_reduce
+                                      or any(n.op.kind == "view" for n in producer.inlined)):
+            continue
+        chosen[i] = producer
+    return chosen

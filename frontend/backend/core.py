@@ -12,7 +12,7 @@ from keralite.compiler import autodiff
 from keralite.compiler.driver import compile_graph
 from keralite.compiler.ir import dtypes
 from keralite.compiler.ir.graph import Graph, topological_order
-from keralite.compiler.ir.shapes import Sym, sym_dim
+from keralite.compiler.ir.shapes import sym_dim
 from keralite.compiler.ops import elementwise as E
 from keralite.compiler.ops import source
 from keralite.compiler.ops.registry import apply

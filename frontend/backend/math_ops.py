@@ -278,12 +278,13 @@ def _show(shape):
 
 
 def _same_dim(a, b):
-    """Whether dims a and b are provably equal; two batch symbols are made one."""
+    """Whether dims a and b can be made equal: two batch symbols are made one, and a
+    batch symbol meeting a known size n > 1 is bound to n (checked at run time)."""
     if a == b:
         return True
-    if isinstance(a, Sym) and isinstance(b, Sym):
-        return broadcast_dims(a, b) is not None
-    return False
+    if not (isinstance(a, Sym) or isinstance(b, Sym)) or 1 in (a, b):
+        return False
+    return broadcast_dims(a, b) is not None
 
 
 def _product_operands(name, x, y):

@@ -8,8 +8,6 @@ value: a C-contiguous numpy buffer that compiled code reads and updates in place
 import itertools
 import weakref
 
-import numpy as np
-
 from keralite.compiler.ir.shapes import Sym
 
 _name_counts = itertools.count()

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from keralite import backend as K
 
 SETTINGS = settings(max_examples=20, deadline=None)
+FEW = settings(max_examples=12, deadline=None)      # the 4D/5D padding and resizing graphs
 DTYPES = ["float32", "float64", "int32", "int64", "bool"]
 _RANK = {"bool": 0, "int32": 1, "int64": 2, "float32": 3, "float64": 4}
 
@@ -86,6 +87,15 @@ def test_concatenate(base, data, seed):
     _check(value, tensor, expected, batch)
 
 
+def test_concatenate_two_batch_inputs_checks_the_sizes_agree():
+    x, y = K.placeholder(shape=(None, 2)), K.placeholder(shape=(None, 3))
+    f = K.function([x, y], [K.concatenate([x, y])])
+    a, b = _array(18, (4, 2), "float32"), _array(19, (4, 3), "float32")
+    np.testing.assert_array_equal(f([a, b])[0], np.concatenate([a, b], axis=1))
+    with pytest.raises(ValueError, match="agree"):
+        f([a, b[:3]])
+
+
 @SETTINGS
 @given(shape=st.sampled_from([(2, 3), (3, 4, 2), (4,)]), n=st.integers(1, 3), data=st.data(),
        dtype=dtypes, seed=seeds)
@@ -120,8 +130,8 @@ def test_reshape_symbolic_batch(shape, batch_size, style, dtype, seed):
     rest = shape[1:]
     flat = int(np.prod(rest))
     if style == "keras_reshape_layer":        # as keras.layers.Reshape calls it
-        build = lambda t: K.reshape(t, (K.shape(t)[0], -1, rest[-1]))  # noqa: E731
-        target = (batch_size, flat // rest[-1], rest[-1])
+        build, target = (lambda t: K.reshape(t, (K.shape(t)[0], -1, rest[-1]))), \
+            (batch_size, flat // rest[-1], rest[-1])
     elif style == "minus_one_first":
         build, target = (lambda t: K.reshape(t, (-1, flat))), (batch_size, flat)
     elif style == "shape_items":
@@ -286,7 +296,7 @@ def test_temporal_padding_default():
     _check(value, tensor, np.pad(x, [(0, 0), (1, 1), (0, 0)]))
 
 
-@SETTINGS
+@FEW
 @given(padding=st.tuples(pads, pads), data_format=st.sampled_from(["channels_first", "channels_last"]),
        dtype=dtypes, seed=seeds)
 def test_spatial_2d_padding(padding, data_format, dtype, seed):
@@ -299,7 +309,7 @@ def test_spatial_2d_padding(padding, data_format, dtype, seed):
     _check(value, tensor, np.pad(x, spec), batch=True)
 
 
-@SETTINGS
+@FEW
 @given(padding=st.tuples(pads, pads, pads), data_format=st.sampled_from(["channels_first", "channels_last"]),
        dtype=dtypes, seed=seeds)
 def test_spatial_3d_padding(padding, data_format, dtype, seed):
@@ -323,7 +333,7 @@ def test_padding_default_data_format_is_image_data_format():
 
 
 # ------------------------------------------------------------------ resizing
-@SETTINGS
+@FEW
 @given(factors=st.tuples(st.integers(1, 3), st.integers(1, 3)),
        data_format=st.sampled_from(["channels_first", "channels_last"]), dtype=dtypes, seed=seeds)
 def test_resize_images(factors, data_format, dtype, seed):
@@ -334,7 +344,7 @@ def test_resize_images(factors, data_format, dtype, seed):
     _check(value, tensor, expected, batch=True)
 
 
-@SETTINGS
+@FEW
 @given(factors=st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 2)),
        data_format=st.sampled_from(["channels_first", "channels_last"]), dtype=dtypes, seed=seeds)
 def test_resize_volumes(factors, data_format, dtype, seed):

@@ -335,6 +335,23 @@ def test_constraint_applies_to_the_new_value():
     np.testing.assert_allclose(K.get_value(var), [0.5, 0.3, 0.1], rtol=1e-6)
 
 
+def test_keras1_get_updates_signature():
+    """Keras 1 code calls get_updates(params, constraints, loss)."""
+    problem = Quadratic(seed=8)
+    for call in ("positional", "loss_keyword"):
+        optimizer = optimizers.Adagrad(lr=0.1)
+        params = [K.variable(v) for v in problem.start]
+        loss = problem.loss(*params)
+        if call == "positional":
+            updates = optimizer.get_updates(params, {}, loss)
+        else:
+            updates = optimizer.get_updates(params, {}, loss=loss)
+        K.function([], [loss], updates=updates)([])
+        want = AdagradRef(lr=0.1).step(problem.start, problem.gradients(*problem.start))
+        for var, w in zip(params, want):
+            np.testing.assert_allclose(K.get_value(var), w, rtol=1e-5, atol=1e-6)
+
+
 def test_no_gradient_raises():
     a = K.variable(np.ones((2, 3)))
     b = K.variable(np.ones(5))

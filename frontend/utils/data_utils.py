@@ -1,0 +1,479 @@
+"""Data feeding (keras.utils.data_utils): the Sequence protocol, the enqueuers that
+prepare batches in worker threads or processes while the model trains, and get_file
+with its hashing and archive helpers."""
+import hashlib
+import multiprocessing
+import os
+import queue
+import random
+import shutil
+import tarfile
+import threading
+import traceback
+import zipfile
+from concurrent.futures import ThreadPoolExecutor, ProcessPoolExecutor
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
+import numpy as np
+
+
+# ------------------------------------------------------------------------- Sequence
+class Sequence:
+    """A dataset of batches with random access: implement `__getitem__(index)` (the
+    batch at `index`) and `__len__()` (the number of batches). `on_epoch_end()` runs
+    after each pass. Safe to use with several workers, each batch being read once
+    per epoch, unlike a generator."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError
+
+    def __len__(self):
+        raise NotImplementedError
+
+    def on_epoch_end(self):
+        pass
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self[index]
+
+
+class SequenceEnqueuer:
+    """Base class of the enqueuers: `start(workers, max_queue_size)`, then iterate
+    over `get()`, then `stop()`."""
+
+    def is_running(self):
+        raise NotImplementedError
+
+    def start(self, workers=1, max_queue_size=10):
+        raise NotImplementedError
+
+    def stop(self, timeout=None):
+        raise NotImplementedError
+
+    def get(self):
+        raise NotImplementedError
+
+
+_WORKER_SEQUENCE = None
+
+
+def _init_sequence_worker(sequence):
+    """Runs once in each worker process: keeps the sequence it will read from."""
+    global _WORKER_SEQUENCE
+    _WORKER_SEQUENCE = sequence
+
+
+def _get_sequence_item(index):
+    return _WORKER_SEQUENCE[index]
+
+
+def _put_until_stopped(target_queue, item, stop_event, poll=0.05):
+    """`target_queue.put(item)`, giving up (False) if `stop_event` is set meanwhile."""
+    while not stop_event.is_set():
+        try:
+            target_queue.put(item, timeout=poll)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+class OrderedEnqueuer(SequenceEnqueuer):
+    """Reads a Sequence with `workers` threads (or processes if `use_multiprocessing`)
+    and yields its batches in order, epoch after epoch (the index order is
+    reshuffled every epoch when `shuffle`). At most `max_queue_size` batches are
+    requested ahead of the consumer. `sequence.on_epoch_end()` runs between epochs,
+    once every batch of the epoch has been consumed."""
+
+    def __init__(self, sequence, use_multiprocessing=False, shuffle=False):
+        self.sequence = sequence
+        self.use_multiprocessing = use_multiprocessing
+        self.shuffle = shuffle
+        self.workers = 0
+        self.queue = None
+        self.stop_signal = None
+        self.run_thread = None
+        self._executor = None
+        self._executor_lock = threading.Lock()
+
+    def is_running(self):
+        return self.stop_signal is not None and not self.stop_signal.is_set()
+
+    def start(self, workers=1, max_queue_size=10):
+        self.workers = max(1, int(workers))
+        self.queue = queue.Queue(max(1, int(max_queue_size)))
+        self.stop_signal = threading.Event()
+        self.run_thread = threading.Thread(target=self._run, daemon=True)
+        self.run_thread.start()
+
+    def _new_executor(self):
+        if self.use_multiprocessing:
+            # a fresh pool per epoch, so the workers see what on_epoch_end changed
+            return ProcessPoolExecutor(self.workers, initializer=_init_sequence_worker,
+                                       initargs=(self.sequence,))
+        return ThreadPoolExecutor(self.workers)
+
+    def _submit(self, executor, index):
+        if self.use_multiprocessing:
+            return executor.submit(_get_sequence_item, index)
+        return executor.submit(self.sequence.__getitem__, index)
+
+    def _wait_until_consumed(self):
+        """Block until the consumer has taken every batch put so far (or stop)."""
+        with self.queue.all_tasks_done:
+            while self.queue.unfinished_tasks and not self.stop_signal.is_set():
+                self.queue.all_tasks_done.wait(0.1)
+
+    def _run(self):
+        indices = list(range(len(self.sequence)))
+        while not self.stop_signal.is_set():
+            if self.shuffle:
+                random.shuffle(indices)
+            executor = self._new_executor()
+            with self._executor_lock:
+                self._executor = executor
+            try:
+                for index in indices:
+                    if self.stop_signal.is_set():
+                        return
+                    future = self._submit(executor, index)
+                    if not _put_until_stopped(self.queue, future, self.stop_signal):
+                        future.cancel()
+                        return
+                self._wait_until_consumed()
+            except Exception as error:  # e.g. a broken process pool: hand it to the consumer
+                _put_until_stopped(self.queue, _FailedItem(error), self.stop_signal)
+                return
+            finally:
+                with self._executor_lock:
+                    self._executor = None
+                executor.shutdown(wait=not self.stop_signal.is_set(), cancel_futures=True)
+            if self.stop_signal.is_set():
+                return
+            self.sequence.on_epoch_end()
+
+    def get(self):
+        """Yield the batches in order; an exception raised by `__getitem__` in a worker
+        stops the enqueuer and is raised here."""
+        while self.is_running():
+            try:
+                future = self.queue.get(block=True, timeout=0.1)
+            except queue.Empty:
+                continue
+            try:
+                item = future.result()
+            except BaseException:
+                self.queue.task_done()
+                self.stop()
+                raise
+            self.queue.task_done()
+            if item is not None:
+                yield item
+
+    def stop(self, timeout=None):
+        if self.stop_signal is None:
+            return
+        self.stop_signal.set()
+        with self._executor_lock:
+            executor = self._executor
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        with self.queue.mutex:
+            for pending in self.queue.queue:
+                pending.cancel()
+            self.queue.queue.clear()
+            self.queue.unfinished_tasks = 0
+            self.queue.not_full.notify_all()
+            self.queue.all_tasks_done.notify_all()
+        if self.run_thread is not None and self.run_thread is not threading.current_thread():
+            self.run_thread.join(timeout)
+
+
+class _FailedItem:
+    """Stands in the queue for a batch that could not be requested at all."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def result(self):
+        raise self.error
+
+    def cancel(self):
+        return False
+
+
+def _generator_thread_task(generator, lock, output_queue, stop_event):
+    while not stop_event.is_set():
+        with lock:  # one next() at a time, and batches enter the queue in order
+            try:
+                item = next(generator)
+            except StopIteration:
+                return
+            except Exception as error:
+                _put_until_stopped(output_queue, (False, error), stop_event)
+                stop_event.set()
+                return
+            if not _put_until_stopped(output_queue, (True, item), stop_event):
+                return
+
+
+def _generator_process_task(generator, output_queue, stop_event, seed):
+    np.random.seed(seed)
+    random.seed(seed)
+    while not stop_event.is_set():
+        try:
+            item = next(generator)
+        except StopIteration:
+            break
+        except Exception as error:
+            traceback.print_exc()
+            try:
+                output_queue.put((False, error))
+            except Exception:  # the exception itself does not pickle
+                output_queue.put((False, RuntimeError("".join(traceback.format_exception_only(type(error), error)))))
+            stop_event.set()
+            break
+        if not _put_until_stopped(output_queue, (True, item), stop_event):
+            break
+    output_queue.close()
+
+
+class GeneratorEnqueuer(SequenceEnqueuer):
+    """Runs a Python generator in `workers` threads (sharing it under a lock) or, with
+    `use_multiprocessing`, in worker processes that each run their own copy of it
+    (each process then yields the same data unless the generator is random: prefer a
+    Sequence). `seed` seeds numpy's and Python's RNG in each process (seed + i)."""
+
+    def __init__(self, generator, use_multiprocessing=False, wait_time=0.05, seed=None):
+        self.wait_time = wait_time
+        self._generator = generator
+        self._use_multiprocessing = use_multiprocessing
+        self._threads = []
+        self._stop_event = None
+        self.queue = None
+        self.seed = seed
+
+    def start(self, workers=1, max_queue_size=10):
+        workers = max(1, int(workers))
+        max_queue_size = max(1, int(max_queue_size))
+        try:
+            if self._use_multiprocessing:
+                if "fork" not in multiprocessing.get_all_start_methods():
+                    raise ValueError("GeneratorEnqueuer with use_multiprocessing=True needs the 'fork' start "
+                                     "method, which this platform lacks: use a keralite.utils.Sequence instead.")
+                context = multiprocessing.get_context("fork")
+                self.queue = context.Queue(maxsize=max_queue_size)
+                self._stop_event = context.Event()
+                for i in range(workers):
+                    seed = None if self.seed is None else self.seed + i
+                    process = context.Process(target=_generator_process_task, daemon=True,
+                                              args=(self._generator, self.queue, self._stop_event, seed))
+                    self._threads.append(process)
+                    process.start()
+            else:
+                self.queue = queue.Queue(maxsize=max_queue_size)
+                self._stop_event = threading.Event()
+                lock = threading.Lock()
+                for _ in range(workers):
+                    thread = threading.Thread(target=_generator_thread_task, daemon=True,
+                                              args=(self._generator, lock, self.queue, self._stop_event))
+                    self._threads.append(thread)
+                    thread.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def is_running(self):
+        return self._stop_event is not None and not self._stop_event.is_set()
+
+    def stop(self, timeout=None):
+        if self._stop_event is not None:
+            self._stop_event.set()
+        for worker in self._threads:
+            if self._use_multiprocessing:
+                if worker.is_alive():
+                    worker.terminate()
+                worker.join(timeout)
+            else:
+                worker.join(timeout)
+        if self._use_multiprocessing and self.queue is not None:
+            self.queue.cancel_join_thread()
+            self.queue.close()
+        self._threads = []
+        self._stop_event = None
+        self.queue = None
+
+    def _take(self):
+        """The next (ok, value) pair from the queue, or None when it stays empty."""
+        try:
+            return self.queue.get(timeout=self.wait_time)
+        except queue.Empty:
+            return None
+
+    def get(self):
+        """Yield the generator's outputs until every worker has finished; an exception
+        raised by the generator stops the enqueuer and is raised here."""
+        while self.queue is not None:
+            entry = self._take()
+            if entry is None:
+                if not any(worker.is_alive() for worker in self._threads):
+                    entry = self._take()  # something may have arrived just before the end
+                    if entry is None:
+                        return
+                else:
+                    continue
+            ok, value = entry
+            if not ok:
+                self.stop()
+                raise value
+            if value is not None:
+                yield value
+
+
+# ------------------------------------------------------------------------- get_file
+def _default_cache_dir():
+    return os.path.join(os.path.expanduser("~"), ".keras")
+
+
+def _is_writable_dir(path):
+    """Whether `path` is a writable folder, or does not exist yet but could be made."""
+    if os.path.exists(path):
+        return os.access(path, os.W_OK)
+    parent = os.path.dirname(os.path.abspath(path))
+    return os.path.isdir(parent) and os.access(parent, os.W_OK)
+
+
+def _hash_file(fpath, algorithm="sha256", chunk_size=65535):
+    """The hex digest of a file; `algorithm` is 'sha256' (also for 'auto') or 'md5'."""
+    hasher = hashlib.md5() if algorithm == "md5" else hashlib.sha256()
+    with open(fpath, "rb") as fpath_file:
+        for chunk in iter(lambda: fpath_file.read(chunk_size), b""):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _resolve_hash_algorithm(file_hash, algorithm):
+    if algorithm == "sha256" or (algorithm == "auto" and len(str(file_hash)) == 64):
+        return "sha256"
+    return "md5"
+
+
+def validate_file(fpath, file_hash, algorithm="auto", chunk_size=65535):
+    """Whether the file's hash equals `file_hash` ('auto': sha256 for a 64-character
+    hash, md5 otherwise)."""
+    algorithm = _resolve_hash_algorithm(file_hash, algorithm)
+    return str(_hash_file(fpath, algorithm, chunk_size)) == str(file_hash)
+
+
+def _extract_archive(file_path, path=".", archive_format="auto"):
+    """Extract a tar (any compression) or zip archive into `path`. `archive_format` is
+    'tar', 'zip', 'auto' (both, in that order), a list of them, or None (nothing).
+    Returns whether something was extracted."""
+    if archive_format is None:
+        return False
+    if archive_format == "auto":
+        archive_format = ["tar", "zip"]
+    if isinstance(archive_format, str):
+        archive_format = [archive_format]
+    for archive_type in archive_format:
+        if archive_type == "tar":
+            is_match, open_archive = tarfile.is_tarfile, tarfile.open
+        elif archive_type == "zip":
+            is_match, open_archive = zipfile.is_zipfile, zipfile.ZipFile
+        else:
+            continue
+        if not is_match(file_path):
+            continue
+        with open_archive(file_path) as archive:
+            try:
+                if archive_type == "tar":
+                    archive.extractall(path, filter="data")
+                else:
+                    archive.extractall(path)
+            except (tarfile.TarError, RuntimeError, KeyboardInterrupt):
+                if os.path.exists(path):
+                    if os.path.isfile(path):
+                        os.remove(path)
+                    else:
+                        shutil.rmtree(path)
+                raise
+        return True
+    return False
+
+
+def _fetch(origin, fpath):
+    """Copy `origin` to `fpath`. Only local origins (file:// URLs or paths) can be
+    fetched: this build of keralite runs offline."""
+    parsed = urlparse(origin)
+    if parsed.scheme in ("", "file") or (len(parsed.scheme) == 1 and os.name == "nt"):
+        source = url2pathname(parsed.path) if parsed.scheme == "file" else origin
+        if not os.path.exists(source):
+            raise Exception("URL fetch failure on {}: {} -- {}".format(origin, 2, "No such file: " + source))
+        partial = fpath + ".part"
+        try:
+            shutil.copyfile(source, partial)
+            os.replace(partial, fpath)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+        return
+    raise Exception("URL fetch failure on {}: None -- keralite does not download from the network (this "
+                    "machine is offline). Download the file elsewhere and place it at {}, or pass a "
+                    "file:// origin.".format(origin, fpath))
+
+
+def get_file(fname, origin, untar=False, md5_hash=None, file_hash=None, cache_subdir="datasets",
+             hash_algorithm="auto", extract=False, archive_format="auto", cache_dir=None):
+    """The local path of `fname`, fetched from `origin` into
+    `cache_dir/cache_subdir` (default ~/.keras/datasets) unless a copy whose hash
+    matches `file_hash` is already there. `extract` unpacks a tar or zip archive
+    next to it; `untar` (legacy) returns the unpacked folder instead."""
+    if cache_dir is None:
+        cache_dir = _default_cache_dir()
+    if md5_hash is not None and file_hash is None:
+        file_hash = md5_hash
+        hash_algorithm = "md5"
+    datadir_base = os.path.expanduser(cache_dir)
+    if not _is_writable_dir(datadir_base):
+        datadir_base = os.path.join("/tmp", ".keras")
+    datadir = os.path.join(datadir_base, cache_subdir)
+    os.makedirs(datadir, exist_ok=True)
+
+    if untar:
+        untar_fpath = os.path.join(datadir, fname)
+        fpath = untar_fpath + ".tar.gz"
+    else:
+        fpath = os.path.join(datadir, fname)
+
+    download = False
+    if os.path.exists(fpath):
+        if file_hash is not None and not validate_file(fpath, file_hash, algorithm=hash_algorithm):
+            print("A local file was found, but it seems to be incomplete or outdated because the " +
+                  _resolve_hash_algorithm(file_hash, hash_algorithm) + " file hash does not match the "
+                  "original value of " + file_hash + " so we will re-download the data.")
+            download = True
+    else:
+        download = True
+
+    if download:
+        print("Downloading data from", origin)
+        try:
+            _fetch(origin, fpath)
+        except (Exception, KeyboardInterrupt):
+            if os.path.exists(fpath):
+                os.remove(fpath)
+            raise
+        if file_hash is not None and not validate_file(fpath, file_hash, algorithm=hash_algorithm):
+            os.remove(fpath)
+            raise ValueError("The file fetched from " + origin + " does not match the expected " +
+                             _resolve_hash_algorithm(file_hash, hash_algorithm) + " hash " + file_hash + ".")
+
+    if untar:
+        if not os.path.exists(untar_fpath):
+            _extract_archive(fpath, datadir, archive_format="tar")
+        return untar_fpath
+    if extract:
+        _extract_archive(fpath, datadir, archive_format)
+    return fpath

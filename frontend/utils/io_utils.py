@@ -1,0 +1,86 @@
+"""Input/output helpers: an HDF5 dataset that reads like a numpy array, and the
+overwrite prompt used by save() (keras.utils.io_utils)."""
+from collections import defaultdict
+
+import numpy as np
+
+try:
+    import h5py
+except ImportError:  # h5py is a dependency, but keep the error message of Keras
+    h5py = None
+
+
+class HDF5Matrix:
+    """Rows `start:end` of the dataset `dataset` in the HDF5 file `datapath`, read on
+    demand and passed through `normalizer` when given. Usable as `x` in fit() with
+    shuffle='batch'. Files stay open and are shared per path in `HDF5Matrix.refs`."""
+
+    refs = defaultdict(int)
+
+    def __init__(self, datapath, dataset, start=0, end=None, normalizer=None):
+        if h5py is None:
+            raise ImportError("The use of HDF5Matrix requires HDF5 and h5py installed.")
+        if datapath not in self.refs:
+            self.refs[datapath] = h5py.File(datapath, "r")
+        self.data = self.refs[datapath][dataset]
+        self.start = start
+        self.end = self.data.shape[0] if end is None else end
+        self.normalizer = normalizer
+
+    def __len__(self):
+        return self.end - self.start
+
+    def _source_index(self, key):
+        """`key` (relative to `start`) as an index into the stored dataset."""
+        if isinstance(key, slice):
+            start = 0 if key.start is None else key.start
+            stop = self.shape[0] if key.stop is None else key.stop
+            if stop + self.start <= self.end:
+                return slice(start + self.start, stop + self.start)
+            raise IndexError
+        if isinstance(key, (int, np.integer)):
+            if key + self.start < self.end:
+                return int(key) + self.start
+            raise IndexError
+        if isinstance(key, np.ndarray):
+            if np.max(key) + self.start < self.end:
+                return (self.start + key).tolist()
+            raise IndexError
+        if isinstance(key, list):
+            if max(key) + self.start < self.end:
+                return [k + self.start for k in key]
+            raise IndexError
+        raise IndexError
+
+    def __getitem__(self, key):
+        values = self.data[self._source_index(key)]
+        if self.normalizer is not None:
+            return self.normalizer(values)
+        return values
+
+    @property
+    def shape(self):
+        return (self.end - self.start,) + tuple(self.data.shape[1:])
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape))
+
+
+def ask_to_proceed_with_overwrite(filepath):
+    """Ask on stdin whether `filepath` may be overwritten: True for 'y', False for 'n'."""
+    answer = input("[WARNING] %s already exists - overwrite? [y/n]" % filepath)
+    while answer not in ("y", "n"):
+        answer = input("Enter \"y\" (overwrite) or \"n\" (cancel).")
+    if answer == "n":
+        return False
+    print("[TIP] Next time specify overwrite=True!")
+    return True
