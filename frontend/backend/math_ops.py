@@ -83,6 +83,10 @@ def exp(x):
 
 
 def log(x):
+    """log(x); log(softmax(z)) is computed as the stable log_softmax(z)."""
+    x = to_tensor(x)
+    if x.node.op.name == "softmax":
+        return Tensor(apply("log_softmax", [x.node.inputs[0]], axis=x.node.attr("axis")))
     return _unary("log", x)
 
 

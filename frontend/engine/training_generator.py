@@ -131,7 +131,9 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
         all_callbacks.append(cbks.ProgbarLogger(count_mode="steps", stateful_metrics=stateful_metrics))
     all_callbacks += (callbacks or []) + [model.history]
     callbacks = cbks.CallbackList(all_callbacks)
-    callback_model = getattr(model, "callback_model", None) or model
+    callback_model = getattr(model, "callback_model", None)
+    if callback_model is None:
+        callback_model = model  # a multi-device wrapper may name another model to call back
     callbacks.set_model(callback_model)
     callbacks.set_params({"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose,
                           "do_validation": do_validation, "metrics": callback_metrics})

@@ -595,7 +595,11 @@ def test_normalize_batch_in_training(dtype, data):
     assert mean.shape == kept and var.shape == kept
     np.testing.assert_allclose(mean, m.reshape(kept), rtol=RTOL[dtype] * 5, atol=ATOL[dtype] * 10)
     np.testing.assert_allclose(var, v.reshape(kept), rtol=RTOL[dtype] * 5, atol=ATOL[dtype] * 10)
-    np.testing.assert_allclose(normed, want, rtol=RTOL[dtype] * 5, atol=ATOL[dtype] * 50)
+    # x - mean carries a rounding error of a few ulp of |x|, which the division by
+    # sqrt(var + eps) (>= sqrt(1e-3)) amplifies: near-constant inputs need that bound
+    scale = np.max(np.abs(gamma)) if with_params else 1.0
+    amplified = 8 * np.finfo(dtype).eps * np.max(np.abs(xd)) * scale / np.sqrt(v.min() + 1e-3)
+    np.testing.assert_allclose(normed, want, rtol=RTOL[dtype] * 5, atol=ATOL[dtype] * 50 + amplified)
 
 
 def test_normalize_batch_in_training_symbolic_batch():

@@ -2,6 +2,7 @@
 import hashlib
 import math
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -196,6 +197,13 @@ def test_tokenizer_char_level_and_lists():
 
 
 # ----------------------------------------------------------------------------- image
+try:
+    import scipy.ndimage  # noqa: F401
+    HAVE_SCIPY = True
+except ImportError:
+    HAVE_SCIPY = False
+needs_scipy = pytest.mark.skipif(not HAVE_SCIPY, reason="affine transforms need SciPy")
+
 def _ramp(h=4, w=5, c=3):
     return np.arange(h * w * c, dtype="float32").reshape(h, w, c)
 
@@ -209,6 +217,7 @@ def test_flip_and_channel_shift():
     assert shifted.min() >= x.min() and shifted.max() <= x.max()
 
 
+@needs_scipy
 def test_apply_transform_by_hand():
     x = _ramp(5, 5, 2)
     identity = np.eye(3)
@@ -222,6 +231,7 @@ def test_apply_transform_by_hand():
     np.testing.assert_array_equal(nearest[3:], np.stack([x[4], x[4]]))
 
 
+@needs_scipy
 def test_rotation_about_the_centre_by_hand():
     x = _ramp(5, 5, 1)
     quarter = np.array([[0., -1, 0], [1, 0, 0], [0, 0, 1]])  # theta = 90 degrees
@@ -233,6 +243,7 @@ def test_rotation_about_the_centre_by_hand():
     np.testing.assert_array_equal(image.apply_transform(y, half, channel_axis=2), y[::-1, ::-1])
 
 
+@needs_scipy
 def test_random_transform_functions_keep_shape_and_constant_images():
     x = np.full((6, 7, 3), 9.0)
     for transformed in (image.random_rotation(x, 40, 0, 1, 2), image.random_shift(x, 0.2, 0.3, 0, 1, 2),
@@ -243,6 +254,12 @@ def test_random_transform_functions_keep_shape_and_constant_images():
     brighter = image.random_brightness(np.full((2, 2, 1), 100.0), (1.5, 1.5))
     np.testing.assert_allclose(brighter, 150.0)
     np.testing.assert_allclose(image.random_brightness(np.full((1, 1, 1), 200.0), (2, 2)), 255.0)
+
+
+def test_apply_transform_without_scipy(monkeypatch):
+    monkeypatch.setitem(sys.modules, "scipy", None)
+    with pytest.raises(ImportError, match="Image transformations require SciPy"):
+        image.apply_transform(np.zeros((2, 2, 1)), np.eye(3), channel_axis=2)
 
 
 def test_generator_flips_only_when_asked():
@@ -257,6 +274,7 @@ def test_generator_flips_only_when_asked():
     np.testing.assert_array_equal(image.ImageDataGenerator().random_transform(x.copy()), x)
 
 
+@needs_scipy
 def test_generator_shift_in_whole_pixels():
     x = _ramp(6, 6, 1)
     shifter = image.ImageDataGenerator(width_shift_range=2, fill_mode="constant", cval=-1)
