@@ -338,17 +338,24 @@ class Lambda(Layer):
         custom.update(custom_objects or {})
         globs = dict(globals())
         globs.update(custom)
+        layer_name = config.get("name")
         function_type = config.pop("function_type", None)
         function_config = config["function"]
         if function_type == "function":
             function = deserialize_keras_object(function_config, custom_objects=custom,
                                                 printable_module_name="function in Lambda layer")
         elif function_type == "lambda":
-            if safe_mode:
-                raise ValueError("Lambda layer '%s' stores Python bytecode; loading it would run code from "
-                                 "the file. Pass safe_mode=False to load_model (only for files you trust), or "
-                                 "give the function in custom_objects." % config.get("name"))
-            function = func_load(function_config, globs=globs)
+            stored_name = _stored_function_name(function_config)
+            function = _custom_function(custom, layer_name, stored_name)
+            if function is None:
+                if safe_mode:
+                    alias = (" (or under its function name %r)" % stored_name
+                             if stored_name and stored_name != "<lambda>" else "")
+                    raise ValueError("Lambda layer %r stores Python bytecode, and loading it would run code "
+                                     "from the file. Pass safe_mode=False to load_model / model_from_json "
+                                     "(only for files you trust), or give the function in custom_objects "
+                                     "as {%r: function}%s." % (layer_name, layer_name, alias))
+                function = _load_bytecode(function_config, globs, layer_name)
         else:
             raise TypeError("Unknown function type:", function_type)
         output_shape_type = config.pop("output_shape_type", None)
@@ -356,10 +363,11 @@ class Lambda(Layer):
             output_shape = deserialize_keras_object(config["output_shape"], custom_objects=custom,
                                                     printable_module_name="output_shape function in Lambda layer")
         elif output_shape_type == "lambda":
-            if safe_mode:
-                raise ValueError("Lambda layer '%s' stores Python bytecode for its output_shape; pass "
-                                 "safe_mode=False to load it (only for files you trust)." % config.get("name"))
-            output_shape = func_load(config["output_shape"], globs=globs)
+            stored_name = _stored_function_name(config["output_shape"])
+            output_shape = _custom_function(custom, None, stored_name)
+            if output_shape is None and not safe_mode:
+                output_shape = _load_bytecode(config["output_shape"], globs, layer_name)
+            # in safe mode, an output_shape given only as bytecode is inferred from the function
         else:
             output_shape = config.get("output_shape")
         if "arguments" in config:
@@ -375,6 +383,49 @@ class Lambda(Layer):
 
 # The safe-mode default for Lambda.from_config; load_model pushes its own setting.
 _LAMBDA_SAFE_MODE = [True]
+
+
+class lambda_safe_mode:
+    """`with lambda_safe_mode(False):` lets Lambda.from_config rebuild stored bytecode."""
+
+    def __init__(self, safe_mode):
+        self.safe_mode = bool(safe_mode)
+
+    def __enter__(self):
+        _LAMBDA_SAFE_MODE.append(self.safe_mode)
+        return self
+
+    def __exit__(self, *exc_info):
+        _LAMBDA_SAFE_MODE.pop()
+
+
+def _stored_function_name(function_config):
+    """The name of a function stored as func_dump bytecode, read without running it."""
+    import codecs
+    import marshal
+    code = function_config[0] if isinstance(function_config, (list, tuple)) else function_config
+    try:
+        return marshal.loads(codecs.decode(code.encode("ascii"), "base64")).co_name
+    except Exception:   # another Python's bytecode, or not bytecode at all
+        return None
+
+
+def _custom_function(custom_objects, layer_name, function_name):
+    """A function the user supplied for a stored Lambda: by layer name, else by the
+    stored function's own name."""
+    for key in (layer_name, function_name):
+        if key and key != "<lambda>" and callable(custom_objects.get(key)):
+            return custom_objects[key]
+    return None
+
+
+def _load_bytecode(function_config, globs, layer_name):
+    try:
+        return func_load(function_config, globs=globs)
+    except (ValueError, TypeError, EOFError) as exc:
+        raise ValueError("Could not rebuild the function of Lambda layer %r from its stored bytecode (%s); "
+                         "it may have been written by another Python version. Give the function in "
+                         "custom_objects as {%r: function}." % (layer_name, exc, layer_name)) from None
 
 
 class Dense(Layer):

@@ -2,37 +2,64 @@
 import functools
 import warnings
 
+import numpy as np
 
-def legacy_support(layer_name, renames, value_renames=None, positional=()):
+
+def _shown_value(value):
+    """A value as Keras' 'Update your call' warning writes it."""
+    if isinstance(value, str):
+        return '"' + value + '"'
+    text = "array" if isinstance(value, np.ndarray) else str(value)
+    return text[:10] + "..." if len(text) > 10 else text
+
+
+def _keras2_signature(class_name, args, kwargs):
+    shown = [_shown_value(a) for a in args]
+    shown += [name + "=" + _shown_value(value) for name, value in kwargs.items()]
+    return "`" + class_name + "(" + ", ".join(shown) + ")`"
+
+
+def legacy_support(layer_name, renames, value_renames=None, positional=None, preprocessor=None):
     """Wrap __init__ so Keras 1 keyword names (and values) map onto Keras 2 ones.
 
     renames: [(old_name, new_name)]; value_renames: {new_name: {old_value: new_value}};
-    positional: Keras 2 names of leading positional arguments, for the message.
+    positional: the Keras 2 names allowed as positional arguments (more raise TypeError);
+    preprocessor(args, kwargs) -> (args, kwargs, converted) for conversions that are
+    not plain renames. `layer_name` names the family in docs; the warning shows the
+    class actually built, as Keras does.
     """
     value_renames = value_renames or {}
 
     def decorator(init):
         @functools.wraps(init)
         def wrapper(self, *args, **kwargs):
+            class_name = self.__class__.__name__
             converted = []
+            if preprocessor is not None:
+                args, kwargs, converted = preprocessor(args, kwargs)
+                converted = list(converted)
+            if positional is not None and len(args) > len(positional):
+                raise TypeError("`" + class_name + "` can accept only " + str(len(positional)) +
+                                " positional arguments " + str(tuple(positional)) + ", but you passed the "
+                                "following positional arguments: " + str(list(args)))
             for old, new in renames:
                 if old in kwargs:
-                    if new in kwargs:
-                        raise TypeError("The `%s` layer received both the legacy keyword argument `%s` "
-                                        "and the Keras 2 keyword argument `%s`. Stick to the latter!"
-                                        % (layer_name, old, new))
                     value = kwargs.pop(old)
-                    kwargs[new] = value_renames.get(new, {}).get(value, value)
+                    if new in kwargs:
+                        raise TypeError("For the `" + new + "` argument, the layer received both the legacy "
+                                        "keyword argument `" + old + "` and the Keras 2 keyword argument `" +
+                                        new + "`. Stick to the latter!")
+                    kwargs[new] = value_renames.get(new, {}).get(value, value) \
+                        if isinstance(value, (str, int, float, type(None))) else value
                     converted.append(new)
             for new, mapping in value_renames.items():
-                if new in kwargs and kwargs[new] in mapping and new not in converted:
-                    kwargs[new] = mapping[kwargs[new]]
+                value = kwargs.get(new)
+                if new not in converted and isinstance(value, (str, int, float)) and value in mapping:
+                    kwargs[new] = mapping[value]
                     converted.append(new)
             if converted:
-                shown = ["%s=%r" % (name, value) for name, value in zip(positional, args)]
-                shown += ["%s=%r" % (k, kwargs[k]) for k in converted]
-                warnings.warn("Update your `%s` call to the Keras 2 API: `%s(%s)`"
-                              % (layer_name, layer_name, ", ".join(shown)), stacklevel=2)
+                warnings.warn("Update your `" + class_name + "` call to the Keras 2 API: " +
+                              _keras2_signature(class_name, args, kwargs), stacklevel=2)
             return init(self, *args, **kwargs)
         return wrapper
     return decorator
@@ -45,4 +72,4 @@ dense_support = legacy_support(
      ("b_constraint", "bias_constraint"), ("bias", "use_bias")],
     positional=("units",))
 
-dropout_support = legacy_support("Dropout", [("p", "rate")], positional=("rate",))
+dropout_support = legacy_support("Dropout", [("p", "rate")], positional=("rate", "noise_shape", "seed"))

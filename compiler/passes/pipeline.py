@@ -1,5 +1,12 @@
 """The named pass pipeline, with a dump after every stage.
 
+Stages, in order: shape and dtype inference happens as each node is built (and the
+verifier re-runs it between passes); common subexpressions are shared from the start by
+node interning (ir/node.py); then the graph passes below (algebraic simplification,
+constant folding, expansion of composites); dead code never reaches the later stages
+because they walk the graph from its outputs and updates; then fusion
+(passes/schedule.py) and memory planning (passes/memory.py) turn the graph into kernels.
+
 `KERALITE_DUMP=graph,fused,llvm,asm` prints the stages to stderr (or writes numbered
 files into `KERALITE_DUMP_DIR`); `KERALITE_DISABLE_PASSES=simplify,...` switches passes
 off by name.

@@ -35,6 +35,12 @@ class InputSpec:
         return "InputSpec(%s)" % ", ".join(x for x in spec if x)
 
 
+def _current_scope():
+    """The active K.name_scope names, outermost first."""
+    from ..backend.tensor import _scope
+    return list(_scope)
+
+
 def to_snake_case(name):
     intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
     insecure = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
@@ -136,9 +142,14 @@ class Layer:
         initializer = initializers.get(initializer)
         if dtype is None:
             dtype = K.floatx()
-        weight = K.variable(initializer(tuple(shape)), dtype=dtype,
-                            name="%s/%s" % (self.name, name) if name else None,
-                            constraint=constraints.get(constraint))
+        value = initializer(tuple(shape))
+        constraint = constraints.get(constraint)
+        if _current_scope()[-1:] == [self.name]:
+            # inside __call__: the layer's name scope already prefixes the name
+            weight = K.variable(value, dtype=dtype, name=name, constraint=constraint)
+        else:
+            with K.name_scope(self.name):
+                weight = K.variable(value, dtype=dtype, name=name, constraint=constraint)
         weight.trainable = trainable
         if regularizer is not None:
             reg = regularizers.get(regularizer)
@@ -172,14 +183,22 @@ class Layer:
 
     # ---------------------------------------------------------------- input checks
     def assert_input_compatibility(self, inputs):
-        """Raise ValueError when inputs do not meet self.input_spec (Keras' messages)."""
+        """Raise ValueError when inputs are not symbolic tensors or do not meet
+        self.input_spec (Keras' messages)."""
+        inputs = to_list(inputs)
+        for x in inputs:
+            try:
+                K.is_keras_tensor(x)
+            except ValueError:
+                raise ValueError("Layer " + self.name + " was called with an input that isn't a symbolic "
+                                 "tensor. Received type: " + str(type(x)) + ". Full input: " + str(inputs) +
+                                 ". All inputs to the layer should be tensors.") from None
         if not self.input_spec:
             return
         if not isinstance(self.input_spec, (list, tuple)):
             input_spec = to_list(self.input_spec)
         else:
             input_spec = self.input_spec
-        inputs = to_list(inputs)
         if len(inputs) != len(input_spec):
             raise ValueError("Layer " + self.name + " expects " + str(len(input_spec)) +
                              " inputs, but it received " + str(len(inputs)) + " input tensors. "
@@ -200,7 +219,8 @@ class Layer:
                                  self.name + ": expected min_ndim=" + str(spec.min_ndim) +
                                  ", found ndim=" + str(K.ndim(x)))
             if spec.dtype is not None and K.dtype(x) != spec.dtype:
-                raise ValueError("Expected input dtype " + str(spec.dtype) + ", found dtype " +
+                raise ValueError("Input " + str(input_index) + " is incompatible with layer " +
+                                 self.name + ": expected dtype=" + str(spec.dtype) + ", found dtype=" +
                                  str(K.dtype(x)))
             if spec.axes:
                 x_shape = K.int_shape(x)
@@ -259,14 +279,19 @@ class Layer:
                     x = K.identity(x)
                 output_ls_copy.append(x)
             output = unpack_singleton(output_ls_copy)
-            all_keras = all(hasattr(x, "_keras_history") for x in inputs_ls)
-            if all_keras:
-                input_shape = _collect_input_shape(inputs)
+            input_shape = _collect_input_shape(inputs)
+            if all(shape is not None for shape in to_list(input_shape)):
                 output_shape = self.compute_output_shape(input_shape)
-                self._add_inbound_node(input_tensors=inputs, output_tensors=output,
-                                       input_masks=previous_mask, output_masks=output_mask,
-                                       input_shapes=input_shape, output_shapes=output_shape,
-                                       arguments=user_kwargs)
+            elif isinstance(input_shape, list):
+                output_shape = [None for _ in input_shape]
+            else:
+                output_shape = None
+            if not isinstance(output_mask, (list, tuple)) and len(output_ls) > 1:
+                output_mask = [output_mask] * len(output_ls)
+            self._add_inbound_node(input_tensors=inputs, output_tensors=output,
+                                   input_masks=previous_mask, output_masks=output_mask,
+                                   input_shapes=input_shape, output_shapes=output_shape,
+                                   arguments=user_kwargs)
             if hasattr(self, "activity_regularizer") and self.activity_regularizer is not None:
                 regularization_losses = [self.activity_regularizer(x) for x in to_list(output)]
                 self.add_loss(regularization_losses, to_list(inputs))
@@ -274,25 +299,28 @@ class Layer:
 
     def _add_inbound_node(self, input_tensors, output_tensors, input_masks, output_masks,
                           input_shapes, output_shapes, arguments=None):
+        """Record this call as a Node; stamp the outputs with shape, history and mask.
+        Inputs that are not Keras tensors get a None inbound layer."""
         input_tensors = to_list(input_tensors)
         output_tensors = to_list(output_tensors)
         input_masks = to_list(input_masks)
         output_masks = to_list(output_masks)
-        input_shapes = to_list(input_shapes) if isinstance(input_shapes, list) else [input_shapes]
-        output_shapes = to_list(output_shapes) if isinstance(output_shapes, list) else [output_shapes]
+        input_shapes = to_list(input_shapes)
+        output_shapes = to_list(output_shapes)
         inbound_layers, node_indices, tensor_indices = [], [], []
         for x in input_tensors:
-            layer, node_index, tensor_index = x._keras_history
-            inbound_layers.append(layer)
-            node_indices.append(node_index)
-            tensor_indices.append(tensor_index)
+            history = getattr(x, "_keras_history", (None, None, None))
+            inbound_layers.append(history[0])
+            node_indices.append(history[1])
+            tensor_indices.append(history[2])
         Node(self, inbound_layers=inbound_layers, node_indices=node_indices,
              tensor_indices=tensor_indices, input_tensors=input_tensors, output_tensors=output_tensors,
              input_masks=input_masks, output_masks=output_masks, input_shapes=input_shapes,
              output_shapes=output_shapes, arguments=arguments)
+        uses_lp = any(getattr(t, "_uses_learning_phase", False) for t in input_tensors)
+        uses_lp = getattr(self, "uses_learning_phase", False) or uses_lp
         for i, x in enumerate(output_tensors):
-            x._keras_shape = output_shapes[i]
-            uses_lp = any(getattr(t, "_uses_learning_phase", False) for t in input_tensors)
+            x._keras_shape = output_shapes[i] if i < len(output_shapes) else None
             x._uses_learning_phase = getattr(x, "_uses_learning_phase", False) or uses_lp
             x._keras_history = (self, len(self._inbound_nodes) - 1, i)
             x._keras_mask = output_masks[i] if i < len(output_masks) else None
@@ -344,35 +372,33 @@ class Layer:
     def get_output_mask_at(self, node_index):
         return self._get_node_attribute_at_index(node_index, "output_masks", "output mask")
 
-    def _single_node(self, what):
-        if len(self._inbound_nodes) > 1:
+    def _single_node_value(self, attr, what, accessor):
+        """The value of node 0 when the layer has exactly one inbound node."""
+        if len(self._inbound_nodes) != 1:
             raise AttributeError("Layer " + self.name + " has multiple inbound nodes, hence the notion of "
-                                 "\"layer " + what + "\" is ill-defined. Use `get_" + what.replace(" ", "_") +
-                                 "_at(node_index)` instead.")
-        if not self._inbound_nodes:
-            raise AttributeError("Layer " + self.name + " is not connected, no " + what + " to return.")
+                                 "\"layer " + what + "\" is ill-defined. Use `" + accessor + "(node_index)` "
+                                 "instead.")
+        return self._get_node_attribute_at_index(0, attr, what)
 
     @property
     def input(self):
         if not self._inbound_nodes:
             raise AttributeError("Layer " + self.name + " is not connected, no input to return.")
-        return self._get_node_attribute_at_index(0, "input_tensors", "input")
+        return self._single_node_value("input_tensors", "input", "get_input_at")
 
     @property
     def output(self):
         if not self._inbound_nodes:
             raise AttributeError("Layer " + self.name + " has no inbound nodes.")
-        return self._get_node_attribute_at_index(0, "output_tensors", "output")
+        return self._single_node_value("output_tensors", "output", "get_output_at")
 
     @property
     def input_mask(self):
-        self._single_node("input mask")
-        return self._get_node_attribute_at_index(0, "input_masks", "input mask")
+        return self._single_node_value("input_masks", "input mask", "get_input_mask_at")
 
     @property
     def output_mask(self):
-        self._single_node("output mask")
-        return self._get_node_attribute_at_index(0, "output_masks", "output mask")
+        return self._single_node_value("output_masks", "output mask", "get_output_mask_at")
 
     @property
     def input_shape(self):

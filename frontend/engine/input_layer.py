@@ -8,7 +8,8 @@ class InputLayer(Layer):
     """A layer that holds a placeholder (or wraps an existing tensor)."""
 
     def __init__(self, input_shape=None, batch_size=None, batch_input_shape=None,
-                 dtype=None, input_tensor=None, sparse=False, name=None):
+                 dtype=None, input_tensor=None, sparse=False, name=None, **kwargs):
+        batch_input_shape, dtype = _newer_config_arguments(kwargs, batch_input_shape, dtype)
         if not name:
             prefix = "input"
             name = prefix + "_" + str(K.get_uid(prefix))
@@ -54,6 +55,25 @@ class InputLayer(Layer):
     def get_config(self):
         return {"batch_input_shape": self.batch_input_shape, "dtype": self.dtype,
                 "sparse": self.sparse, "name": self.name}
+
+
+def _newer_config_arguments(kwargs, batch_input_shape, dtype):
+    """Accept the InputLayer config keys of other Keras 2 versions: `input_dtype`
+    (Keras 1), `batch_shape`, `ragged` and `optional` (newer Keras)."""
+    kwargs = dict(kwargs)
+    if "input_dtype" in kwargs:
+        dtype = dtype or kwargs.pop("input_dtype")
+        kwargs.pop("input_dtype", None)
+    if "batch_shape" in kwargs:
+        batch_shape = kwargs.pop("batch_shape")
+        batch_input_shape = batch_input_shape or (tuple(batch_shape) if batch_shape is not None else None)
+    if kwargs.pop("ragged", False):
+        raise NotImplementedError("keralite has no ragged tensors: InputLayer(ragged=True) is not supported")
+    if kwargs.pop("optional", False):
+        raise NotImplementedError("keralite does not support optional inputs (InputLayer(optional=True))")
+    for kwarg in kwargs:
+        raise TypeError("Keyword argument not understood:", kwarg)
+    return batch_input_shape, dtype
 
 
 def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False, tensor=None):

@@ -114,14 +114,20 @@ def preprocess_weights_for_loading(layer, weights, original_keras_version=None, 
     convert = getattr(layer, "_convert_loaded_weights", None)
     if convert is not None:
         weights = convert(weights, original_keras_version, original_backend)
-    if layer.__class__.__name__ in ("Model", "Sequential", "Functional") and hasattr(layer, "layers"):
+    from .network import Network
+    if isinstance(layer, Network):
+        # a nested model lists all its trainable weights first, then the others
         new_weights = []
-        for sublayer in layer.layers:
-            n = len(sublayer.weights)
-            if n:
-                new_weights.extend(preprocess_weights_for_loading(sublayer, weights[:n],
-                                                                  original_keras_version, original_backend))
-                weights = weights[n:]
+        for kind in ("trainable", "non_trainable"):
+            for sublayer in layer.layers:
+                if kind == "trainable":
+                    n = len(sublayer.trainable_weights)
+                else:
+                    n = len(sublayer.weights) - len(sublayer.trainable_weights)
+                if n:
+                    new_weights.extend(preprocess_weights_for_loading(sublayer, weights[:n],
+                                                                      original_keras_version, original_backend))
+                    weights = weights[n:]
         weights = new_weights + list(weights)
     return weights
 
@@ -254,8 +260,9 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
 
 def _weight_layers(model):
-    """The layers whose weights a file lists: every layer of the graph (InputLayers too)."""
-    return model._network_layers if hasattr(model, "_network_layers") else model.layers
+    """The layers whose weights a file lists, in order: `model.layers` (a functional
+    model's InputLayers included, a Sequential's generated InputLayer not)."""
+    return model.layers
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -263,7 +270,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     Lambda layers holding Python bytecode are only rebuilt with safe_mode=False (or when
     their function is in custom_objects)."""
-    from ..layers import core as core_layers
     from ..models import model_from_config
     f, opened = _open_for_reading(filepath)
     try:
@@ -274,11 +280,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             model_config = json.loads(_decode(model_config))
         except ValueError as exc:
             raise ValueError("The model_config of %s is not valid JSON: %s" % (filepath, exc)) from None
-        core_layers._LAMBDA_SAFE_MODE.append(bool(safe_mode))
-        try:
-            model = model_from_config(model_config, custom_objects=custom_objects)
-        finally:
-            core_layers._LAMBDA_SAFE_MODE.pop()
+        model = model_from_config(model_config, custom_objects=custom_objects, safe_mode=safe_mode)
         load_weights_from_hdf5_group(f["model_weights"], _weight_layers(model))
         training_config = f.attrs.get("training_config")
         if compile and training_config is not None:

@@ -28,6 +28,21 @@ def get_source_inputs(tensor, layer=None, node_index=None):
     return source_tensors
 
 
+def _first_layer_input(layer):
+    """(batch_shape, dtype) of the Input a Sequential creates for its first layer: a
+    model added first is called on a new input of its own input's shape."""
+    from .network import Network
+    if isinstance(layer, Network):
+        if not layer.layers:
+            raise ValueError("Cannot add an empty model to a `Sequential` model.")
+        first_input = layer.inputs[0]
+        return tuple(first_input._keras_shape), K.dtype(first_input)
+    if not hasattr(layer, "batch_input_shape"):
+        raise ValueError("The first layer in a Sequential model must get an `input_shape` or "
+                         "`batch_input_shape` argument.")
+    return layer.batch_input_shape, layer.dtype
+
+
 class Sequential(Model):
     """`model = Sequential(); model.add(Dense(32, input_shape=(16,)))`."""
 
@@ -54,12 +69,9 @@ class Sequential(Model):
                 self._input_layer = layer
                 self.built = False
                 return
-            if not layer._inbound_nodes:
-                if not hasattr(layer, "batch_input_shape"):
-                    raise ValueError("The first layer in a Sequential model must get an `input_shape` or "
-                                     "`batch_input_shape` argument.")
-                x = Input(batch_shape=layer.batch_input_shape, dtype=layer.dtype, name=layer.name + "_input")
-                layer(x)
+            batch_shape, dtype = _first_layer_input(layer)
+            x = Input(batch_shape=batch_shape, dtype=dtype, name=layer.name + "_input")
+            layer(x)
             if len(layer._inbound_nodes[-1].output_tensors) != 1:
                 raise ValueError("All layers in a Sequential model should have a single output tensor. "
                                  "For multi-output layers, use the functional API.")

@@ -4,6 +4,7 @@ with its hashing and archive helpers."""
 import hashlib
 import multiprocessing
 import os
+import pickle
 import queue
 import random
 import shutil
@@ -69,6 +70,13 @@ def _get_sequence_item(index):
     return _WORKER_SEQUENCE[index]
 
 
+def _process_context():
+    """Worker processes are forked where the platform can, as Keras 2 did."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
 def _put_until_stopped(target_queue, item, stop_event, poll=0.05):
     """`target_queue.put(item)`, giving up (False) if `stop_event` is set meanwhile."""
     while not stop_event.is_set():
@@ -110,9 +118,10 @@ class OrderedEnqueuer(SequenceEnqueuer):
 
     def _new_executor(self):
         if self.use_multiprocessing:
-            # a fresh pool per epoch, so the workers see what on_epoch_end changed
-            return ProcessPoolExecutor(self.workers, initializer=_init_sequence_worker,
-                                       initargs=(self.sequence,))
+            # A fresh pool per epoch, so the workers see what on_epoch_end changed. Forked
+            # workers inherit the sequence as it is (as in Keras): it need not pickle.
+            return ProcessPoolExecutor(self.workers, mp_context=_process_context(),
+                                       initializer=_init_sequence_worker, initargs=(self.sequence,))
         return ThreadPoolExecutor(self.workers)
 
     def _submit(self, executor, index):
@@ -128,6 +137,9 @@ class OrderedEnqueuer(SequenceEnqueuer):
 
     def _run(self):
         indices = list(range(len(self.sequence)))
+        if not indices:
+            self._fail(ValueError("The Sequence given to OrderedEnqueuer is empty (len() is 0)."))
+            return
         while not self.stop_signal.is_set():
             if self.shuffle:
                 random.shuffle(indices)
@@ -143,8 +155,8 @@ class OrderedEnqueuer(SequenceEnqueuer):
                         future.cancel()
                         return
                 self._wait_until_consumed()
-            except Exception as error:  # e.g. a broken process pool: hand it to the consumer
-                _put_until_stopped(self.queue, _FailedItem(error), self.stop_signal)
+            except Exception as error:  # e.g. a broken process pool
+                self._fail(error)
                 return
             finally:
                 with self._executor_lock:
@@ -152,7 +164,15 @@ class OrderedEnqueuer(SequenceEnqueuer):
                 executor.shutdown(wait=not self.stop_signal.is_set(), cancel_futures=True)
             if self.stop_signal.is_set():
                 return
-            self.sequence.on_epoch_end()
+            try:
+                self.sequence.on_epoch_end()
+            except Exception as error:
+                self._fail(error)
+                return
+
+    def _fail(self, error):
+        """Hand an error of the feeding thread to the consumer, who raises it."""
+        _put_until_stopped(self.queue, _FailedItem(error), self.stop_signal)
 
     def get(self):
         """Yield the batches in order; an exception raised by `__getitem__` in a worker
@@ -161,6 +181,8 @@ class OrderedEnqueuer(SequenceEnqueuer):
             try:
                 future = self.queue.get(block=True, timeout=0.1)
             except queue.Empty:
+                if not self.run_thread.is_alive() and self.queue.empty():
+                    return  # the feeding thread ended without a word: nothing more will come
                 continue
             try:
                 item = future.result()
@@ -230,9 +252,10 @@ def _generator_process_task(generator, output_queue, stop_event, seed):
         except Exception as error:
             traceback.print_exc()
             try:
-                output_queue.put((False, error))
-            except Exception:  # the exception itself does not pickle
-                output_queue.put((False, RuntimeError("".join(traceback.format_exception_only(type(error), error)))))
+                pickle.dumps(error)
+            except Exception:  # the exception cannot travel to the parent: send its text
+                error = RuntimeError("".join(traceback.format_exception_only(type(error), error)).strip())
+            output_queue.put((False, error))
             stop_event.set()
             break
         if not _put_until_stopped(output_queue, (True, item), stop_event):
@@ -260,10 +283,10 @@ class GeneratorEnqueuer(SequenceEnqueuer):
         max_queue_size = max(1, int(max_queue_size))
         try:
             if self._use_multiprocessing:
-                if "fork" not in multiprocessing.get_all_start_methods():
+                context = _process_context()
+                if context.get_start_method() != "fork":
                     raise ValueError("GeneratorEnqueuer with use_multiprocessing=True needs the 'fork' start "
                                      "method, which this platform lacks: use a keralite.utils.Sequence instead.")
-                context = multiprocessing.get_context("fork")
                 self.queue = context.Queue(maxsize=max_queue_size)
                 self._stop_event = context.Event()
                 for i in range(workers):

@@ -198,8 +198,8 @@ def test_tokenizer_char_level_and_lists():
 
 # ----------------------------------------------------------------------------- image
 try:
-    import scipy.ndimage  # noqa: F401
-    HAVE_SCIPY = True
+    import scipy.ndimage
+    HAVE_SCIPY = scipy.ndimage is not None
 except ImportError:
     HAVE_SCIPY = False
 needs_scipy = pytest.mark.skipif(not HAVE_SCIPY, reason="affine transforms need SciPy")

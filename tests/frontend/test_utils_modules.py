@@ -489,6 +489,23 @@ def test_ordered_enqueuer_raises_worker_errors(use_multiprocessing):
     assert not enqueuer.is_running()
 
 
+def test_ordered_enqueuer_reports_feeding_errors():
+    class BadEpochEnd(Numbers):
+        def on_epoch_end(self):
+            raise OSError("cannot reshuffle")
+
+    enqueuer = data_utils.OrderedEnqueuer(BadEpochEnd(size=2))
+    enqueuer.start(workers=1)
+    output = enqueuer.get()
+    assert len(_take(output, 2)) == 2
+    with pytest.raises(OSError, match="cannot reshuffle"):
+        next(output)
+    empty = data_utils.OrderedEnqueuer(Numbers(size=0))
+    empty.start()
+    with pytest.raises(ValueError, match="is empty"):
+        next(empty.get())
+
+
 def _counter(limit=None, fail_at=None):
     i = 0
     while limit is None or i < limit:
