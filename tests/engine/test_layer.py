@@ -202,7 +202,7 @@ class Spec(Layer):
 
 
 @pytest.mark.parametrize("spec, shape, dtype, message", [
-    (InputSpec(ndim=3), (4, 2), "float32", "Input 0 is incompatible with layer spec_l: expected ndim=3, found ndim=2"),
+    (InputSpec(ndim=3), (4,), "float32", "Input 0 is incompatible with layer spec_l: expected ndim=3, found ndim=2"),
     (InputSpec(min_ndim=3), (4,), "float32", "expected min_ndim=3, found ndim=2"),
     (InputSpec(max_ndim=2), (4, 2, 5), "float32", "expected max_ndim=2, found ndim=4"),
     (InputSpec(axes={-1: 5}), (4, 2), "float32",

@@ -74,9 +74,10 @@ def test_histograms_gradients_images_and_graph(tmp_path):
     model.fit(X, Y, epochs=3, batch_size=5, validation_split=0.25, verbose=0, shuffle=False,
               callbacks=[board])
     events = read_events(tmp_path)
-    kernel_tag, bias_tag = [w.name.replace(":", "_") for w in model.layers[0].weights]
+    layer = model.layers[0]
+    kernel_tag, bias_tag = [w.name.replace(":", "_") for w in layer.weights]
     tags = set(events.Tags()["histograms"])
-    assert tags == {kernel_tag, bias_tag, "dense_1_out", kernel_tag + "_grad", bias_tag + "_grad"}
+    assert tags == {kernel_tag, bias_tag, layer.name + "_out", kernel_tag + "_grad", bias_tag + "_grad"}
     kernel, bias = model.get_weights()  # as they were at the last epoch (index 2: 2 % 2 == 0)
 
     def last(tag):
@@ -91,7 +92,7 @@ def test_histograms_gradients_images_and_graph(tmp_path):
     assert sum(stats.bucket) == kernel.size
     # layer output over the whole validation set (3 batches of at most 2 rows)
     outputs = VAL_X @ kernel + bias
-    stats = last("dense_1_out")
+    stats = last(layer.name + "_out")
     assert stats.num == outputs.size
     np.testing.assert_allclose([stats.sum, stats.sum_squares], [outputs.sum(), (outputs ** 2).sum()],
                                rtol=1e-5)
@@ -114,7 +115,7 @@ def test_histograms_gradients_images_and_graph(tmp_path):
     assert (bias_image.height, bias_image.width) == (2, 1)
     # the layer graph
     graph = events.Graph()
-    assert [(node.name, node.op) for node in graph.node] == [("dense_1", "Dense")]
+    assert [(node.name, node.op) for node in graph.node] == [(layer.name, "Dense")]
 
 
 def test_histograms_need_validation_data(tmp_path):
@@ -126,13 +127,14 @@ def test_histograms_need_validation_data(tmp_path):
 
 def test_embeddings_written_for_projector(tmp_path):
     model = make_model()
-    board = TensorBoard(log_dir=str(tmp_path), embeddings_freq=1, embeddings_layer_names=["dense_1"],
+    name = model.layers[0].name
+    board = TensorBoard(log_dir=str(tmp_path), embeddings_freq=1, embeddings_layer_names=[name],
                         embeddings_metadata="labels.tsv", write_graph=False)
     model.fit(X, Y, epochs=2, batch_size=10, verbose=0, callbacks=[board])
-    written = np.loadtxt(tmp_path / "keras_embedding" / "dense_1.tsv", delimiter="\t")
+    written = np.loadtxt(tmp_path / "keras_embedding" / (name + ".tsv"), delimiter="\t")
     np.testing.assert_allclose(written, model.get_weights()[0], rtol=1e-6)
     config = (tmp_path / "projector_config.pbtxt").read_text()
-    assert 'tensor_path: "keras_embedding/dense_1.tsv"' in config
+    assert 'tensor_path: "keras_embedding/%s.tsv"' % name in config
     assert 'metadata_path: "labels.tsv"' in config
 
 
