@@ -175,21 +175,45 @@ def _signature(graph, plan, sym_order, entry):
     }
 
 
-def compile_graph(graph, name="graph", dump=None):
-    """Compile a Graph; returns a CompiledGraph (cached)."""
+# Targets for ahead-of-time exports: (LLVM cpu name, extra features).
+AOT_TARGETS = {
+    "x86-64": ("x86-64", ""),            # any x86-64 CPU (SSE2)
+    "x86-64-v3": ("x86-64-v3", ""),      # AVX2 + FMA
+    "x86-64-v4": ("x86-64-v4", "-prefer-256-bit"),   # AVX-512 with 512-bit vectors
+}
+
+
+def resolve_target(name):
+    """(cpu, features) for 'host' or one of AOT_TARGETS."""
+    if name in (None, "host"):
+        return target.host_cpu()
+    if name not in AOT_TARGETS:
+        raise ValueError(f"unknown target {name!r}: use host or one of {sorted(AOT_TARGETS)}")
+    return AOT_TARGETS[name]
+
+
+def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=True, entry=None):
+    """Compile a Graph; returns a CompiledGraph (cached).
+
+    By default the code is for this CPU and loaded into the JIT. `jit=False` gives
+    position-independent object code (small code model) for a shared library, for the
+    CPU named by `cpu`/`features` (see resolve_target); `entry` names its entry point.
+    """
     dumper = Dumper(dump, name)
     _check_inputs(graph)
     optimised = run_graph_passes(graph, dumper)
     text = canonical_text(optimised)
-    cpu, features = target.host_cpu()
-    key = hashlib.sha256("\n".join([FORMAT_VERSION, cpu, features, target.versions(), compiler_fingerprint(),
-                                    text]).encode()).hexdigest()
+    if cpu is None:
+        cpu, features = target.host_cpu()
+    features = features or ""
+    key = hashlib.sha256("\n".join([FORMAT_VERSION, cpu, features, "jit" if jit else "pic", entry or "",
+                                    target.versions(), compiler_fingerprint(), text]).encode()).hexdigest()
     program = schedule(optimised)
     dumper("fused", "kernels", program.listing())
     plan = MemoryPlan(program)
     dumper("fused", "memory", plan.listing())
     sym_order = _symbol_order(optimised)
-    entry = f"kl_{key[:16]}"
+    entry = entry or f"kl_{key[:16]}"
     signature = _signature(optimised, plan, sym_order, entry)
     with _lock:
         cached = _memory_cache.get(key)
@@ -202,8 +226,11 @@ def compile_graph(graph, name="graph", dump=None):
             module = build_module(program, plan, sym_index, entry)
             ir_text = str(module)
             dumper("llvm", "llvm", ir_text)
-            tm = target.target_machine()
+            tm = target.target_machine(cpu, features, jit=jit)
             llmod = target.parse_and_optimize(ir_text, tm)
+            if not jit:
+                # only the entry point is visible outside the shared library
+                llmod.get_function(entry).visibility = "hidden"
             dumper("llvm", "llvm-optimised", str(llmod))
             if dumper.wants("asm"):
                 dumper("asm", "asm", target.emit_assembly(llmod, tm))

@@ -451,43 +451,11 @@ class Function:
             raise TypeError("`updates` in a keralite backend function should be a list or tuple.")
         self.inputs = list(inputs)
         self.outputs = list(outputs)
-        update_pairs = []
-        for u in _flatten_updates(updates or []):
-            var, value = u
-            if not isinstance(var, Variable):
-                raise TypeError("an update must assign to a variable")
-            value = to_tensor(value)
-            if value.node.shape != var.node.shape:
-                from keralite.compiler.ir.shapes import shape_str
-                raise ValueError(f"update of {var.name!r}: value shape {shape_str(value.node.shape)} "
-                                 f"differs from the variable's {shape_str(var.node.shape)}")
-            if value.node.dtype is not var.node.dtype:
-                value = cast(value, var.dtype)
-            update_pairs.append((var.node, value.node))
-        in_nodes = []
-        for x in self.inputs:
-            if not isinstance(x, Tensor):
-                raise TypeError(f"K.function inputs must be tensors, got {type(x).__name__}")
-            if x.node in in_nodes:
-                raise ValueError(f"input {x.name!r} is given twice")
-            in_nodes.append(x.node)
-        out_nodes = [to_tensor(o).node for o in self.outputs]
-        self._n_outputs = len(out_nodes)
-        # print_tensor nodes the outputs or updates go through become hidden extra outputs
-        printed = [n for n in Graph(in_nodes, out_nodes, update_pairs).nodes() if n in _print_messages]
+        graph, printed = build_graph(self.inputs, self.outputs, updates)
+        self._n_outputs = len(self.outputs)
         self._prints = [(self._n_outputs + k, _print_messages[n]) for k, n in enumerate(printed)]
-        graph = Graph(in_nodes, out_nodes + printed, update_pairs)
-        graph = _feed_non_placeholders(graph)
-        graph = _default_learning_phase(graph)
-        graph = _advance_random_counter(graph)
         self.compiled = compile_graph(graph, name or "function")
-        buffers = []
-        for vnode in self.compiled.variables:
-            var = variable_for(vnode)
-            value = var.value if var is not None else vnode.payload
-            if value is None:
-                raise RuntimeError("a variable used by this function no longer exists")
-            buffers.append(value)
+        buffers = variable_buffers(self.compiled.variables)
         constants = [c.payload for c in self.compiled.constants]
         self._executable = Executable(self.compiled.address(), self.compiled.signature,
                                       buffers, constants)
@@ -501,6 +469,51 @@ class Function:
         for i, message in self._prints:
             sys.stdout.write(f"{message}{outs[i]}\n")
         return [o[()] if o.ndim == 0 else o for o in outs[:self._n_outputs]]
+
+
+def build_graph(inputs, outputs, updates=None):
+    """The Graph that K.function(inputs, outputs, updates) compiles, and the print_tensor
+    nodes added to it as hidden extra outputs (also used to export models ahead of time)."""
+    update_pairs = []
+    for u in _flatten_updates(updates or []):
+        var, value = u
+        if not isinstance(var, Variable):
+            raise TypeError("an update must assign to a variable")
+        value = to_tensor(value)
+        if value.node.shape != var.node.shape:
+            from keralite.compiler.ir.shapes import shape_str
+            raise ValueError(f"update of {var.name!r}: value shape {shape_str(value.node.shape)} "
+                             f"differs from the variable's {shape_str(var.node.shape)}")
+        if value.node.dtype is not var.node.dtype:
+            value = cast(value, var.dtype)
+        update_pairs.append((var.node, value.node))
+    in_nodes = []
+    for x in inputs:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"K.function inputs must be tensors, got {type(x).__name__}")
+        if x.node in in_nodes:
+            raise ValueError(f"input {x.name!r} is given twice")
+        in_nodes.append(x.node)
+    out_nodes = [to_tensor(o).node for o in outputs]
+    # print_tensor nodes the outputs or updates go through become hidden extra outputs
+    printed = [n for n in Graph(in_nodes, out_nodes, update_pairs).nodes() if n in _print_messages]
+    graph = Graph(in_nodes, out_nodes + printed, update_pairs)
+    graph = _feed_non_placeholders(graph)
+    graph = _default_learning_phase(graph)
+    graph = _advance_random_counter(graph)
+    return graph, printed
+
+
+def variable_buffers(variable_nodes):
+    """The runtime buffers holding the values of variable nodes, in order."""
+    buffers = []
+    for vnode in variable_nodes:
+        var = variable_for(vnode)
+        value = var.value if var is not None else vnode.payload
+        if value is None:
+            raise RuntimeError("a variable used by this function no longer exists")
+        buffers.append(value)
+    return buffers
 
 
 def function(inputs, outputs, updates=None, **kwargs):

@@ -62,7 +62,8 @@ class ReduceLROnPlateau(Callback):
             raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0.")
         if "epsilon" in kwargs:
             min_delta = kwargs.pop("epsilon")
-            warnings.warn("`epsilon` argument is deprecated and will be removed, use `min_delta` instead.")
+            warnings.warn("`epsilon` argument is deprecated and will be removed, "
+                          "use `min_delta` instead.")
         if kwargs:
             # Keras 2.1.6 accepts and ignores other keywords; say so rather than hide a typo
             warnings.warn("ReduceLROnPlateau ignores unknown arguments: %s" % ", ".join(sorted(kwargs)))

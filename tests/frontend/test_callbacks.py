@@ -9,7 +9,6 @@ import os
 import socket
 import threading
 import urllib.parse
-import warnings
 
 import numpy as np
 import pytest
