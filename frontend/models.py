@@ -34,8 +34,20 @@ def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
         import yaml
     except ImportError:
         raise ImportError("Requires yaml module installed (`pip install pyyaml`).") from None
-    config = yaml.safe_load(yaml_string)
+    config = yaml.load(yaml_string, Loader=_yaml_loader(yaml))
     return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+
+
+def _yaml_loader(yaml):
+    """A safe YAML loader that also reads the `!!python/tuple` tags of the YAML that
+    Keras 2.1.6 writes (its configs hold tuples); nothing else Python-specific."""
+    class KerasYAMLLoader(yaml.SafeLoader):
+        pass
+
+    def construct_tuple(loader, node):
+        return tuple(loader.construct_sequence(node, deep=True))
+    KerasYAMLLoader.add_constructor("tag:yaml.org,2002:python/tuple", construct_tuple)
+    return KerasYAMLLoader
 
 
 def clone_model(model, input_tensors=None):

@@ -300,7 +300,7 @@ def test_functional_summary_lists_connections(two_branch):
     shared_row = lines.index(next(line for line in lines if line.startswith("shared (Dense)")))
     assert lines[shared_row].rstrip().endswith("a[0][0]")
     assert lines[shared_row + 1].strip() == "proj[0][0]"
-    assert "Total params: 57" in lines
+    assert "Total params: 44" in lines
 
 
 # ------------------------------------------------------------------ serialisation
