@@ -44,6 +44,18 @@ int kl_get_num_threads(void);
  * number of CPUs this process may run on). */
 void kl_set_num_threads(int n);
 
+/* Threads that loops started by the calling thread may use, instead of
+ * kl_get_num_threads(), for this thread only (n <= 0: no override). Returns the
+ * previous override, so a caller can restore it (an exported model's context
+ * sets its own thread count around each run this way). */
+int kl_set_local_num_threads(int n);
+
+/* Stop and join the pool's worker threads (the next loop that needs workers
+ * starts them again). Returns 0, or -1 without waiting when another thread is
+ * running a loop. An exported model calls it when it is unloaded (and at exit),
+ * so no thread of the library outlives its code. */
+int kl_shutdown_workers(void);
+
 /* 64-byte aligned allocation (size rounded up to a multiple of 64; bytes == 0
  * still returns a unique pointer); NULL on failure or bytes < 0.
  * Release with kl_aligned_free (NULL is accepted). */

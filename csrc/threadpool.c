@@ -3,7 +3,8 @@
  *
  * Design
  *  - One global pool. Worker threads are created lazily, at the first loop that
- *    actually needs them, and live until the process exits.
+ *    actually needs them, and live until the process exits or
+ *    kl_shutdown_workers() stops them.
  *  - A loop is split into k <= num_threads contiguous chunks of near-equal size.
  *    Chunks are claimed dynamically through one 64-bit atomic word
  *    (generation | k | next chunk) with compare-and-swap: the caller claims
@@ -138,6 +139,9 @@ static struct {
     /* Completion. */
     _Alignas(KL_CACHELINE) _Atomic uint32_t done;
     _Atomic uint32_t caller_sleeping;
+
+    /* Set by kl_shutdown_workers (under `lock`) to make the workers return. */
+    _Atomic uint32_t stopping;
 } kl_pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static _Atomic int kl_nthreads = 1;
@@ -146,6 +150,9 @@ static pthread_once_t kl_once = PTHREAD_ONCE_INIT;
 
 /* Set on pool workers for good, and on a caller while it runs its chunk. */
 static __thread int kl_in_loop;
+
+/* This thread's own thread count for the loops it starts (0: kl_nthreads). */
+static __thread int kl_local_nthreads;
 
 static int kl_clamp_threads(long n)
 {
@@ -205,6 +212,7 @@ static void kl_atfork_child(void)
     atomic_store(&kl_pool.claim, 0);
     atomic_store(&kl_pool.done, 0);
     atomic_store(&kl_pool.caller_sleeping, 0);
+    atomic_store(&kl_pool.stopping, 0);
     kl_in_loop = 0;
 }
 
@@ -296,9 +304,10 @@ static void *kl_worker_main(void *arg)
     uint32_t seen = 0;
     for (;;) {
         kl_worker_wait(w, &seen);
+        if (atomic_load(&kl_pool.stopping))
+            return NULL;
         kl_run_chunks();
     }
-    return NULL;
 }
 
 /* Make sure at least `want` workers exist (called with the lock held).
@@ -324,7 +333,7 @@ static int kl_ensure_workers(int want)
             free(w);
             break;
         }
-        pthread_detach(w->thread);
+        /* joinable: kl_shutdown_workers joins them (until then they never exit) */
 #if defined(__linux__) && defined(__GLIBC__)
         char name[32];
         snprintf(name, sizeof name, "keralite-%d", (w->index + 1) % 1000);
@@ -353,7 +362,8 @@ void kl_parallel_for(kl_body_fn body, void *ctx, int64_t n, int64_t grain)
         return;
     }
     pthread_once(&kl_once, kl_init);
-    int64_t nchunks = atomic_load_explicit(&kl_nthreads, memory_order_relaxed);
+    int64_t nchunks = kl_local_nthreads > 0 ? kl_local_nthreads
+                                            : atomic_load_explicit(&kl_nthreads, memory_order_relaxed);
     if (maxchunks < nchunks)
         nchunks = maxchunks;
     if (nchunks < 2 || pthread_mutex_trylock(&kl_pool.lock) != 0) {
@@ -431,6 +441,37 @@ void kl_set_num_threads(int n)
 {
     pthread_once(&kl_once, kl_init);
     atomic_store(&kl_nthreads, n <= 0 ? kl_default_threads() : kl_clamp_threads(n));
+}
+
+int kl_shutdown_workers(void)
+{
+    if (pthread_mutex_trylock(&kl_pool.lock) != 0)
+        return -1;
+    /* No loop is live while we hold the lock, so every worker is in kl_worker_wait or on
+     * its way there: bumping seq makes it return (after its spin, at the latest). */
+    atomic_store(&kl_pool.stopping, 1);
+    for (int i = 0; i < kl_pool.nworkers; i++) {
+        kl_worker *w = kl_pool.workers[i];
+        atomic_fetch_add(&w->seq, 1);
+        kl_wake(&w->seq);
+    }
+    for (int i = 0; i < kl_pool.nworkers; i++) {
+        kl_worker *w = kl_pool.workers[i];
+        pthread_join(w->thread, NULL);
+        free(w);
+        kl_pool.workers[i] = NULL;
+    }
+    kl_pool.nworkers = 0;
+    atomic_store(&kl_pool.stopping, 0);
+    pthread_mutex_unlock(&kl_pool.lock);
+    return 0;
+}
+
+int kl_set_local_num_threads(int n)
+{
+    int previous = kl_local_nthreads;
+    kl_local_nthreads = n <= 0 ? 0 : kl_clamp_threads(n);
+    return previous;
 }
 
 void *kl_aligned_alloc(int64_t bytes)

@@ -1,8 +1,9 @@
 """keralite.models: Sequential, Model, saving/loading and (de)serialising models.
 
-The model_from_* functions take `safe_mode` (default True, as load_model): Lambda
-layers stored as Python bytecode are only rebuilt with safe_mode=False, or from a
-function given in custom_objects.
+model_from_json, model_from_yaml and load_model take `safe_mode` (default True): Lambda
+layers stored as Python bytecode are then only rebuilt with safe_mode=False, or from a
+function given in custom_objects. Configs built in memory (model_from_config,
+Model.from_config, clone_model) are trusted unless safe_mode=True is asked for.
 """
 import json
 
@@ -11,7 +12,7 @@ from .engine.sequential import Sequential  # noqa: F401
 from .engine.saving import save_model, load_model  # noqa: F401
 
 
-def model_from_config(config, custom_objects=None, safe_mode=True):
+def model_from_config(config, custom_objects=None, safe_mode=None):
     """A model (or layer) from its {'class_name', 'config'} dict."""
     if isinstance(config, list):
         raise TypeError("`model_from_config` expects a dictionary, not a list. Maybe you meant to use "
@@ -51,9 +52,74 @@ def _yaml_loader(yaml):
 
 
 def clone_model(model, input_tensors=None):
-    """A new model with the same architecture and fresh weights."""
-    from .layers import deserialize
-    config = {"class_name": model.__class__.__name__, "config": model.get_config()}
-    if input_tensors is not None:
-        raise NotImplementedError("clone_model(input_tensors=...) is not supported yet")
-    return deserialize(config)
+    """A new model with the same architecture (and layer names) and fresh weights,
+    built on new inputs or on `input_tensors`."""
+    if isinstance(model, Sequential):
+        return _clone_sequential_model(model, input_tensors)
+    return _clone_functional_model(model, input_tensors)
+
+
+def _fresh_copy(layer):
+    return layer.__class__.from_config(layer.get_config())
+
+
+def _clone_functional_model(model, input_tensors=None):
+    from . import backend as K
+    from .engine.input_layer import Input, InputLayer
+    from .utils.generic_utils import to_list, unpack_singleton
+    if not isinstance(model, Model):
+        raise ValueError("Expected `model` argument to be a `Model` instance, got ", model)
+    tensor_map = {}         # id(tensor of `model`) -> the tensor that replaces it
+    if input_tensors is None:
+        for layer, x in zip(model.input_layers, model.inputs):
+            tensor_map[id(x)] = Input(batch_shape=layer.batch_input_shape, dtype=layer.dtype,
+                                      sparse=layer.sparse, name=layer.name)
+    else:
+        input_tensors = to_list(input_tensors)
+        if len(input_tensors) != len(model.inputs):
+            raise ValueError("The model has %d inputs, but %d input_tensors were given."
+                             % (len(model.inputs), len(input_tensors)))
+        for i, (x, layer) in enumerate(zip(input_tensors, model.input_layers)):
+            if not K.is_keras_tensor(x):
+                x = Input(tensor=x, name="input_wrapper_for_" + layer.name)
+                input_tensors[i] = x
+            tensor_map[id(model.inputs[i])] = x
+    new_layers = {}
+    for depth in sorted(model._nodes_by_depth.keys(), reverse=True):
+        for node in model._nodes_by_depth[depth]:
+            layer = node.outbound_layer
+            if isinstance(layer, InputLayer):
+                continue
+            if any(id(x) not in tensor_map for x in node.input_tensors):
+                continue
+            if layer not in new_layers:
+                new_layers[layer] = _fresh_copy(layer)
+            computed = [tensor_map[id(x)] for x in node.input_tensors]
+            outputs = to_list(new_layers[layer](unpack_singleton(computed), **(node.arguments or {})))
+            for old, new in zip(node.output_tensors, outputs):
+                tensor_map[id(old)] = new
+    inputs = [tensor_map[id(x)] for x in model.inputs]
+    outputs = [tensor_map[id(x)] for x in model.outputs]
+    return Model(inputs, outputs, name=model.name)
+
+
+def _clone_sequential_model(model, input_tensors=None):
+    from . import backend as K
+    from .engine.input_layer import InputLayer
+    from .utils.generic_utils import to_list
+    layers = [_fresh_copy(layer) for layer in model.layers]
+    if input_tensors is None:
+        return Sequential(layers=layers, name=model.name)
+    input_tensors = to_list(input_tensors)
+    if len(input_tensors) != 1:
+        raise ValueError("To clone a `Sequential` model, we expect at most one tensor as part of "
+                         "`input_tensors`.")
+    x = input_tensors[0]
+    if K.is_keras_tensor(x):
+        origin_layer = x._keras_history[0]
+        if not isinstance(origin_layer, InputLayer):
+            raise ValueError("Cannot clone a `Sequential` model on top of a tensor that comes from a Keras "
+                             "layer other than an `InputLayer`. Use the functional API instead.")
+        return Sequential(layers=[origin_layer] + layers, name=model.name)
+    input_layer = InputLayer(input_tensor=x, name="input_wrapper_for_" + str(x.name))
+    return Sequential(layers=[input_layer] + layers, name=model.name)

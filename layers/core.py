@@ -381,15 +381,18 @@ class Lambda(Layer):
         return cls(**config)
 
 
-# The safe-mode default for Lambda.from_config; load_model pushes its own setting.
-_LAMBDA_SAFE_MODE = [True]
+# Whether Lambda.from_config refuses stored bytecode. A config built in memory (from
+# get_config, clone_model) is trusted, as in Keras 2; load_model, model_from_json and
+# model_from_yaml read text that may come from anywhere, and push True by default.
+_LAMBDA_SAFE_MODE = [False]
 
 
 class lambda_safe_mode:
-    """`with lambda_safe_mode(False):` lets Lambda.from_config rebuild stored bytecode."""
+    """`with lambda_safe_mode(True):` makes Lambda.from_config refuse stored bytecode
+    (None keeps the setting in force)."""
 
     def __init__(self, safe_mode):
-        self.safe_mode = bool(safe_mode)
+        self.safe_mode = _LAMBDA_SAFE_MODE[-1] if safe_mode is None else bool(safe_mode)
 
     def __enter__(self):
         _LAMBDA_SAFE_MODE.append(self.safe_mode)

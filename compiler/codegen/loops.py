@@ -50,7 +50,8 @@ class Evaluator:
         self.memo = {}
 
     def value(self, node, index):
-        key = (node.id, tuple(id(v) for v in index))
+        # the key holds the index values themselves: ids of dead objects get reused
+        key = (node.id, tuple(index))
         v = self.memo.get(key)
         if v is None:
             v = self._value(node, index)
@@ -130,23 +131,27 @@ def emit_loop_kernel(kx, kernel):
     if kernel.is_reduce:
         return _emit_reduce(kx, kernel)
     node = kernel.node
-    dest = kx.pointer(kernel.target)
+    stores = [(n, kx.pointer(t)) for n, t in kernel.stores()]
     if numel(node.shape) == 1:
         # one value: straight-line code, no loop for LLVM to vectorise
         ev = Evaluator(kx, kernel)
-        kx.store(ev.value(node, [ZERO] * node.ndim), dest, ZERO, node.dtype)
+        for n, dest in stores:
+            kx.store(ev.value(n, [ZERO] * n.ndim), dest, ZERO, n.dtype)
         return 1, 0
     if is_flat(kernel):
         ev = Evaluator(kx, kernel, flat=True)
         with kx.loop(kx.hi, start=kx.lo) as i:
-            kx.store(ev.value(node, [i]), dest, i, node.dtype)
+            for n, dest in stores:
+                kx.store(ev.value(n, [i]), dest, i, n.dtype)
         return numel(node.shape), 1
     ev = Evaluator(kx, kernel)
     shape = node.shape
     with kx.loop(kx.hi, start=kx.lo, name="o") as first:
         with kx.loops([kx.dim(d) for d in shape[1:]]) as rest:
             index = [first] + rest
-            kx.store(ev.value(node, index), dest, ev.offset(index, shape), node.dtype)
+            offset = ev.offset(index, shape)
+            for n, dest in stores:
+                kx.store(ev.value(n, index), dest, offset, n.dtype)
     return shape[0], numel(shape[1:])
 
 

@@ -102,21 +102,30 @@ class MemoryPlan:
                 else:
                     still.append((end, key, s))
             busy = still
-            key = self.resolve(k.target) if not isinstance(k.target, tuple) else k.target
-            if key in self.slot or key in self.arena_offsets:
-                continue
-            coef, syms = _size(self._value_of(key))
-            candidates = free.get(syms, [])
-            if candidates:
-                s = max(candidates, key=lambda j: self.arena_slots[j][0])
-                candidates.remove(s)
-                self.arena_slots[s][0] = max(self.arena_slots[s][0], coef)
-            else:
-                s = len(self.arena_slots)
-                self.arena_slots.append([coef, syms])
-            self.arena_offsets[key] = s
-            busy.append((last_use.get(key, i), key, s))
-        # slot number -> offset monomials (sum of the slots laid out before it)
+            for _, target in k.stores():
+                self._allocate(target, i, free, busy, last_use)
+        self._finish_offsets()
+
+    def _allocate(self, target, i, free, busy, last_use):
+        """An arena slot for a value written by kernel i: a free slot of the same symbols
+        (grown if needed) or a new one; it stays busy until the value's last reader."""
+        key = self.resolve(target) if not isinstance(target, tuple) else target
+        if key in self.slot or key in self.arena_offsets:
+            return
+        coef, syms = _size(self._value_of(key))
+        candidates = free.get(syms, [])
+        if candidates:
+            s = max(candidates, key=lambda j: self.arena_slots[j][0])
+            candidates.remove(s)
+            self.arena_slots[s][0] = max(self.arena_slots[s][0], coef)
+        else:
+            s = len(self.arena_slots)
+            self.arena_slots.append([coef, syms])
+        self.arena_offsets[key] = s
+        busy.append((last_use.get(key, i), key, s))
+
+    def _finish_offsets(self):
+        """slot number -> offset monomials (the sum of the slots laid out before it)."""
         starts, acc = [], []
         for coef, syms in self.arena_slots:
             starts.append(list(acc))

@@ -29,6 +29,25 @@ class Kernel:
         self.inlined = list(inlined)
         self.reads = list(reads)
         self.overrides = overrides or {}   # node -> key it is read from in this kernel
+        self.extras = []                   # [node, target]: more values this loop stores
+
+    def stores(self):
+        """(node, target) of every value the kernel writes, the root first."""
+        return [(self.node, self.target)] + [tuple(e) for e in self.extras]
+
+    def retarget(self, node, key):
+        """Write `node` (the root or an extra) to `key` instead."""
+        if node is self.node:
+            self.target = key
+            return
+        for extra in self.extras:
+            if extra[0] is node:
+                extra[1] = key
+                return
+        raise KeyError(node)
+
+    def target_of(self, node):
+        return dict((n.id, t) for n, t in self.stores())[node.id]
 
     @property
     def is_reduce(self):
@@ -41,7 +60,8 @@ class Kernel:
             return f"%{names.get(key.id, key.id)}"
         ops = " ".join(n.op.name for n in self.inlined) or self.node.op.name
         reads = ", ".join(ref(r) for r in self.reads)
-        return (f"{self.kind:6s} {ref(self.target)}:{self.node.dtype.short}{shape_str(self.node.shape)} "
+        stores = ", ".join(ref(t) for _, t in self.stores())
+        return (f"{self.kind:6s} {stores}:{self.node.dtype.short}{shape_str(self.node.shape)} "
                 f"<- [{ops}]({reads})")
 
 
@@ -156,15 +176,22 @@ def schedule(graph):
         else:
             kernels.append(loop_kernel(n, n, materialized))
 
+    # values read by the output copies and update kernels added below must stay stored
+    needed = {_storage_root(n) for n in list(graph.outputs) + [v for _, v in graph.updates]}
+    for _, value in graph.updates:
+        if value not in materialized and not is_immediate(value):
+            needed |= {_storage_root(r) for r in loop_kernel(value, None, materialized).reads}
+    kernels = merge_multi_output(kernels, needed)
+
     # Outputs: computed values are written straight into their output buffer.
-    by_target = {k.target: k for k in kernels}
+    by_target = {node: k for k in kernels for node, target in k.stores() if target is node}
     output_keys, claimed, relocated = [], set(), {}
     copies = []
     for i, out in enumerate(graph.outputs):
         key = ("output", i)
         kernel = by_target.get(out)
         if kernel is not None and out not in claimed:
-            kernel.target = key
+            kernel.retarget(out, key)
             claimed.add(out)
             relocated[out] = key
         else:
@@ -186,7 +213,7 @@ def schedule(graph):
     in_place = _in_place_updates(graph, kernels, update_kernels, by_target)
     for i, producer in in_place.items():
         value = graph.updates[i][1]
-        producer.target = ("update", i)
+        producer.retarget(value, ("update", i))
         relocated[value] = ("update", i)
     final_copies = []
     update_keys = []
@@ -218,7 +245,7 @@ def _in_place_updates(graph, kernels, update_kernels, by_target):
     chosen = {}
     for i, (var, value) in enumerate(graph.updates):
         producer = by_target.get(value)
-        if producer is None or producer.target is not value:
+        if producer is None or producer.target_of(value) is not value:
             continue
         if targets.count(var) != 1 or values.count(value) != 1:
             continue
@@ -226,8 +253,68 @@ def _in_place_updates(graph, kernels, update_kernels, by_target):
         later = kernels[position + 1:] + [k for j, k in enumerate(update_kernels) if j != i]
         if any(var in k.reads for k in later):
             continue
-        if var in producer.reads and (producer.kind != "loop" or producer.is_reduce
-                                      or any(n.op.kind == "view" for n in producer.inlined)):
+        if var in producer.reads and not _reads_element_for_element(producer, var):
             continue
         chosen[i] = producer
     return chosen
+
+
+def merge_multi_output(kernels, needed):
+    """Fold a loop kernel into the first kernel that reads its value, when that kernel
+    is a same-shaped elementwise loop reading it element for element: one loop then
+    computes and stores both values (a bias add and the relu after it; a dropout mask
+    and the masked values), saving a pass over memory and a kernel to compile. Values in
+    `needed` (outputs, update values) are always stored."""
+    merged = list(kernels)
+    for producer in list(merged):
+        if producer.kind != "loop" or producer.is_reduce or producer.overrides:
+            continue
+        value = producer.node
+        readers = [k for k in merged if any(_storage_root(r) is value for r in k.reads)]
+        if not readers:
+            continue
+        first = readers[0]
+        # every value the producer stores moves to `first`: none may be read before it
+        stored = {n for n, _ in producer.stores()}
+        if any(any(_storage_root(r) in stored for r in k.reads)
+               for k in merged[merged.index(producer) + 1:merged.index(first)]):
+            continue
+        if (first.kind != "loop" or first.is_reduce or first.overrides
+                or value not in first.reads
+                or merged.index(first) < merged.index(producer)
+                or first.node.shape != value.shape
+                or any(n.op.kind == "view" for n in first.inlined + [first.node])
+                or any(value in n.inputs and n.shape != value.shape for n in first.inlined + [first.node])):
+            continue
+        if len(readers) > 1 or value in needed or producer.target is not value:
+            first.extras.append([value, producer.target])   # still read, or an output
+        first.extras.extend(producer.extras)
+        first.inlined += [n for n in producer.inlined if n not in first.inlined]
+        first.reads = [r for r in first.reads if r is not value] + \
+            [r for r in producer.reads if r not in first.reads]
+        merged.remove(producer)
+    return merged
+
+
+def _storage_root(node):
+    """The value whose storage a read uses: reshapes alias their input."""
+    while not isinstance(node, tuple) and node.op.kind == "alias":
+        node = node.inputs[0]
+    return node
+
+
+def _reads_element_for_element(kernel, var):
+    """True when a loop reads `var` only at the index it writes (so it may overwrite it):
+    every inlined value computed from var is an elementwise op of var's shape."""
+    if kernel.kind != "loop" or kernel.is_reduce:
+        return False
+    dependents = set()
+    for n in topological_order([s for s, _ in kernel.stores()]):
+        if n is var or not any(i is var or i in dependents for i in n.inputs):
+            continue
+        if n not in kernel.inlined and all(n is not s for s, _ in kernel.stores()):
+            continue
+        if n.op.kind != "elementwise" or n.shape != var.shape:
+            return False
+        dependents.add(n)
+    return True

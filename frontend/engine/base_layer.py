@@ -4,7 +4,9 @@ A layer owns weights (backend variables) and a `call` written with K. Calling a 
 on Keras tensors records a `Node` (engine/node.py) so models can be rebuilt, saved and
 called again; the tensors it returns carry `_keras_shape` and `_keras_history`.
 """
+import functools
 import re
+import warnings
 
 import numpy as np
 
@@ -39,6 +41,31 @@ def _current_scope():
     """The active K.name_scope names, outermost first."""
     from ..backend.tensor import _scope
     return list(_scope)
+
+
+_KERAS20_ADD_WEIGHT_ORDER = ("shape", "initializer", "name", "trainable", "regularizer", "constraint")
+
+
+def _keras20_add_weight_support(add_weight):
+    """Map `add_weight(shape, initializer, name, ...)` (Keras 2.0: the shape first)
+    onto the Keras 2 keywords, with a warning."""
+    @functools.wraps(add_weight)
+    def wrapper(self, *args, **kwargs):
+        if args and isinstance(args[0], (tuple, list)):
+            if len(args) > len(_KERAS20_ADD_WEIGHT_ORDER):
+                raise TypeError("add_weight() takes at most %d positional arguments"
+                                % len(_KERAS20_ADD_WEIGHT_ORDER))
+            for key, value in zip(_KERAS20_ADD_WEIGHT_ORDER, args):
+                if key in kwargs:
+                    raise TypeError("add_weight() got multiple values for argument %r" % key)
+                kwargs[key] = value
+            kwargs.setdefault("name", None)
+            shown = ", ".join("%s=%r" % item for item in kwargs.items())
+            warnings.warn("Update your `add_weight` call to the Keras 2 API: `add_weight(%s)`" % shown,
+                          stacklevel=2)
+            args = ()
+        return add_weight(self, *args, **kwargs)
+    return wrapper
 
 
 def to_snake_case(name):
@@ -135,9 +162,13 @@ class Layer:
     def weights(self):
         return self.trainable_weights + self.non_trainable_weights
 
+    @_keras20_add_weight_support
     def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
                    trainable=True, constraint=None):
-        """Create a weight variable, register it (and its regularisation loss)."""
+        """Create a weight variable, register it (and its regularisation loss).
+
+        The Keras 2.0 order `add_weight(shape, initializer, name, ...)` is accepted
+        with a warning."""
         from .. import initializers, regularizers, constraints
         initializer = initializers.get(initializer)
         if dtype is None:
@@ -326,6 +357,11 @@ class Layer:
             x._keras_mask = output_masks[i] if i < len(output_masks) else None
 
     def compute_output_shape(self, input_shape):
+        if hasattr(self, "get_output_shape_for"):
+            warnings.warn("Class `%s.%s` defines `get_output_shape_for` but does not override "
+                          "`compute_output_shape`. If this is a Keras 1 layer, please implement "
+                          "`compute_output_shape` to support Keras 2."
+                          % (type(self).__module__, type(self).__name__), stacklevel=2)
         return input_shape
 
     def compute_mask(self, inputs, mask=None):

@@ -17,7 +17,8 @@ def _node_key(layer, node_index):
 
 
 class Network(Layer):
-    def __init__(self, inputs, outputs, name=None):
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        inputs, outputs = _keras1_model_arguments(self, inputs, outputs, name, kwargs)
         self._init_base(name)
         self._init_graph_network(inputs, outputs)
 
@@ -526,11 +527,16 @@ class Network(Layer):
         for layer_data in config["layers"]:
             process_layer(layer_data)
         while unprocessed_nodes:
+            pending = sum(len(nodes) for nodes in unprocessed_nodes.values())
             for layer_data in config["layers"]:
                 layer = created_layers[layer_data["name"]]
                 if layer in unprocessed_nodes:
                     for node_data in unprocessed_nodes.pop(layer):
                         process_node(layer, node_data)
+            if sum(len(nodes) for nodes in unprocessed_nodes.values()) >= pending:
+                stuck = sorted(layer.name for layer in unprocessed_nodes)
+                raise ValueError("Improperly formatted model config: the inbound nodes of layers %s refer "
+                                 "to nodes that are never created." % stuck)
         name = config.get("name")
         input_tensors = []
         output_tensors = []
@@ -571,6 +577,34 @@ class Network(Layer):
     def summary(self, line_length=None, positions=None, print_fn=None):
         from ..utils.layer_utils import print_summary
         return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+
+def _keras1_model_arguments(model, inputs, outputs, name, kwargs):
+    """`Model(input=..., output=...)` (Keras 1) -> (inputs, outputs), with Keras' warning."""
+    from ..layers.legacy import _keras2_signature
+    converted = False
+    for old, new in (("input", "inputs"), ("output", "outputs")):
+        if old in kwargs:
+            if (inputs if new == "inputs" else outputs) is not None:
+                raise TypeError("For the `" + new + "` argument, the layer received both the legacy keyword "
+                                "argument `" + old + "` and the Keras 2 keyword argument `" + new + "`. "
+                                "Stick to the latter!")
+            if new == "inputs":
+                inputs = kwargs.pop(old)
+            else:
+                outputs = kwargs.pop(old)
+            converted = True
+    for key in kwargs:
+        raise TypeError("Keyword argument not understood:", key)
+    if inputs is None or outputs is None:
+        raise TypeError("A `" + model.__class__.__name__ + "` needs `inputs` and `outputs`.")
+    if converted:
+        shown = {"inputs": inputs, "outputs": outputs}
+        if name is not None:
+            shown["name"] = name
+        warnings.warn("Update your `" + model.__class__.__name__ + "` call to the Keras 2 API: " +
+                      _keras2_signature(model.__class__.__name__, (), shown), stacklevel=3)
+    return inputs, outputs
 
 
 def _layer_refs(refs):

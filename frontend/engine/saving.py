@@ -297,19 +297,66 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 names = load_attributes_from_hdf5_group(group, "weight_names")
                 values = [np.asarray(group[n]) for n in names]
                 try:
-                    model.optimizer.set_weights(values)
-                except ValueError:
+                    set_optimizer_weights(model.optimizer, names, values)
+                except ValueError as exc:
                     warnings.warn("Error in loading the saved optimizer state. As a result, your model is "
-                                  "starting with a freshly initialized optimizer.")
+                                  "starting with a freshly initialized optimizer. (%s)" % exc)
         elif compile and training_config is None:
             warnings.warn("No training configuration found in save file: the model was *not* compiled. "
                           "Compile it manually.")
         return model
     except KeyError as exc:
         raise ValueError("%s is not a complete Keras model file: missing %s" % (filepath, exc)) from None
+    except OSError as exc:
+        # a file that opens but whose datasets cannot be read (damaged in the middle)
+        raise IOError("Unable to read %s as a Keras HDF5 model: the file is corrupt (%s)" % (filepath, exc)) from None
     finally:
         if opened:
             f.close()
+
+
+# ------------------------------------------------------------------ optimizer state
+def set_optimizer_weights(optimizer, names, values):
+    """Load saved optimizer weights, in whichever Keras 2 layout they were written.
+
+    Keras 2.1.6 (and the legacy optimizers of newer Keras) list the iteration counter,
+    then one kind of slot for every variable, then the next kind. The optimizers of
+    Keras >= 2.11 interleave the kinds per variable ('Adam/m/dense/kernel',
+    'Adam/v/dense/kernel', ...): those are regrouped by kind here, from their names.
+    Newer files also omit Adam's unused `vhats` (kept at their current value) and
+    store Nadam's momentum schedule as a slot (`momentum_cache`).
+    """
+    names, values = list(names), list(values)
+    if names and names[0].split(":")[0] == "iteration":
+        # Keras >= 2.11: 'iteration:0', then '<optimizer>/<slot kind>/<variable path>:0'
+        kinds = [None] + [name.split("/")[1] if name.count("/") >= 2 else None for name in names[1:]]
+    else:
+        kinds = [None] * len(names)
+    if any(kind is not None for kind in kinds):
+        order = []
+        for kind in dict.fromkeys(k for k in kinds if k is not None):
+            order += [i for i, k in enumerate(kinds) if k == kind]
+        leading = [i for i, k in enumerate(kinds) if k is None]
+        names = [names[i] for i in leading + order]
+        values = [values[i] for i in leading + order]
+    for i, name in enumerate(names):
+        if _base_name(name) == "momentum_cache" and np.ndim(values[i]) == 0:
+            schedule = values.pop(i)
+            names.pop(i)
+            if hasattr(optimizer, "m_schedule"):
+                K.set_value(optimizer.m_schedule, schedule)
+            break
+    expected = optimizer.weights
+    if len(values) < len(expected):
+        current = K.batch_get_value(expected)
+        if all(np.shape(v) == c.shape for v, c in zip(values, current)):
+            # slots the file does not hold (Adam's vhats without amsgrad) keep their value
+            values = values + current[len(values):]
+    optimizer.set_weights(values)
+
+
+def _base_name(name):
+    return name.rsplit("/", 1)[-1].split(":")[0]
 
 
 def _plain_metrics(metrics):
@@ -360,6 +407,11 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, reshape=Fa
                                                  reshape=reshape)
         else:
             load_weights_from_hdf5_group(f_group, _weight_layers(model), reshape=reshape)
+    except KeyError as exc:
+        raise ValueError("%s is not a complete Keras weights file: missing %s" % (filepath, exc)) from None
+    except OSError as exc:
+        raise IOError("Unable to read %s as a Keras HDF5 weights file: the file is corrupt (%s)"
+                      % (filepath, exc)) from None
     finally:
         if opened:
             f.close()

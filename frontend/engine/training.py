@@ -255,18 +255,16 @@ class Model(Network):
         if not hasattr(self, "optimizer"):
             raise RuntimeError("You must compile a model before training/testing. "
                                "Use `model.compile(optimizer, loss)`.")
-        output_shapes = []
-        for output_shape, loss_fn in zip(self._internal_output_shapes, self.loss_functions):
+        feed_output_names, feed_output_shapes, feed_losses = [], [], []
+        for name, output_shape, loss_fn in zip(self.output_names, self._internal_output_shapes,
+                                               self.loss_functions):
             if loss_fn is None:
-                output_shapes.append(None)
-            elif getattr(loss_fn, "__name__", "") == "sparse_categorical_crossentropy":
-                output_shapes.append(tuple(output_shape[:-1]) + (1,))
-            else:
-                output_shapes.append(output_shape)
+                continue
+            feed_output_names.append(name)
+            feed_losses.append(loss_fn)
+            feed_output_shapes.append(_target_shape(output_shape, loss_fn))
         x = standardize_input_data(x, self._feed_input_names, self._feed_input_shapes,
                                    check_batch_axis=False, exception_prefix="input")
-        feed_output_names = [n for n, fn in zip(self.output_names, self.loss_functions) if fn is not None]
-        feed_output_shapes = [s for s in output_shapes if s is not None]
         y = standardize_input_data(y, feed_output_names, feed_output_shapes,
                                    check_batch_axis=False, exception_prefix="target")
         sample_weights = standardize_sample_or_class_weights(sample_weight, feed_output_names, "sample_weight")
@@ -275,8 +273,9 @@ class Model(Network):
                           in zip(y, sample_weights, class_weights, self._feed_sample_weight_modes)]
         if check_array_lengths:
             check_array_length_consistency(x, y, sample_weights)
-        feed_losses = [fn for fn in self.loss_functions if fn is not None]
-        check_loss_and_target_compatibility(y, feed_losses, feed_output_shapes)
+        feed_internal_shapes = [shape for shape, fn in zip(self._internal_output_shapes, self.loss_functions)
+                                if fn is not None]
+        check_loss_and_target_compatibility(y, feed_losses, feed_internal_shapes)
         if self.stateful and batch_size and x[0].shape[0] % batch_size != 0:
             raise ValueError("In a stateful network, you should only pass inputs with a number of samples "
                              "that can be divided by the batch size. Found: " + str(x[0].shape[0]) + " samples")
@@ -423,3 +422,14 @@ class Model(Network):
         return training_generator.predict_generator(self, generator, steps=steps, max_queue_size=max_queue_size,
                                                     workers=workers, use_multiprocessing=use_multiprocessing,
                                                     verbose=verbose)
+
+
+def _target_shape(output_shape, loss_fn):
+    """The shape targets must have for this output: sparse categorical crossentropy
+    takes class indices; a loss that is not one of keras.losses may take anything."""
+    name = getattr(loss_fn, "__name__", None)
+    if name == "sparse_categorical_crossentropy":
+        return tuple(output_shape[:-1]) + (1,)
+    if name is None or getattr(losses_module, name, None) is not loss_fn:
+        return None
+    return output_shape

@@ -82,7 +82,25 @@ def test_shared_value_is_materialized_once():
     g = graph(HEAD + "%1:f32[n0,3] = exp(%0)\n%2:f32[n0,3] = sin(%1)\n%3:f32[n0,3] = cos(%1)\n"
               "%4:f32[n0,3] = add(%2, %3)\ninputs: %0\noutputs: %4\n")
     program = schedule(g)
-    assert len(program.kernels) == 2    # exp, then sin+cos+add reading it
+    # exp is computed once per element inside the one loop that uses it twice
+    assert len(program.kernels) == 1
+    assert [n.op.name for n, _ in program.kernels[0].stores()] == ["add"]
+
+
+def test_multi_output_loop_stores_values_read_later():
+    # the relu input is needed again after the loop that computes relu: one loop stores both
+    g = graph(HEAD + "%1:f32[] = constant(dtype=float32, shape=(), value=0.0)\n"
+              "%2:f32[n0,3] = exp(%0)\n%3:f32[n0,3] = maximum(%2, %1)\n"
+              "%4:f32[n0] = sum(%3, axes=(1,), keepdims=False)\n"
+              "%5:f32[n0,1] = reshape(%4, shape=(n0,1))\n%6:f32[n0,3] = mul(%2, %5)\n"
+              "%7:f32[n0,3] = mul(%6, %3)\ninputs: %0\noutputs: %7\n")
+    program = schedule(g)
+    stores = [[n.op.name for n, _ in k.stores()] for k in program.kernels]
+    assert ["maximum", "exp"] in stores
+    x = np.random.RandomState(3).randn(4, 3).astype("f")
+    e = np.exp(x)
+    r = np.maximum(e, 0)
+    np.testing.assert_allclose(run(g, [x])[0], e * r.sum(1, keepdims=True) * r, rtol=1e-6)
 
 
 def test_memory_plan_reuses_arena_slots():

@@ -294,3 +294,31 @@ def test_build_from_keras_history_shapes_and_compute_output_shape():
     assert outputs._keras_history == (layer, 0, 0)
     assert layer.input is inputs and layer.output is outputs
     assert Layer().compute_output_shape((3, 4)) == (3, 4)
+
+
+def test_keras20_add_weight_order_and_keras1_output_shape_method_warn():
+    class Keras20(Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight((input_shape[-1], 2), "ones", "w")
+            super().build(input_shape)
+
+        def call(self, x):
+            return K.dot(x, self.w)
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], 2)
+
+    layer = Keras20(name="k20")
+    with pytest.warns(UserWarning, match=re.escape("Update your `add_weight` call to the Keras 2 API: "
+                                                   "`add_weight(shape=(3, 2), initializer='ones', name='w')`")):
+        layer.build((None, 3))
+    assert layer.w.name.split(":")[0] == "k20/w"
+    np.testing.assert_array_equal(K.get_value(layer.w), np.ones((3, 2)))
+
+    class Keras1(Layer):
+        def get_output_shape_for(self, input_shape):
+            return input_shape
+
+    with pytest.warns(UserWarning, match="defines `get_output_shape_for` but does not override "
+                                         "`compute_output_shape`"):
+        Keras1()(Input(shape=(2,)))

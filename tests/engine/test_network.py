@@ -2,6 +2,7 @@
 models, mask propagation, layer access, summary, (de)serialisation to config, JSON and
 YAML, custom objects. Predictions are checked against numpy from the layers' weights."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -356,3 +357,31 @@ def test_custom_objects_for_models():
     np.testing.assert_allclose(direct.predict(x), 3.0 * x, rtol=1e-6)
     with keras.utils.custom_object_scope({"Scale": Scale}):
         assert isinstance(keras.layers.deserialize({"class_name": "Scale", "config": {"factor": 1.0}}), Scale)
+
+
+def test_keras1_model_constructor_arguments():
+    inputs = Input(shape=(3,))
+    outputs = Dense(2)(inputs)
+    with pytest.warns(UserWarning, match=re.escape("Update your `Model` call to the Keras 2 API: `Model(inputs=")):
+        model = Model(input=inputs, output=outputs)
+    assert model.inputs == [inputs] and model.outputs == [outputs]
+    with pytest.raises(TypeError, match="Keyword argument not understood"):
+        Model(inputs, outputs, bad=1)
+
+
+def test_clone_model_has_fresh_layers_with_the_same_architecture(two_branch):
+    model, xa, xb = two_branch
+    clone = keras.models.clone_model(model)
+    assert clone.name == model.name
+    assert [layer.name for layer in clone.layers] == [layer.name for layer in model.layers]
+    assert not any(layer is model.get_layer(layer.name) for layer in clone.layers)
+    clone.set_weights(model.get_weights())
+    for got, want in zip(clone.predict([xa, xb]), model.predict([xa, xb])):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    a, b = Input(shape=(3,)), Input(shape=(5,))
+    on_tensors = keras.models.clone_model(model, [a, b])
+    assert on_tensors.inputs == [a, b]
+    sequential = Sequential([Dense(2, input_shape=(3,), name="to_clone")], name="seq_clone")
+    copy = keras.models.clone_model(sequential)
+    assert copy.name == "seq_clone" and copy.layers[0] is not sequential.layers[0]
+    assert keras.models.clone_model(sequential, Input(shape=(3,))).output_shape == (None, 2)
