@@ -232,6 +232,11 @@ def eval(x):
     if isinstance(x, Variable):
         return get_value(x)
     x = to_tensor(x)
+    if x.node.op.name == "constant":
+        # a constant's value is already here: nothing to compile
+        value = x.node.payload if x.node.payload is not None else E.scalar_value(x.node)
+        value = np.array(value, dtype=x.node.dtype.np, copy=True)
+        return value.view(np.bool_) if x.dtype == "bool" else value
     key = x.node.id
     fn = _eval_cache.get(key)
     if fn is None:
@@ -438,7 +443,7 @@ class Function:
     """A compiled callable: list of input arrays -> list of output arrays, applying
     the updates to variables in place (one native call)."""
 
-    def __init__(self, inputs, outputs, updates=None, name=None, **kwargs):
+    def __init__(self, inputs, outputs, updates=None, name=None, learning_phase=None, **kwargs):
         unknown = set(kwargs) - {"session_kwargs", "fetches", "feed_dict", "options", "run_metadata"}
         if unknown:
             raise ValueError(f"Invalid argument {sorted(unknown)[0]!r} passed to K.function "
@@ -451,7 +456,7 @@ class Function:
             raise TypeError("`updates` in a keralite backend function should be a list or tuple.")
         self.inputs = list(inputs)
         self.outputs = list(outputs)
-        graph, printed = build_graph(self.inputs, self.outputs, updates)
+        graph, printed = build_graph(self.inputs, self.outputs, updates, learning_phase)
         self._n_outputs = len(self.outputs)
         self._prints = [(self._n_outputs + k, _print_messages[n]) for k, n in enumerate(printed)]
         self.compiled = compile_graph(graph, name or "function")
@@ -471,9 +476,13 @@ class Function:
         return [o[()] if o.ndim == 0 else o for o in outs[:self._n_outputs]]
 
 
-def build_graph(inputs, outputs, updates=None):
+def build_graph(inputs, outputs, updates=None, learning_phase=None):
     """The Graph that K.function(inputs, outputs, updates) compiles, and the print_tensor
-    nodes added to it as hidden extra outputs (also used to export models ahead of time)."""
+    nodes added to it as hidden extra outputs (also used to export models ahead of time).
+
+    An unfed learning-phase placeholder is folded to `learning_phase` (0 when None), so
+    training-only branches (dropout) disappear from test-mode code and the phase switch
+    from training code."""
     update_pairs = []
     for u in _flatten_updates(updates or []):
         var, value = u
@@ -499,7 +508,7 @@ def build_graph(inputs, outputs, updates=None):
     printed = [n for n in Graph(in_nodes, out_nodes, update_pairs).nodes() if n in _print_messages]
     graph = Graph(in_nodes, out_nodes + printed, update_pairs)
     graph = _feed_non_placeholders(graph)
-    graph = _default_learning_phase(graph)
+    graph = _default_learning_phase(graph, bool(learning_phase))
     graph = _advance_random_counter(graph)
     return graph, printed
 
@@ -562,16 +571,17 @@ def _feed_non_placeholders(graph):
     return _substitute(graph, subs, new_inputs)
 
 
-def _default_learning_phase(graph):
+def _default_learning_phase(graph, value=False):
     """An unfed learning-phase placeholder means test mode, as in Keras (where it is a
-    placeholder_with_default(False)); this holds for placeholders of earlier sessions too."""
+    placeholder_with_default(False)), unless the function fixes it (`value`); this holds
+    for placeholders of earlier sessions too."""
     given = set(graph.inputs)
     unfed = [n for n in graph.nodes() if n.op.name == "placeholder" and n not in given
              and n.attr("name") == LEARNING_PHASE_NAME and n.dtype.is_bool and n.shape == ()]
     if not unfed:
         return graph
-    false = E.scalar(False, "bool")
-    return _substitute(graph, {n: false for n in unfed}, graph.inputs)
+    phase = E.scalar(bool(value), "bool")
+    return _substitute(graph, {n: phase for n in unfed}, graph.inputs)
 
 
 _rng_counter = None

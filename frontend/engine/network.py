@@ -6,7 +6,7 @@ import json
 import warnings
 
 from .. import backend as K
-from ..utils.generic_utils import to_list, unpack_singleton, object_list_uid, has_arg
+from ..utils.generic_utils import to_list, unpack_singleton, has_arg
 from .base_layer import Layer
 from .input_layer import InputLayer
 from .node import Node

@@ -7,13 +7,11 @@ once per compile() (the batch dim is symbolic, so a smaller last batch reuses th
 import copy
 import warnings
 
-import numpy as np
-
 from .. import backend as K
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers
-from ..utils.generic_utils import to_list, unpack_singleton
+from ..utils.generic_utils import unpack_singleton
 from .network import Network
 from . import training_arrays
 from .training_utils import (standardize_input_data, standardize_sample_or_class_weights,
@@ -213,7 +211,10 @@ class Model(Network):
             raise RuntimeError("You must compile your model before using it.")
 
     def _feed_learning_phase(self):
-        return self.uses_learning_phase and not isinstance(K.learning_phase(), int)
+        """False: keralite compiles the train function with the learning phase folded to
+        1 and the test/predict functions with it folded to 0 (Keras feeds it instead), so
+        dropout costs nothing at predict time."""
+        return False
 
     def _make_train_function(self):
         self._check_compiled()
@@ -227,7 +228,7 @@ class Model(Network):
                                                                   loss=self.total_loss)
                 updates = self.updates + training_updates + self._metric_updates
                 self.train_function = K.function(inputs, [self.total_loss] + self.metrics_tensors,
-                                                 updates=updates, name="train_function")
+                                                 updates=updates, name="train_function", learning_phase=1)
 
     def _make_test_function(self):
         self._check_compiled()
@@ -237,7 +238,7 @@ class Model(Network):
                 inputs += [K.learning_phase()]
             self.test_function = K.function(inputs, [self.total_loss] + self.metrics_tensors,
                                             updates=self.state_updates + self._metric_updates,
-                                            name="test_function")
+                                            name="test_function", learning_phase=0)
 
     def _make_predict_function(self):
         if not hasattr(self, "predict_function"):
@@ -247,7 +248,7 @@ class Model(Network):
             if self._feed_learning_phase():
                 inputs += [K.learning_phase()]
             self.predict_function = K.function(inputs, self.outputs, updates=self.state_updates,
-                                               name="predict_function")
+                                               name="predict_function", learning_phase=0)
 
     # ---------------------------------------------------------------- data
     def _standardize_user_data(self, x, y=None, sample_weight=None, class_weight=None,

@@ -144,7 +144,7 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
         if do_validation and not val_gen:
             val_x, val_y, val_sample_weights = _validation_arrays(model, validation_data)
             val_data = val_x + val_y + val_sample_weights
-            if model.uses_learning_phase and not isinstance(K.learning_phase(), int):
+            if model._feed_learning_phase():
                 val_data += [0.0]
             for callback in callbacks:
                 callback.validation_data = val_data

@@ -17,10 +17,9 @@ def _shape_text(shape):
 
 
 def _item_size(shape):
+    """Elements per batch item: every axis but the first (the batch)."""
     size = 1
-    for axis, d in enumerate(shape):
-        if axis == 0 and d == -1:
-            continue
+    for d in shape[1:]:
         size *= d
     return size
 

@@ -12,7 +12,7 @@ import pytest
 import keralite as keras
 from keralite import backend as K
 from keralite.callbacks import Callback
-from keralite.layers import Dense, Dropout, Input, Activation
+from keralite.layers import Dense, Dropout, Input
 from keralite.models import Model, Sequential
 
 EPSILON = 1e-7
