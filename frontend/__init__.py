@@ -9,9 +9,9 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"activations", "applications", "backend", "callbacks", "constraints", "datasets",
-               "engine", "initializers", "layers", "legacy", "losses", "metrics", "models",
-               "optimizers", "preprocessing", "regularizers", "utils", "wrappers"}
+_SUBMODULES = {"activations", "backend", "callbacks", "constraints", "engine", "initializers",
+               "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
+               "regularizers", "utils"}
 _NAMES = {"Input": "layers", "Model": "models", "Sequential": "models"}
 
 
