@@ -124,24 +124,10 @@ def choose_materialized(graph):
     return materialized
 
 
-def _reachable(top, materialized, root):
-    out, stack, seen = [], list(top), set()
-    while stack:
-        n = stack.pop()
-        if n.id in seen:
-            continue
-        seen.add(n.id)
-        if is_immediate(n) or (n in materialized and n is not root):
-            continue
-        out.append(n)
-        stack.extend(n.inputs)
-    if root.op.kind == "reduce":
-        out.append(root)
-    return out
-
-
-def _reads(top, materialized, root):
-    out, stack, seen = [], list(top), set()
+def _expression(top, materialized, root):
+    """Walk an expression from `top` down to materialized values: (the nodes computed
+    inline, the materialized values read). Immediates are neither."""
+    inlined, reads, stack, seen = [], [], list(top), set()
     while stack:
         n = stack.pop()
         if n.id in seen:
@@ -150,15 +136,19 @@ def _reads(top, materialized, root):
         if is_immediate(n):
             continue
         if n in materialized and n is not root:
-            out.append(n)
+            reads.append(n)
             continue
+        inlined.append(n)
         stack.extend(n.inputs)
-    return out
+    if root.op.kind == "reduce":
+        inlined.append(root)
+    return inlined, reads
 
 
 def loop_kernel(root, target, materialized):
     top = [root.inputs[0]] if root.op.kind == "reduce" else [root]
-    return Kernel("loop", root, target, _reachable(top, materialized, root), _reads(top, materialized, root))
+    inlined, reads = _expression(top, materialized, root)
+    return Kernel("loop", root, target, inlined, reads)
 
 
 def schedule(graph):
