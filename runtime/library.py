@@ -111,6 +111,7 @@ class ExportedModel:
         self._fn = {fn: getattr(self.lib, f"{self.name}_{fn}") for fn in
                     ("create", "destroy", "run_batch", "last_error", "find_input", "find_output")}
         self._in_dtypes = [_storage(t["dtype"]) for t in self.inputs]
+        self._item_shapes = [tuple(t["shape"][1:]) for t in self.inputs]
         self._out_dtypes = [_storage(t["dtype"]) for t in self.outputs]
         self._batched_outputs = all(t["shape"] and t["shape"][0] in (-1, self.batch_size) for t in self.outputs)
         self._lock = threading.Lock()
@@ -179,18 +180,19 @@ class ExportedModel:
             if missing:
                 raise ValueError(f"no value given for input {missing[0]!r}")
             x = [x[n] for n in self.input_names]
-        elif not isinstance(x, (list, tuple)):
+        elif type(x) is np.ndarray or not isinstance(x, (list, tuple)):
             x = [x]
         if len(x) != len(self.inputs):
             raise ValueError(f"model {self.name!r} takes {len(self.inputs)} inputs "
                              f"({', '.join(self.input_names)}), got {len(x)}")
         arrays = []
         for k, (value, spec) in enumerate(zip(x, self.inputs)):
-            array = np.ascontiguousarray(value, dtype=self._in_dtypes[k])
+            array = value
+            if type(value) is not np.ndarray or value.dtype != self._in_dtypes[k] or not value.flags.c_contiguous:
+                array = np.ascontiguousarray(value, dtype=self._in_dtypes[k])
             shape = spec["shape"]
-            # axis 0 is the batch: any size (a fixed-batch export's predict splits it)
-            if array.ndim != len(shape) or any(want != got for axis, (want, got) in enumerate(zip(shape, array.shape))
-                                               if not (axis == 0 and want in (-1, self.batch_size))):
+            # axis 0 is the batch: any size here (a fixed-batch export's predict splits it)
+            if array.ndim != len(shape) or array.shape[1:] != self._item_shapes[k]:
                 want = "(" + ", ".join("batch" if d == -1 else str(d) for d in shape) + ")"
                 raise ValueError(f"input {k} ({spec['name']}) has shape {array.shape}, expected {want}")
             arrays.append(array)
@@ -207,55 +209,62 @@ class Context:
         handle = ffi.new(f"{model.name}_context **")
         model.check(model._fn["create"](handle, int(num_threads)))
         self._handle = ffi.gc(handle[0], model._fn["destroy"])
-        self._n_in = max(1, len(model.inputs))
-        self._n_out = max(1, len(model.outputs))
+        self._run_batch = model._fn["run_batch"]
+        self._pointers = ffi.typeof("void *[]")
+        self._output_shapes = {}    # batch -> output shapes (the last few)
+        # output shapes with the batch axis to fill in, and their dtypes
+        self._outputs = [([None if d == -1 else d for d in spec["shape"]], dtype)
+                         for spec, dtype in zip(model.outputs, model._out_dtypes)]
+        self._bool_outputs = [spec["dtype"] == "bool" for spec in model.outputs]
 
     def close(self):
         if self._handle is not None:
             self.model.ffi.release(self._handle)
             self._handle = None
 
-    def _output_arrays(self, batch):
-        outs = []
-        for spec, dtype in zip(self.model.outputs, self.model._out_dtypes):
-            shape = tuple(batch if d == -1 else d for d in spec["shape"])
-            outs.append(np.empty(shape, dtype))
-        return outs
-
     def run(self, inputs, batch=None):
         """One call on exactly these arrays (batch: axis 0 of the first input); a list of outputs."""
+        arrays = self.model._arrays(inputs)
+        if batch is None:
+            batch = arrays[0].shape[0] if arrays and arrays[0].ndim else (self.model.batch_size or 1)
+        return self._call(arrays, batch)
+
+    def _call(self, arrays, batch):
         if self._handle is None:
             raise RuntimeError("this context is closed")
         model = self.model
-        arrays = model._arrays(inputs)
-        if batch is None:
-            batch = arrays[0].shape[0] if arrays and arrays[0].ndim else (model.batch_size or 1)
         for k, array in enumerate(arrays):
             if array.ndim and model.inputs[k]["shape"][0] == -1 and array.shape[0] != batch:
                 raise ValueError(f"input {k} ({model.input_names[k]}) has {array.shape[0]} items, "
-                                 f"input 0 has {batch}")
-        outputs = self._output_arrays(batch)
+                                 f"but the batch size is {batch}")
+        shapes = self._output_shapes.get(batch)
+        if shapes is None:
+            if len(self._output_shapes) > 8:
+                self._output_shapes.clear()
+            shapes = self._output_shapes[batch] = [(tuple(batch if d is None else d for d in shape), dtype)
+                                                   for shape, dtype in self._outputs]
+        outputs = [np.empty(shape, dtype) for shape, dtype in shapes]
         ffi = model.ffi
         # pointer tables per call: a context shared by two threads by mistake then gets
         # KL_ERROR_BUSY from the library, never another call's arrays
-        in_ptrs = ffi.new("void *[]", self._n_in)
-        out_ptrs = ffi.new("void *[]", self._n_out)
-        for k, array in enumerate(arrays):
-            in_ptrs[k] = ffi.from_buffer(array)
-        for k, array in enumerate(outputs):
-            out_ptrs[k] = ffi.from_buffer(array)
-        model.check(model._fn["run_batch"](self._handle, batch, in_ptrs, out_ptrs))
-        return [o.view(np.bool_) if s["dtype"] == "bool" else o for o, s in zip(outputs, model.outputs)]
+        status = self._run_batch(self._handle, batch, ffi.new(self._pointers, [ffi.from_buffer(a) for a in arrays]),
+                                 ffi.new(self._pointers, [ffi.from_buffer(o) for o in outputs]))
+        if status:
+            model.check(status)
+        if any(self._bool_outputs):
+            outputs = [o.view(np.bool_) if b else o for o, b in zip(outputs, self._bool_outputs)]
+        return outputs
 
     def predict(self, x):
+        """Outputs for `x` (see ExportedModel.predict)."""
         model = self.model
         arrays = model._arrays(x)
         total = arrays[0].shape[0] if arrays and arrays[0].ndim else None
         fixed = model.batch_size
         if total == 0 and model._batched_outputs:
-            outs = self._output_arrays(0)
+            outs = [np.empty([0 if d is None else d for d in shape], dtype) for shape, dtype in self._outputs]
         elif fixed is None or total == fixed or total is None or not model._batched_outputs:
-            outs = self.run(arrays)
+            outs = self._call(arrays, total if total is not None else (fixed or 1))
         else:
             outs = self._run_in_batches(arrays, total, fixed)
         return outs[0] if len(outs) == 1 else outs
@@ -267,7 +276,6 @@ class Context:
             n = chunk[0].shape[0]
             if n < fixed:
                 chunk = [np.concatenate([c, np.zeros((fixed - n,) + c.shape[1:], c.dtype)]) for c in chunk]
-            for k, out in enumerate(self.run(chunk, fixed)):
+            for k, out in enumerate(self._call(chunk, fixed)):
                 pieces[k].append(out[:n])
-        return [np.concatenate(p) if p else np.empty((0,), self.model._out_dtypes[k])
-                for k, p in enumerate(pieces)]
+        return [np.concatenate(p) for p in pieces]

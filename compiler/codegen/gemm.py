@@ -166,7 +166,9 @@ class _GemmEmitter:
         self.VT = ir.VectorType(self.T, self.vl)
         sfx = _SUFFIX[dtype]
         d = lambda n, r, a: _declare(module, n, ir.FunctionType(r, a))  # noqa: E731
-        self.fma = d(f"llvm.fma.v{self.vl}{sfx}", self.VT, [self.VT] * 3)
+        # fmuladd: one fused instruction where the CPU has FMA, else a multiply and an add
+        # (llvm.fma would become a libm call per lane on CPUs without FMA, e.g. --target x86-64)
+        self.fma = d(f"llvm.fmuladd.v{self.vl}{sfx}", self.VT, [self.VT] * 3)
         self.aligned_alloc = d("aligned_alloc", PTR, [I64, I64])
         self.free = d("free", VOID, [PTR])
         self.parallel_for = d("kl_parallel_for", VOID, [PTR, PTR, I64, I64])

@@ -202,12 +202,11 @@ class Sign(Elementwise):
     def emit(self, cx, node, args):
         x, b = args[0], cx.b
         if node.dtype.is_float:
-            zero, one = ir.Constant(x.type, 0.0), ir.Constant(x.type, 1.0)
+            zero = ir.Constant(x.type, 0.0)
             pos = b.uitofp(b.fcmp_ordered(">", x, zero), x.type)
             neg = b.uitofp(b.fcmp_ordered("<", x, zero), x.type)
             s = b.fsub(pos, neg)
-            # nan stays nan
-            return b.select(b.fcmp_unordered("uno", x, x), x, s) if one else s
+            return b.select(b.fcmp_unordered("uno", x, x), x, s)   # nan stays nan
         zero = ir.Constant(x.type, 0)
         pos = b.zext(b.icmp_signed(">", x, zero), x.type)
         neg = b.zext(b.icmp_signed("<", x, zero), x.type)
