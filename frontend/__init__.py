@@ -9,7 +9,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"activations", "backend", "callbacks", "constraints", "engine", "initializers",
+_SUBMODULES = {"activations", "backend", "callbacks", "constraints", "engine", "export", "initializers",
                "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
                "regularizers", "utils"}
 _NAMES = {"Input": "layers", "Model": "models", "Sequential": "models"}

@@ -2,7 +2,7 @@
 
     keralite compile MODEL -o DIR [--name NAME] [--batch N|dynamic] [--target T] [--dtype D]
     keralite inspect MODEL [--llvm] [--asm]
-    keralite run LIB_OR_MODEL --input x.npy [--input ...] [--output y.npy ...]
+    keralite run LIB_OR_MODEL --input x.npy [--input ...] [--output y.npy ...] [--labels y.npy]
 
 MODEL is a Keras .h5 file, a JSON (or YAML) architecture with `--weights FILE.h5`, or
 `package.module:function` (or `path/to/file.py:function`) returning a model. Exit code 0
@@ -122,6 +122,7 @@ def cmd_inspect(args):
     if _is_export(path):
         return _inspect_export(path)
     import contextlib
+    import io
     from keralite.compiler.driver import compile_graph, resolve_target
     from keralite.export import predict_graph
     model = load_model_spec(path, args.weights, args.dtype, args.allow_lambda)
@@ -129,11 +130,13 @@ def cmd_inspect(args):
     cpu, features = resolve_target(args.target)
     stages = {"fused"} | ({"llvm"} if args.llvm else set()) | ({"asm"} if args.asm else set())
     graph = predict_graph(model)
-    with contextlib.redirect_stderr(sys.stdout):
+    stages_text = io.StringIO()     # the compiler writes its dumps to stderr
+    with contextlib.redirect_stderr(stages_text):
         compiled = compile_graph(graph, "predict", dump=stages, cpu=cpu, features=features, jit=False,
                                  entry="predict_graph")
     print("==== optimised graph ====")
     print(compiled.graph.listing())
+    sys.stdout.write(stages_text.getvalue())
     if os.environ.get("KERALITE_DUMP_DIR"):
         print(f"(the fused kernels{', LLVM IR' if args.llvm else ''}{', assembly' if args.asm else ''} "
               f"went to KERALITE_DUMP_DIR={os.environ['KERALITE_DUMP_DIR']})")
@@ -172,8 +175,25 @@ def cmd_run(args):
     if not isinstance(outputs, list):
         outputs = [outputs]
     names = names if len(names) == len(outputs) else [f"output_{k}" for k in range(len(outputs))]
+    if args.labels:
+        _print_accuracy(outputs[0], args.labels)
+        if not args.output:
+            return 0
     _write_outputs(args.output, outputs, names)
     return 0
+
+
+def _print_accuracy(scores, labels_path):
+    import numpy as np
+    if not os.path.isfile(labels_path):
+        raise CommandError(f"no such file: {labels_path}")
+    labels = np.load(labels_path, allow_pickle=False)
+    if labels.ndim == 2:             # one-hot
+        labels = labels.argmax(axis=1)
+    if scores.ndim != 2 or len(labels) != len(scores):
+        raise CommandError(f"--labels: {len(labels)} labels for output 0 of shape {scores.shape}")
+    right = int((scores.argmax(axis=1) == labels).sum())
+    print(f"accuracy: {right / len(labels):.4f} ({right} of {len(labels)})")
 
 
 def _write_outputs(paths, outputs, names):
@@ -243,6 +263,8 @@ def build_parser():
                    help="one .npy per model input, in order (repeat the option)")
     p.add_argument("--output", action="append", metavar="Y.npy",
                    help="where to save the outputs: one .npy per output, or one .npz (default: print them)")
+    p.add_argument("--labels", metavar="Y.npy",
+                   help="class labels (or one-hot rows): print the accuracy of output 0's arg-max")
     p.add_argument("--batch-size", type=int, default=32, help="batch size for a model file (default 32)")
     p.add_argument("--threads", type=int, default=0, help="threads for an export (default: all CPUs)")
     _model_options(p)

@@ -1,2 +1,2 @@
 """The op families; importing this package registers every op."""
-from . import registry, elementwise, reduce, shape, linalg, source, random, control, nn  # noqa: F401
+from . import registry, elementwise, reduce, shape, linalg, source, random, control, nn, conv  # noqa: F401

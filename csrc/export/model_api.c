@@ -123,8 +123,9 @@ static int kl_reserve(struct KL_API(context) *ctx, int64_t batch, const char *fn
     if (ctx->arena == NULL || bytes > ctx->arena_bytes) {
         void *arena = kl_aligned_alloc(bytes);
         if (arena == NULL)
-            return kl_fail(KL_ERROR_OUT_OF_MEMORY, "%s: cannot allocate %lld bytes of scratch memory for batch size %lld",
-                           fn, (long long)bytes, (long long)batch);
+            return kl_fail(KL_ERROR_OUT_OF_MEMORY,
+                           "%s: cannot allocate %lld bytes of scratch memory for batch size %lld", fn,
+                           (long long)bytes, (long long)batch);
         kl_aligned_free(ctx->arena);
         ctx->arena = arena;
         ctx->arena_bytes = bytes;

@@ -321,7 +321,8 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         int has_value = i + 1 < argc;
         if (strcmp(a, "--labels") == 0 && has_value) labels_path = argv[++i];
-        else if (strcmp(a, "--expect") == 0 && has_value && n_expect < MAX_TENSORS) expect_paths[n_expect++] = argv[++i];
+        else if (strcmp(a, "--expect") == 0 && has_value && n_expect < MAX_TENSORS)
+            expect_paths[n_expect++] = argv[++i];
         else if (strcmp(a, "--tolerance") == 0 && has_value) tolerance = atof(argv[++i]);
         else if (strcmp(a, "--threads") == 0 && has_value) threads = atoi(argv[++i]);
         else if (strcmp(a, "--bench") == 0 && has_value) bench = atoi(argv[++i]);

@@ -29,5 +29,8 @@ from .nn_ops import (relu, elu, softmax, softplus, softsign, sigmoid, hard_sigmo
                      binary_crossentropy, l2_normalize, in_top_k, bias_add, dropout,
                      batch_normalization, normalize_batch_in_training)
 from .random_ops import random_normal, random_uniform, random_binomial, truncated_normal  # noqa: F401
+from .conv_ops import (conv1d, conv2d, conv3d, conv2d_transpose, conv3d_transpose,  # noqa: F401
+                       separable_conv1d, separable_conv2d, depthwise_conv2d, local_conv1d,
+                       local_conv2d, pool2d, pool3d)
 
 load_config_file()

@@ -21,8 +21,10 @@ import shutil
 import tempfile
 import time
 
-from .graph import CompiledExport, ExportError, predict_graph
+from keralite.runtime import native
+
 from . import sources, toolchain
+from .graph import CompiledExport, ExportError, predict_graph
 from .toolchain import ToolchainError
 
 __all__ = ["export_model", "ExportError", "ToolchainError", "Export", "predict_graph", "default_name"]
@@ -91,10 +93,9 @@ def export_model(model, directory, name=None, batch=None, target="host", dump=No
     compiled_at = time.perf_counter()
     os.makedirs(directory, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"keralite-export-{name}-") as build_dir:
-        blob, offsets = compiled.weights_layout()
         blob_path = os.path.join(build_dir, f"{name}_weights.bin")
         with open(blob_path, "wb") as f:
-            f.write(blob)
+            offsets, weights_bytes = compiled.write_weights(f)
         _write(build_dir, f"{name}.h", sources.header(compiled))
         model_c = _write(build_dir, f"{name}_model.c", sources.model_source(compiled, offsets))
         weights_s = _write(build_dir, f"{name}_weights.S", sources.weights_assembly(name, blob_path))
@@ -110,7 +111,7 @@ def export_model(model, directory, name=None, batch=None, target="host", dump=No
 
         metadata = compiled.metadata()
         metadata.update({"library": f"lib{name}.so", "object": f"{name}.o", "header": f"{name}.h",
-                         "weights_bytes": len(blob), "keralite_version": _version()})
+                         "weights_bytes": weights_bytes, "keralite_version": _version()})
         _write(build_dir, f"{name}.json", json.dumps(metadata, indent=2) + "\n")
         for filename in (f"lib{name}.so", f"{name}.o", f"{name}.h", f"{name}.json"):
             # replace, never overwrite in place: a running program may have the old library mapped
@@ -119,7 +120,7 @@ def export_model(model, directory, name=None, batch=None, target="host", dump=No
             if filename.endswith(".so"):
                 os.chmod(tmp, 0o755)
             os.replace(tmp, os.path.join(directory, filename))
-    shutil.copyfile(os.path.join(toolchain.native.include_dir(), "keralite_model.h"),
+    shutil.copyfile(os.path.join(native.include_dir(), "keralite_model.h"),
                     os.path.join(directory, "keralite_model.h"))
     done = time.perf_counter()
     return Export(directory, name, metadata, {"compile": compiled_at - start, "build": done - compiled_at})

@@ -115,19 +115,18 @@ class CompiledExport:
     def object_code(self):
         return self.compiled.obj
 
-    def weights_layout(self):
-        """(blob bytes, [offset per fixed buffer]); each buffer starts on a 64-byte boundary."""
-        chunks, offsets, position = [], [], 0
+    def write_weights(self, f):
+        """Write the weights blob to file `f`; returns (offset of each fixed buffer, total
+        bytes). Each buffer starts on a 64-byte boundary."""
+        offsets, position = [], 0
         for array, _ in self.fixed:
             pad = -position % 64
-            if pad:
-                chunks.append(b"\0" * pad)
-                position += pad
+            f.write(b"\0" * pad)
+            position += pad
             offsets.append(position)
-            data = array.tobytes()
-            chunks.append(data)
-            position += len(data)
-        return b"".join(chunks), offsets
+            f.write(memoryview(array).cast("B") if array.size else b"")
+            position += array.nbytes
+        return offsets, position
 
     def metadata(self):
         """The NAME.json description (what load_library reads)."""

@@ -99,3 +99,18 @@ def fixture_files():
 
 def python_command(code):
     return [sys.executable, "-c", code]
+
+
+def gather_model():
+    """An int32 input indexing a constant table (an array constant of the graph, which the
+    graph checks at run time), and a bool output."""
+    from keralite import backend as K
+    from keralite.layers import Input, Lambda, Flatten, Dense
+    from keralite.models import Model
+    np.random.seed(2)
+    table = np.arange(20, dtype="float32").reshape(10, 2) / 7.0
+    ids = Input((3,), dtype="int32", name="ids")
+    rows = Lambda(lambda t: K.gather(K.constant(table), t), output_shape=(3, 2))(ids)
+    flat = Flatten()(rows)
+    big = Lambda(lambda t: K.greater(t, 1.0), name="big")(flat)
+    return Model(ids, [Dense(4, name="dense_out")(flat), big])

@@ -36,7 +36,7 @@ def test_errors_through_the_python_loader(mlp_export):
     from keralite.runtime.library import ExportRunError
     lib = mlp_export.lib
     ffi, c = lib.ffi, lib.lib
-    with pytest.raises(ExportRunError, match="no input is named 'nope'|no input is named \"nope\"") as info:
+    with pytest.raises(ExportRunError, match='mlp_find_input: no input is named "nope"') as info:
         lib.input_index("nope")
     assert info.value.status == c.KL_ERROR_UNKNOWN_NAME
     with pytest.raises(ExportRunError) as info:
@@ -54,8 +54,8 @@ def test_errors_through_the_python_loader(mlp_export):
     assert "input pointers is NULL" in ffi.string(c.mlp_last_error()).decode()
     ins = ffi.new("void *[]", [ffi.NULL])
     assert c.mlp_run_batch(ctx._handle, 1, ins, outs) == c.KL_ERROR_NULL_ARGUMENT
-    assert "input 0 (dense_1_input) is NULL" in ffi.string(c.mlp_last_error()).decode() or \
-        "input 0 (" in ffi.string(c.mlp_last_error()).decode()
+    message = ffi.string(c.mlp_last_error()).decode()
+    assert message.startswith("mlp_run_batch: input 0 (") and message.endswith(") is NULL")
     assert c.mlp_run_batch(ffi.NULL, 1, ins, outs) == c.KL_ERROR_NULL_ARGUMENT
     assert c.mlp_input_info(3) == ffi.NULL
     # and the context still works
@@ -93,4 +93,46 @@ def test_c_examples_run_clean_under_valgrind(tmp_path, programs, mlp_x86_export)
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert "same outputs" in proc.stdout
-    assert "ERROR SUMMARY: 0 errors" in proc.stderr or proc.stderr.strip() == "" or "0 errors" in proc.stderr
+    assert "ERROR SUMMARY: 0 errors" in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def gather_export(tmp_path_factory):
+    from export_helpers import gather_model
+    from keralite.export import export_model
+    from keralite.runtime import load_library
+    model = gather_model()
+    directory = tmp_path_factory.mktemp("export_gather")
+    export_model(model, str(directory), name="lookup")
+    return model, load_library(str(directory))
+
+
+def test_int_inputs_constants_and_bool_outputs(gather_export):
+    model, lib = gather_export
+    assert [t["dtype"] for t in lib.inputs] == ["int32"]
+    assert [t["dtype"] for t in lib.outputs] == ["float32", "bool"]
+    ids = np.array([[1, 2, 3], [9, 0, 4], [5, 5, 5]], "int32")
+    got, want = lib.predict(ids), model.predict(ids)
+    np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-6)
+    assert got[1].dtype == np.bool_ and (got[1] == want[1]).all()
+
+
+def test_a_failing_graph_returns_an_error(gather_export):
+    from keralite.runtime.library import ExportRunError
+    model, lib = gather_export
+    with pytest.raises(ExportRunError, match="lookup_run_batch: gather: index out of range") as info:
+        lib.predict(np.array([[1, 2, 11]], "int32"))
+    assert info.value.status == lib.lib.KL_ERROR_COMPUTE
+    # the context is fine afterwards
+    ids = np.array([[0, 1, 2]], "int32")
+    np.testing.assert_allclose(lib.predict(ids)[0], model.predict(ids)[0], rtol=0, atol=1e-6)
+
+
+def test_sizes_other_than_the_batch_must_be_fixed(tmp_path):
+    from keralite.export import ExportError, export_model
+    from keralite.layers import Input, Dense
+    from keralite.models import Model
+    x = Input((None, 4))
+    model = Model(x, Dense(3)(x))
+    with pytest.raises(ExportError, match="only the batch axis"):
+        export_model(model, str(tmp_path), name="seq")

@@ -61,6 +61,10 @@ def test_compile_h5_and_run_it(saved_model, tmp_path):
     proc = keralite("run", saved_model / "digits-mlp.h5", "--input", saved_model / "x.npy")
     assert proc.returncode == 0, proc.stderr
     assert "output 0" in proc.stdout and "shape (6, 10)" in proc.stdout
+    # --labels: the accuracy of the arg-max (here against the model's own predictions)
+    np.save(tmp_path / "labels.npy", np.load(saved_model / "y.npy").argmax(axis=1))
+    proc = keralite("run", out, "--input", saved_model / "x.npy", "--labels", tmp_path / "labels.npy")
+    assert proc.returncode == 0 and "accuracy: 1.0000 (6 of 6)" in proc.stdout
 
 
 def test_compile_json_with_weights_fixed_batch_x86_64(saved_model, tmp_path):
@@ -84,6 +88,20 @@ def test_compile_module_function(saved_model, tmp_path):
     assert proc.returncode == 0, proc.stderr
     proc = keralite("inspect", tmp_path / "f")
     assert proc.returncode == 0 and "input 0" in proc.stdout and "(batch, 4)" in proc.stdout
+
+
+def test_compile_float64(saved_model, tmp_path):
+    proc = keralite("compile", f"{saved_model / 'make_model.py'}:build", "-o", tmp_path, "--name", "tiny64",
+                    "--dtype", "float64")
+    assert proc.returncode == 0, proc.stderr
+    meta = json.loads((tmp_path / "tiny64.json").read_text())
+    assert meta["inputs"][0]["dtype"] == meta["outputs"][0]["dtype"] == "float64"
+    x = np.random.RandomState(1).rand(3, 4)
+    np.save(tmp_path / "x.npy", x)
+    proc = keralite("run", tmp_path, "--input", tmp_path / "x.npy", "--output", tmp_path / "y.npy")
+    assert proc.returncode == 0, proc.stderr
+    y = np.load(tmp_path / "y.npy")
+    assert y.dtype == np.float64 and y.shape == (3, 3) and ((0 < y) & (y < 1)).all()
 
 
 def test_inspect_prints_summary_graph_and_kernels(saved_model):

@@ -1,0 +1,485 @@
+"""Convolution and pooling over 1 to 3 spatial axes, channels last: (batch, *spatial, channels).
+
+- `patches` (a view): every window of an input, (N, *S, C) -> (N, *O, *K, C). It fuses
+  into the loop that materializes it (im2col), which codegen splits over the batch.
+- `scatter_patches` (opaque): the transpose of `patches` (col2im), adding every window
+  back where it came from; the gradient of `patches`.
+- `conv` (composite): zero padding, `patches`, then one GEMM of the (rows, K*C) window
+  matrix with the kernel seen as a (K*C, O) matrix. Its gradient is built from the same
+  pieces: dx = scatter_patches(dy W^T) without the padding, dW = windows^T dy.
+- `max_pool` / `avg_pool` (opaque): direct loops over the valid part of each window, so
+  TF's 'same' padding holds (max ignores the padding, avg divides by the count of valid
+  elements); `max_pool_grad` sends each output's gradient to the first maximum of its
+  window, `avg_pool_grad` spreads it evenly.
+
+Padding is explicit everywhere ((before, after) per spatial axis); `same_padding` gives
+TF's split, with the odd element after.
+"""
+import contextlib
+
+from llvmlite import ir
+
+from ..ir.shapes import Sym, numel, shape_str
+from .registry import Op, register, apply
+from .shape import View, reshape
+from .linalg import matmul
+from . import elementwise as E
+
+I64 = ir.IntType(64)
+ZERO = ir.Constant(I64, 0)
+
+
+# ---------------------------------------------------------------- window arithmetic
+def dilated(window, dilation):
+    """The extent of a window with `dilation - 1` holes between its taps."""
+    return (window - 1) * dilation + 1
+
+
+def window_count(size, window, stride, dilation, pad):
+    """How many windows fit along one axis of `size` padded by pad = (before, after)."""
+    return (size + pad[0] + pad[1] - dilated(window, dilation)) // stride + 1
+
+
+def same_padding(size, window, stride, dilation=1):
+    """TF's 'same' padding: ceil(size / stride) outputs, the odd pad element after."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + dilated(window, dilation) - size, 0)
+    return (total // 2, total - total // 2)
+
+
+def padding_pairs(mode, sizes, window, strides, dilation):
+    """Explicit (before, after) pairs for 'valid', 'same' or 'causal' (1-D: all before)."""
+    if mode == "valid":
+        return tuple((0, 0) for _ in sizes)
+    if mode == "same":
+        return tuple(same_padding(s, k, st, d) for s, k, st, d in zip(sizes, window, strides, dilation))
+    if mode == "causal":
+        return tuple((dilated(k, d) - 1, 0) for k, d in zip(window, dilation))
+    raise ValueError("Invalid padding: " + str(mode))
+
+
+def _int_tuple(op, attrs, name, rank):
+    value = tuple(attrs[name])
+    if len(value) != rank or any(not isinstance(v, int) for v in value):
+        op.error(f"needs {rank} integer {name}, got {value}")
+    return value
+
+
+def _spatial(op, x, rank, role="input"):
+    """The spatial dims of a channels-last tensor of `rank` spatial axes (all known)."""
+    if x.ndim != rank + 2:
+        op.error(f"needs a {role} of rank {rank + 2} (batch, {rank} spatial axes, channels), got", x.shape)
+    sizes = x.shape[1:-1]
+    if any(isinstance(d, Sym) for d in sizes):
+        raise NotImplementedError(f"{op.name}: spatial dims must be known when the graph is built, "
+                                  f"got an input of shape {shape_str(x.shape)}")
+    return tuple(sizes)
+
+
+def _window_geometry(op, x, attrs, rank):
+    """(spatial sizes, window, strides, dilation, pads, output counts), checked."""
+    window = _int_tuple(op, attrs, "window", rank)
+    strides = _int_tuple(op, attrs, "strides", rank)
+    dilation = _int_tuple(op, attrs, "dilation", rank) if "dilation" in attrs else (1,) * rank
+    pads = tuple(tuple(p) for p in attrs.get("pads", ((0, 0),) * rank))
+    if len(pads) != rank or any(len(p) != 2 or min(p) < 0 for p in pads):
+        op.error(f"needs {rank} (before, after) padding pairs of sizes >= 0, got {pads}")
+    if min(window + strides + dilation) < 1:
+        op.error(f"window {window}, strides {strides} and dilation {dilation} must be >= 1")
+    sizes = _spatial(op, x, rank)
+    counts = tuple(window_count(s, k, st, d, p) for s, k, st, d, p in zip(sizes, window, strides, dilation, pads))
+    if min(counts) < 1:
+        extent = tuple(dilated(k, d) for k, d in zip(window, dilation))
+        op.error(f"a window of extent {extent} does not fit the input padded by {pads}", x.shape)
+    return sizes, window, strides, dilation, pads, counts
+
+
+# ---------------------------------------------------------------- patches (im2col)
+@register
+class Patches(View):
+    """(N, *S, C) -> (N, *O, *K, C): out[n, o, k, c] = x[n, o * stride + k * dilation, c]."""
+    name = "patches"
+
+    def infer(self, inputs, attrs):
+        (x,) = inputs
+        rank = len(attrs["window"])
+        _, window, _, _, _, counts = _window_geometry(self, x, attrs, rank)
+        return x.dtype, (x.shape[0],) + counts + window + (x.shape[-1],)
+
+    def input_index(self, cx, node, index):
+        b = cx.b
+        rank = len(node.attr("window"))
+        out_index, window_index = index[1:1 + rank], index[1 + rank:1 + 2 * rank]
+        spatial = []
+        for o, k, stride, dilation in zip(out_index, window_index, node.attr("strides"), node.attr("dilation")):
+            spatial.append(b.add(_scaled(b, o, stride), _scaled(b, k, dilation)))
+        return [index[0]] + spatial + [index[-1]]
+
+    def grad(self, node, g):
+        x = node.inputs[0]
+        return [scatter_patches(g, x.shape[1:-1], node.attr("strides"), node.attr("dilation"))]
+
+
+def _scaled(b, value, factor):
+    return value if factor == 1 else b.mul(value, ir.Constant(I64, factor))
+
+
+def patches(x, window, strides, dilation):
+    return apply("patches", [x], window=tuple(window), strides=tuple(strides), dilation=tuple(dilation))
+
+
+@register
+class ScatterPatches(Op):
+    """(N, *O, *K, C) windows -> (N, *S, C): each window added back at its place (col2im)."""
+    name = "scatter_patches"
+    kind = "opaque"
+
+    def infer(self, inputs, attrs):
+        (g,) = inputs
+        sizes = tuple(attrs["spatial"])
+        rank = len(sizes)
+        if g.ndim != 2 * rank + 2:
+            self.error(f"needs windows of rank {2 * rank + 2} (batch, {rank} window counts, "
+                       f"{rank} window sizes, channels), got", g.shape)
+        strides = _int_tuple(self, attrs, "strides", rank)
+        dilation = _int_tuple(self, attrs, "dilation", rank)
+        counts, window = g.shape[1:1 + rank], g.shape[1 + rank:1 + 2 * rank]
+        for s, o, k, st, d in zip(sizes, counts, window, strides, dilation):
+            if (o - 1) * st + dilated(k, d) > s:
+                self.error(f"windows reach past the spatial size {sizes}", g.shape)
+        return g.dtype, (g.shape[0],) + sizes + (g.shape[-1],)
+
+    def grad(self, node, g):
+        return [patches(g, node.inputs[0].shape[1 + len(node.attr("spatial")):-1],
+                        node.attr("strides"), node.attr("dilation"))]
+
+    def lower(self, kx, node):
+        from ..codegen.loops import emit_fill
+        (g,) = node.inputs
+        b = kx.b
+        rank = len(node.attr("spatial"))
+        dst, src = kx.pointer(node), kx.pointer(g)
+        emit_fill(kx, dst, node.shape, E.const(node.dtype, 0))
+        dst_strides = kx.strides(node.shape)
+        src_strides = kx.strides(g.shape)
+        with kx.loops([kx.dim(d) for d in g.shape[:-1]], name="w") as index:
+            out_index, window_index = index[1:1 + rank], index[1 + rank:]
+            src_base = _offset(b, index, src_strides)
+            dst_base = b.mul(index[0], dst_strides[0])
+            for i, (o, k) in enumerate(zip(out_index, window_index)):
+                position = b.add(_scaled(b, o, node.attr("strides")[i]), _scaled(b, k, node.attr("dilation")[i]))
+                dst_base = b.add(dst_base, b.mul(position, dst_strides[1 + i]))
+            with kx.loop(kx.dim(g.shape[-1]), name="c") as c:
+                total = b.fadd(kx.load(dst, b.add(dst_base, c), node.dtype),
+                               kx.load(src, b.add(src_base, c), g.dtype))
+                kx.store(total, dst, b.add(dst_base, c), node.dtype)
+
+
+def scatter_patches(g, spatial, strides, dilation):
+    return apply("scatter_patches", [g], spatial=tuple(spatial), strides=tuple(strides),
+                 dilation=tuple(dilation))
+
+
+def _offset(b, index, strides):
+    total = ZERO
+    for i, s in zip(index, strides):
+        total = b.add(total, b.mul(i, s))
+    return total
+
+
+# ---------------------------------------------------------------- convolution
+@register
+class Conv(Op):
+    """Cross-correlation (as TF): x (N, *S, C) with kernel (*K, C, O) -> (N, *O', O)."""
+    name = "conv"
+    kind = "composite"
+
+    def infer(self, inputs, attrs):
+        x, w = inputs
+        if x.dtype is not w.dtype or not x.dtype.is_float:
+            self.error(f"needs a float input and kernel of one dtype, got {x.dtype.name} and {w.dtype.name}")
+        rank = x.ndim - 2
+        if not 1 <= rank <= 3:
+            self.error("needs an input of rank 3 to 5 (batch, spatial axes, channels), got", x.shape)
+        if w.ndim != x.ndim:
+            self.error(f"needs a kernel of rank {x.ndim} ({rank} window sizes, in, out channels) for",
+                       x.shape, w.shape)
+        if w.shape[-2] != x.shape[-1]:
+            self.error("kernel input channels differ from the input's", x.shape, w.shape)
+        window = tuple(w.shape[:rank])
+        geometry = dict(attrs, window=window)
+        _, _, _, _, _, counts = _window_geometry(self, x, geometry, rank)
+        return x.dtype, (x.shape[0],) + counts + (w.shape[-1],)
+
+    def expand(self, node):
+        x, w = node.inputs
+        rows, _, kernel_matrix = _conv_pieces(node)
+        return reshape(matmul(rows, kernel_matrix), node.shape)
+
+    def grad(self, node, g):
+        x, w = node.inputs
+        rows, windows, kernel_matrix = _conv_pieces(node)
+        g_rows = reshape(g, (-1, w.shape[-1]))
+        # dW = windows^T dy, as the kernel's (*K, C, O) shape
+        gw = reshape(matmul(rows, g_rows, transpose_a=True), w.shape)
+        # dx = the windows' gradient dy W^T added back into the (padded) input
+        g_windows = matmul(g_rows, kernel_matrix, transpose_b=True)
+        if windows is None:
+            return [reshape(g_windows, x.shape), gw]
+        padded = windows.inputs[0]
+        gx = scatter_patches(reshape(g_windows, windows.shape), padded.shape[1:-1], node.attr("strides"),
+                             node.attr("dilation"))
+        pads = node.attr("pads")
+        if any(p != (0, 0) for p in pads):
+            starts = (0,) + tuple(lo for lo, _ in pads) + (0,)
+            gx = apply("slice", [gx], starts=starts, steps=(1,) * x.ndim, sizes=x.shape)
+        return [gx, gw]
+
+
+def _conv_pieces(node):
+    """(window rows (N*O', K*C), the patches node or None, kernel as a (K*C, O) matrix)."""
+    x, w = node.inputs
+    rank = x.ndim - 2
+    window = tuple(w.shape[:rank])
+    strides, dilation, pads = node.attr("strides"), node.attr("dilation"), node.attr("pads")
+    kernel_matrix = reshape(w, (numel(w.shape[:-1]), w.shape[-1]))
+    if all(k == 1 for k in window) and all(s == 1 for s in strides) and all(p == (0, 0) for p in pads):
+        return reshape(x, (-1, x.shape[-1])), None, kernel_matrix
+    padded = x
+    if any(p != (0, 0) for p in pads):
+        padded = apply("pad", [x], pads=((0, 0),) + tuple(pads) + ((0, 0),))
+    windows = patches(padded, window, strides, dilation)
+    return reshape(windows, (-1, kernel_matrix.shape[0])), windows, kernel_matrix
+
+
+def conv(x, w, strides, dilation, pads):
+    return apply("conv", [x, w], strides=tuple(strides), dilation=tuple(dilation),
+                 pads=tuple(tuple(p) for p in pads))
+
+
+# ---------------------------------------------------------------- pooling
+class _Pool(Op):
+    kind = "opaque"
+
+    def infer(self, inputs, attrs):
+        x = inputs[0]
+        if not x.dtype.is_float:
+            self.error(f"needs a float input, got {x.dtype.name}")
+        rank = len(attrs["window"])
+        if not 1 <= rank <= 3:
+            self.error(f"pools over 1 to 3 axes, got a window {attrs['window']}")
+        _, window, _, _, pads, counts = _window_geometry(self, x, attrs, rank)
+        if any(lo >= k or hi >= k for (lo, hi), k in zip(pads, window)):
+            self.error(f"padding {pads} must be smaller than the window {window}")
+        return x.dtype, (x.shape[0],) + counts + (x.shape[-1],)
+
+    def _attrs(self, node):
+        return dict(window=node.attr("window"), strides=node.attr("strides"), pads=node.attr("pads"))
+
+
+@register
+class MaxPool(_Pool):
+    name = "max_pool"
+
+    def grad(self, node, g):
+        return [apply("max_pool_grad", [node.inputs[0], g], **self._attrs(node))]
+
+    def lower(self, kx, node):
+        x = node.inputs[0]
+        b = kx.b
+        dtype = node.dtype
+        src, dst = kx.pointer(x), kx.pointer(node)
+        with _each_window(kx, node, x) as (out_base, in_base, _):
+            with kx.loop(kx.dim(x.shape[-1]), name="c") as c:
+                v = kx.load(src, b.add(in_base, c), dtype)
+                acc = kx.load(dst, b.add(out_base, c), dtype)
+                kx.store(_max_keep_nan(b, acc, v), dst, b.add(out_base, c), dtype)
+
+
+def _max_keep_nan(b, acc, v):
+    """max(acc, v) where a nan in v wins (so a nan in a window shows, as in TF)."""
+    take = b.or_(b.fcmp_unordered("uno", v, v), b.fcmp_ordered(">", v, acc))
+    return b.select(take, v, acc)
+
+
+@register
+class AvgPool(_Pool):
+    name = "avg_pool"
+
+    def grad(self, node, g):
+        return [apply("avg_pool_grad", [g], spatial=node.inputs[0].shape[1:-1], **self._attrs(node))]
+
+    def lower(self, kx, node):
+        x = node.inputs[0]
+        b = kx.b
+        dtype = node.dtype
+        src, dst = kx.pointer(x), kx.pointer(node)
+        with _each_window(kx, node, x) as (out_base, in_base, _):
+            with kx.loop(kx.dim(x.shape[-1]), name="c") as c:
+                total = b.fadd(kx.load(dst, b.add(out_base, c), dtype), kx.load(src, b.add(in_base, c), dtype))
+                kx.store(total, dst, b.add(out_base, c), dtype)
+
+
+@register
+class MaxPoolGrad(_Pool):
+    """dx of max_pool: each output's gradient goes to the first maximum of its window."""
+    name = "max_pool_grad"
+
+    def infer(self, inputs, attrs):
+        x, g = inputs
+        dtype, shape = super().infer([x], attrs)
+        if g.shape != shape or g.dtype is not x.dtype:
+            self.error("gradient does not match the pooled shape", shape, g.shape)
+        return x.dtype, x.shape
+
+    def lower(self, kx, node):
+        x, g = node.inputs
+        b = kx.b
+        dtype = node.dtype
+        rank = len(node.attr("window"))
+        src, grad_src, dst = kx.pointer(x), kx.pointer(g), kx.pointer(node)
+        channels = kx.dim(x.shape[-1])
+        with kx._at_entry():
+            best_slot = b.alloca(dtype.llvm(), name="best")
+            arg_slot = b.alloca(I64, name="arg")
+        from ..codegen.loops import emit_fill
+        emit_fill(kx, dst, node.shape, E.const(dtype, 0))
+        with _output_positions(kx, g, rank) as (n, out_index, out_base):
+            ranges = _window_ranges(kx, node, out_index, x)
+            first = _input_offset(kx, x, n, [start for start, _ in ranges])
+            with kx.loop(channels, name="c") as c:
+                b.store(E.const(dtype, float("-inf")), best_slot)
+                b.store(b.add(first, c), arg_slot)
+                with _window_loops(kx, ranges) as position:
+                    offset = b.add(_input_offset(kx, x, n, position), c)
+                    v = kx.load(src, offset, dtype)
+                    best = b.load(best_slot, typ=dtype.llvm())
+                    better = b.fcmp_ordered(">", v, best)
+                    b.store(b.select(better, v, best), best_slot)
+                    b.store(b.select(better, offset, b.load(arg_slot, typ=I64)), arg_slot)
+                arg = b.load(arg_slot, typ=I64)
+                total = b.fadd(kx.load(dst, arg, dtype), kx.load(grad_src, b.add(out_base, c), dtype))
+                kx.store(total, dst, arg, dtype)
+
+
+@register
+class AvgPoolGrad(_Pool):
+    """dx of avg_pool: each output's gradient spread evenly over the valid part of its window."""
+    name = "avg_pool_grad"
+
+    def infer(self, inputs, attrs):
+        (g,) = inputs
+        sizes = tuple(attrs["spatial"])
+        like = _Shaped(g.dtype, (g.shape[0],) + sizes + (g.shape[-1],))
+        dtype, shape = super().infer([like], attrs)
+        if g.shape != shape:
+            self.error(f"gradient does not match the pooled shape of spatial size {sizes}", shape, g.shape)
+        return g.dtype, like.shape
+
+    def grad(self, node, g):
+        attrs = self._attrs(node)
+        return [apply("avg_pool", [g], **attrs)]
+
+    def lower(self, kx, node):
+        from ..codegen.loops import emit_fill
+        (g,) = node.inputs
+        b = kx.b
+        dtype = node.dtype
+        rank = len(node.attr("window"))
+        grad_src, dst = kx.pointer(g), kx.pointer(node)
+        emit_fill(kx, dst, node.shape, E.const(dtype, 0))
+        with _output_positions(kx, g, rank) as (n, out_index, out_base):
+            ranges = _window_ranges(kx, node, out_index, node)
+            scale = b.fdiv(E.const(dtype, 1.0), b.sitofp(_range_count(b, ranges), dtype.llvm()))
+            with _window_loops(kx, ranges) as position:
+                in_base = _input_offset(kx, node, n, position)
+                with kx.loop(kx.dim(g.shape[-1]), name="c") as c:
+                    share = b.fmul(kx.load(grad_src, b.add(out_base, c), dtype), scale)
+                    total = b.fadd(kx.load(dst, b.add(in_base, c), dtype), share)
+                    kx.store(total, dst, b.add(in_base, c), dtype)
+
+
+class _Shaped:
+    """A stand-in input (dtype and shape only) for reusing a shape rule."""
+
+    def __init__(self, dtype, shape):
+        self.dtype, self.shape = dtype, tuple(shape)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+
+# ---------------------------------------------------------------- pooling loop helpers
+@contextlib.contextmanager
+def _output_positions(kx, pooled, rank):
+    """Loops over the batch and the output positions of a (N, *O, C) tensor; yields
+    (n, output index, offset of channel 0)."""
+    b = kx.b
+    strides = kx.strides(pooled.shape)
+    with kx.loops([kx.dim(d) for d in pooled.shape[:-1]], name="p") as index:
+        yield index[0], index[1:1 + rank], _offset(b, index, strides[:-1])
+
+
+def _window_ranges(kx, node, out_index, spatial_of):
+    """[start, stop) of the valid part of the window along each spatial axis."""
+    b = kx.b
+    ranges = []
+    for o, k, stride, (lo, _), size in zip(out_index, node.attr("window"), node.attr("strides"),
+                                          node.attr("pads"), spatial_of.shape[1:-1]):
+        first = b.sub(_scaled(b, o, stride), ir.Constant(I64, lo))
+        stop = b.add(first, ir.Constant(I64, k))
+        start = b.select(b.icmp_signed("<", first, ZERO), ZERO, first)
+        limit = ir.Constant(I64, size)
+        stop = b.select(b.icmp_signed(">", stop, limit), limit, stop)
+        ranges.append((start, stop))
+    return ranges
+
+
+def _range_count(b, ranges):
+    count = ir.Constant(I64, 1)
+    for start, stop in ranges:
+        count = b.mul(count, b.sub(stop, start))
+    return count
+
+
+@contextlib.contextmanager
+def _window_loops(kx, ranges):
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(kx.loop(stop, start=start, name=f"k{i}"))
+               for i, (start, stop) in enumerate(ranges)]
+
+
+def _input_offset(kx, x, n, position):
+    """Offset of channel 0 at batch n and a spatial position of a (N, *S, C) tensor."""
+    strides = kx.strides(x.shape)
+    return _offset(kx.b, [n] + list(position), strides[:-1])
+
+
+@contextlib.contextmanager
+def _each_window(kx, node, x):
+    """For max/avg pooling: initialises each output row (-inf or 0), yields inside the
+    window loops, and for avg divides by the count of valid elements afterwards."""
+    b = kx.b
+    dtype = node.dtype
+    dst = kx.pointer(node)
+    rank = len(node.attr("window"))
+    is_max = node.op.name == "max_pool"
+    channels = kx.dim(x.shape[-1])
+    with _output_positions(kx, node, rank) as (n, out_index, out_base):
+        init = E.const(dtype, float("-inf") if is_max else 0.0)
+        with kx.loop(channels, name="i") as c:
+            kx.store(init, dst, b.add(out_base, c), dtype)
+        ranges = _window_ranges(kx, node, out_index, x)
+        with _window_loops(kx, ranges) as position:
+            yield out_base, _input_offset(kx, x, n, position), position
+        if not is_max:
+            scale = b.fdiv(E.const(dtype, 1.0), b.sitofp(_range_count(b, ranges), dtype.llvm()))
+            with kx.loop(channels, name="s") as c:
+                kx.store(b.fmul(kx.load(dst, b.add(out_base, c), dtype), scale), dst, b.add(out_base, c), dtype)
+
+
+def pool(kind, x, window, strides, pads):
+    """kind 'max' or 'avg' pooling of a channels-last x with explicit padding."""
+    return apply(kind + "_pool", [x], window=tuple(window), strides=tuple(strides),
+                 pads=tuple(tuple(p) for p in pads))

@@ -1,0 +1,148 @@
+"""Activations that are layers of their own: LeakyReLU, PReLU (with a trainable
+slope), ELU, ThresholdedReLU and Softmax (with an `axis`)."""
+from keralite import backend as K
+from keralite import activations, initializers, regularizers, constraints
+from keralite.engine.base_layer import Layer, InputSpec
+
+from .legacy import legacy_support
+
+# Keras 1 called PReLU's initializer `init`
+prelu_support = legacy_support("PReLU", [("init", "alpha_initializer")], positional=("alpha_initializer",))
+
+
+class LeakyReLU(Layer):
+    """x for x >= 0, alpha * x for x < 0."""
+
+    def __init__(self, alpha=0.3, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.alpha = K.cast_to_floatx(alpha)
+
+    def call(self, inputs):
+        return K.relu(inputs, alpha=float(self.alpha))
+
+    def get_config(self):
+        config = {"alpha": float(self.alpha)}
+        base = super().get_config()
+        return dict(list(base.items()) + list(config.items()))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class PReLU(Layer):
+    """x for x >= 0, alpha * x for x < 0, where alpha is a weight of the input's
+    shape (batch axis excluded), of size 1 along each axis in `shared_axes`."""
+
+    @prelu_support
+    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
+                 shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
+        if shared_axes is None:
+            self.shared_axes = None
+        elif isinstance(shared_axes, (list, tuple)):
+            self.shared_axes = list(shared_axes)
+        else:
+            self.shared_axes = [shared_axes]
+
+    def build(self, input_shape):
+        param_shape = list(input_shape[1:])
+        self.param_broadcast = [False] * len(param_shape)
+        if self.shared_axes is not None:
+            for axis in self.shared_axes:
+                param_shape[axis - 1] = 1
+                self.param_broadcast[axis - 1] = True
+        self.alpha = self.add_weight(shape=param_shape, name="alpha", initializer=self.alpha_initializer,
+                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
+        # the axes that are not shared must keep the size alpha was built for
+        axes = {}
+        if self.shared_axes:
+            for axis in range(1, len(input_shape)):
+                if axis not in self.shared_axes:
+                    axes[axis] = input_shape[axis]
+        self.input_spec = InputSpec(ndim=len(input_shape), axes=axes)
+        self.built = True
+
+    def call(self, inputs, mask=None):
+        # relu(x) - alpha * relu(-x): alpha broadcasts over the batch and shared axes
+        return K.relu(inputs) - self.alpha * K.relu(-inputs)
+
+    def get_config(self):
+        config = {
+            "alpha_initializer": initializers.serialize(self.alpha_initializer),
+            "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+            "alpha_constraint": constraints.serialize(self.alpha_constraint),
+            "shared_axes": self.shared_axes,
+        }
+        base = super().get_config()
+        return dict(list(base.items()) + list(config.items()))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class ELU(Layer):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.alpha = K.cast_to_floatx(alpha)
+
+    def call(self, inputs):
+        return K.elu(inputs, float(self.alpha))
+
+    def get_config(self):
+        config = {"alpha": float(self.alpha)}
+        base = super().get_config()
+        return dict(list(base.items()) + list(config.items()))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class ThresholdedReLU(Layer):
+    """x for x > theta, 0 otherwise."""
+
+    def __init__(self, theta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.theta = K.cast_to_floatx(theta)
+
+    def call(self, inputs, mask=None):
+        return inputs * K.cast(K.greater(inputs, float(self.theta)), K.dtype(inputs))
+
+    def get_config(self):
+        config = {"theta": float(self.theta)}
+        base = super().get_config()
+        return dict(list(base.items()) + list(config.items()))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class Softmax(Layer):
+    """Softmax along `axis` (the Activation layer cannot take one)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.axis = axis
+
+    def call(self, inputs):
+        return activations.softmax(inputs, axis=self.axis)
+
+    def get_config(self):
+        config = {"axis": self.axis}
+        base = super().get_config()
+        return dict(list(base.items()) + list(config.items()))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+__all__ = ["LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax"]

@@ -1,0 +1,119 @@
+"""Regularisation by noise, active only in training (identity at test time):
+GaussianNoise (additive), GaussianDropout (multiplicative, centred on 1) and
+AlphaDropout (dropout that keeps the mean and variance of SELU activations)."""
+import numpy as np
+
+from keralite import backend as K
+from keralite.engine.base_layer import Layer
+
+from .legacy import legacy_support
+
+# Keras 1 names: GaussianNoise(sigma), GaussianDropout(p)
+gaussian_noise_support = legacy_support("GaussianNoise", [("sigma", "stddev")], positional=("stddev",))
+gaussian_dropout_support = legacy_support("GaussianDropout", [("p", "rate")], positional=("rate",))
+
+# the fixed point of SELU (Klambauer et al., 2017): the value a dropped unit takes is
+# SELU's negative saturation, -scale * alpha
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class GaussianNoise(Layer):
+    """Adds zero-centred normal noise of standard deviation `stddev` in training."""
+
+    @gaussian_noise_support
+    def __init__(self, stddev, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.stddev = stddev
+
+    def call(self, inputs, training=None):
+        def noised():
+            noise = K.random_normal(shape=K.shape(inputs), mean=0., stddev=self.stddev, dtype=K.dtype(inputs))
+            return inputs + noise
+        return K.in_train_phase(noised, inputs, training=training)
+
+    def get_config(self):
+        config = {"stddev": self.stddev}
+        base = super().get_config()
+        return dict(list(base.items()) + list(config.items()))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class GaussianDropout(Layer):
+    """Multiplies by normal noise of mean 1 and standard deviation sqrt(rate / (1 - rate))
+    in training: the variance that Dropout(rate) gives, without zeros."""
+
+    @gaussian_dropout_support
+    def __init__(self, rate, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.rate = rate
+
+    def call(self, inputs, training=None):
+        if 0 < self.rate < 1:
+            def noised():
+                stddev = float(np.sqrt(self.rate / (1.0 - self.rate)))
+                noise = K.random_normal(shape=K.shape(inputs), mean=1.0, stddev=stddev, dtype=K.dtype(inputs))
+                return inputs * noise
+            return K.in_train_phase(noised, inputs, training=training)
+        return inputs
+
+    def get_config(self):
+        config = {"rate": self.rate}
+        base = super().get_config()
+        return dict(list(base.items()) + list(config.items()))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class AlphaDropout(Layer):
+    """Sets a fraction `rate` of inputs to SELU's saturation value -scale * alpha, then
+    applies the affine map that restores zero mean and unit variance, in training."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+        self.noise_shape = noise_shape
+        self.seed = seed
+        self.supports_masking = True
+
+    def _get_noise_shape(self, inputs):
+        # None entries of noise_shape take the input's own (possibly symbolic) dim
+        symbolic_shape = K.shape(inputs)
+        if not self.noise_shape:
+            return symbolic_shape
+        return [symbolic_shape[axis] if dim is None else dim for axis, dim in enumerate(self.noise_shape)]
+
+    def call(self, inputs, training=None):
+        if 0. < self.rate < 1.:
+            noise_shape = self._get_noise_shape(inputs)
+
+            def dropped_inputs():
+                rate = self.rate
+                saturation = -_SELU_ALPHA * _SELU_SCALE
+                uniform = K.random_uniform(noise_shape, dtype=K.dtype(inputs), seed=self.seed)
+                kept = K.cast(K.greater_equal(uniform, rate), K.dtype(inputs))
+                # with q = 1 - rate kept, x' = kept * x + (1 - kept) * saturation has
+                # mean q*mu + rate*saturation; a * x' + b brings a unit-variance,
+                # zero-mean input back to mean 0, variance 1
+                a = ((1 - rate) * (1 + rate * saturation ** 2)) ** -0.5
+                b = -a * saturation * rate
+                dropped = inputs * kept + saturation * (1 - kept)
+                return a * dropped + b
+            return K.in_train_phase(dropped_inputs, inputs, training=training)
+        return inputs
+
+    def get_config(self):
+        config = {"rate": self.rate}
+        base = super().get_config()
+        return dict(list(base.items()) + list(config.items()))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+__all__ = ["GaussianNoise", "GaussianDropout", "AlphaDropout"]
