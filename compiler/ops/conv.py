@@ -333,6 +333,10 @@ class MaxPoolGrad(_Pool):
         return x.dtype, x.shape
 
     def lower(self, kx, node):
+        # Per window: a running maximum and its offset for every channel (stack arrays),
+        # updated window position by window position with the channel loop innermost,
+        # so the search vectorizes over channels; then one scatter of the gradients.
+        from ..codegen.loops import emit_fill
         x, g = node.inputs
         b = kx.b
         dtype = node.dtype
@@ -340,24 +344,27 @@ class MaxPoolGrad(_Pool):
         src, grad_src, dst = kx.pointer(x), kx.pointer(g), kx.pointer(node)
         channels = kx.dim(x.shape[-1])
         with kx._at_entry():
-            best_slot = b.alloca(dtype.llvm(), name="best")
-            arg_slot = b.alloca(I64, name="arg")
-        from ..codegen.loops import emit_fill
+            best = b.alloca(dtype.llvm(), size=channels, name="best")
+            where = b.alloca(I64, size=channels, name="where")
         emit_fill(kx, dst, node.shape, E.const(dtype, 0))
         with _output_positions(kx, g, rank) as (n, out_index, out_base):
             ranges = _window_ranges(kx, node, out_index, x)
             first = _input_offset(kx, x, n, [start for start, _ in ranges])
-            with kx.loop(channels, name="c") as c:
-                b.store(E.const(dtype, float("-inf")), best_slot)
-                b.store(b.add(first, c), arg_slot)
-                with _window_loops(kx, ranges) as position:
-                    offset = b.add(_input_offset(kx, x, n, position), c)
+            with kx.loop(channels, name="i") as c:
+                b.store(E.const(dtype, float("-inf")), b.gep(best, [c]))
+                b.store(b.add(first, c), b.gep(where, [c]))
+            with _window_loops(kx, ranges) as position:
+                base = _input_offset(kx, x, n, position)
+                with kx.loop(channels, name="c") as c:
+                    offset = b.add(base, c)
                     v = kx.load(src, offset, dtype)
-                    best = b.load(best_slot, typ=dtype.llvm())
-                    better = b.fcmp_ordered(">", v, best)
-                    b.store(b.select(better, v, best), best_slot)
-                    b.store(b.select(better, offset, b.load(arg_slot, typ=I64)), arg_slot)
-                arg = b.load(arg_slot, typ=I64)
+                    best_c, where_c = b.gep(best, [c]), b.gep(where, [c])
+                    so_far = b.load(best_c, typ=dtype.llvm())
+                    better = b.fcmp_ordered(">", v, so_far)
+                    b.store(b.select(better, v, so_far), best_c)
+                    b.store(b.select(better, offset, b.load(where_c, typ=I64)), where_c)
+            with kx.loop(channels, name="s") as c:
+                arg = b.load(b.gep(where, [c]), typ=I64)
                 total = b.fadd(kx.load(dst, arg, dtype), kx.load(grad_src, b.add(out_base, c), dtype))
                 kx.store(total, dst, arg, dtype)
 

@@ -1,0 +1,244 @@
+"""Pooling layers: max and average pooling over windows (1D, 2D, 3D) and over whole
+inputs (the global poolings).
+
+As with TensorFlow, 'same' average pooling divides by the count of valid (unpadded)
+elements of each window and 'same' max pooling ignores the padding. strides default
+to pool_size. Keras 1 names (pool_length, stride, border_mode, dim_ordering) are
+accepted through one decorator per family.
+"""
+from keralite import backend as K
+from keralite.engine.base_layer import Layer, InputSpec
+from keralite.utils import conv_utils
+
+from .legacy import legacy_support
+
+_DIM_ORDERING = {"data_format": {"tf": "channels_last", "th": "channels_first", "default": None}}
+
+legacy_pooling1d_support = legacy_support(
+    "MaxPooling1D", [("pool_length", "pool_size"), ("stride", "strides"), ("border_mode", "padding")],
+    positional=("pool_size", "strides", "padding"))
+legacy_pooling_nd_support = legacy_support(
+    "MaxPooling2D", [("border_mode", "padding"), ("dim_ordering", "data_format")],
+    value_renames=_DIM_ORDERING, positional=("pool_size", "strides", "padding"))
+legacy_global_pooling_support = legacy_support(
+    "GlobalMaxPooling2D", [("dim_ordering", "data_format")], value_renames=_DIM_ORDERING)
+
+
+def _merge(base, config):
+    return dict(list(base.items()) + list(config.items()))
+
+
+# ------------------------------------------------------------------ windowed pooling
+class _Pooling1D(Layer):
+    """Pooling over (batch, steps, features), run as 2D pooling over a unit axis."""
+    pool_mode = None
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
+        super().__init__(**kwargs)
+        if strides is None:
+            strides = pool_size
+        self.pool_size = conv_utils.normalize_tuple(pool_size, 1, "pool_size")
+        self.strides = conv_utils.normalize_tuple(strides, 1, "strides")
+        self.padding = conv_utils.normalize_padding(padding)
+        self.input_spec = InputSpec(ndim=3)
+
+    def compute_output_shape(self, input_shape):
+        length = conv_utils.conv_output_length(input_shape[1], self.pool_size[0], self.padding, self.strides[0])
+        return (input_shape[0], length, input_shape[2])
+
+    def call(self, inputs):
+        expanded = K.expand_dims(inputs, 2)
+        output = K.pool2d(expanded, self.pool_size + (1,), strides=self.strides + (1,), padding=self.padding,
+                          data_format="channels_last", pool_mode=self.pool_mode)
+        return K.squeeze(output, 2)
+
+    def get_config(self):
+        config = {"strides": self.strides, "pool_size": self.pool_size, "padding": self.padding}
+        return _merge(super().get_config(), config)
+
+
+class MaxPooling1D(_Pooling1D):
+    pool_mode = "max"
+
+    @legacy_pooling1d_support
+    def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
+        super().__init__(pool_size, strides, padding, **kwargs)
+
+
+class AveragePooling1D(_Pooling1D):
+    pool_mode = "avg"
+
+    @legacy_pooling1d_support
+    def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
+        super().__init__(pool_size, strides, padding, **kwargs)
+
+
+class _PoolingND(Layer):
+    rank = None
+    pool_mode = None
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        if strides is None:
+            strides = pool_size
+        self.pool_size = conv_utils.normalize_tuple(pool_size, self.rank, "pool_size")
+        self.strides = conv_utils.normalize_tuple(strides, self.rank, "strides")
+        self.padding = conv_utils.normalize_padding(padding)
+        self.data_format = conv_utils.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def compute_output_shape(self, input_shape):
+        first = self.data_format == "channels_first"
+        spatial = input_shape[2:] if first else input_shape[1:-1]
+        pooled = tuple(conv_utils.conv_output_length(d, k, self.padding, s)
+                       for d, k, s in zip(spatial, self.pool_size, self.strides))
+        if first:
+            return (input_shape[0], input_shape[1]) + pooled
+        return (input_shape[0],) + pooled + (input_shape[-1],)
+
+    def call(self, inputs):
+        pool = K.pool2d if self.rank == 2 else K.pool3d
+        return pool(inputs, self.pool_size, strides=self.strides, padding=self.padding,
+                    data_format=self.data_format, pool_mode=self.pool_mode)
+
+    def get_config(self):
+        config = {"pool_size": self.pool_size, "padding": self.padding, "strides": self.strides,
+                  "data_format": self.data_format}
+        return _merge(super().get_config(), config)
+
+
+class MaxPooling2D(_PoolingND):
+    rank, pool_mode = 2, "max"
+
+    @legacy_pooling_nd_support
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling2D(_PoolingND):
+    rank, pool_mode = 2, "avg"
+
+    @legacy_pooling_nd_support
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class MaxPooling3D(_PoolingND):
+    rank, pool_mode = 3, "max"
+
+    @legacy_pooling_nd_support
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(_PoolingND):
+    rank, pool_mode = 3, "avg"
+
+    @legacy_pooling_nd_support
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+# ------------------------------------------------------------------ global pooling
+class _GlobalPooling(Layer):
+    """Max or mean over every spatial axis: (batch, *spatial, channels) -> (batch, channels).
+
+    `keepdims` (written by newer Keras) keeps the pooled axes with size 1."""
+    rank = None
+    reduce = None
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = conv_utils.normalize_data_format(data_format) if self.rank > 1 else "channels_last"
+        self.keepdims = bool(keepdims)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _axes(self):
+        if self.data_format == "channels_first":
+            return list(range(2, self.rank + 2))
+        return list(range(1, self.rank + 1))
+
+    def compute_output_shape(self, input_shape):
+        channel_axis = 1 if self.data_format == "channels_first" else self.rank + 1
+        if self.keepdims:
+            return tuple(1 if i in self._axes() else d for i, d in enumerate(input_shape))
+        return (input_shape[0], input_shape[channel_axis])
+
+    def call(self, inputs):
+        reduce = K.max if self.reduce == "max" else K.mean
+        return reduce(inputs, axis=self._axes(), keepdims=self.keepdims)
+
+    def get_config(self):
+        config = {"data_format": self.data_format} if self.rank > 1 else {}
+        if self.keepdims:
+            config["keepdims"] = True
+        return _merge(super().get_config(), config)
+
+
+class _GlobalPooling1D(_GlobalPooling):
+    rank = 1
+
+    def __init__(self, keepdims=False, **kwargs):
+        kwargs.pop("data_format", None)      # newer Keras writes it; steps are always axis 1 here
+        super().__init__(keepdims=keepdims, **kwargs)
+
+
+class GlobalMaxPooling1D(_GlobalPooling1D):
+    reduce = "max"
+
+
+class GlobalAveragePooling1D(_GlobalPooling1D):
+    reduce = "mean"
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    rank, reduce = 2, "max"
+
+    @legacy_global_pooling_support
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(data_format, **kwargs)
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    rank, reduce = 2, "mean"
+
+    @legacy_global_pooling_support
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(data_format, **kwargs)
+
+
+class GlobalMaxPooling3D(_GlobalPooling):
+    rank, reduce = 3, "max"
+
+    @legacy_global_pooling_support
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(data_format, **kwargs)
+
+
+class GlobalAveragePooling3D(_GlobalPooling):
+    rank, reduce = 3, "mean"
+
+    @legacy_global_pooling_support
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(data_format, **kwargs)
+
+
+# Aliases
+AvgPool1D = AveragePooling1D
+MaxPool1D = MaxPooling1D
+AvgPool2D = AveragePooling2D
+MaxPool2D = MaxPooling2D
+AvgPool3D = AveragePooling3D
+MaxPool3D = MaxPooling3D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
+
+__all__ = ["MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D", "MaxPooling3D",
+           "AveragePooling3D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D",
+           "GlobalAveragePooling2D", "GlobalMaxPooling3D", "GlobalAveragePooling3D", "AvgPool1D", "MaxPool1D",
+           "AvgPool2D", "MaxPool2D", "AvgPool3D", "MaxPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+           "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D"]
