@@ -358,6 +358,7 @@ class _ConvTranspose(_Conv):
     def get_config(self):
         config = super().get_config()
         config.pop("rank")
+        config.pop("dilation_rate")          # not an argument of Keras 2.1.6's transposed convs
         if self.output_padding is not None:
             config["output_padding"] = self.output_padding
         return config
@@ -578,6 +579,11 @@ class UpSampling2D(_UpSampling):
 
     @legacy_upsampling_nd_support
     def __init__(self, size=(2, 2), data_format=None, **kwargs):
+        # newer Keras writes `interpolation`; the nearest neighbour is Keras 2.1.6's only kind
+        interpolation = kwargs.pop("interpolation", "nearest")
+        if interpolation != "nearest":
+            raise NotImplementedError("UpSampling2D(interpolation=%r) is not supported; only 'nearest' is"
+                                      % (interpolation,))
         super().__init__(size, data_format, **kwargs)
 
 

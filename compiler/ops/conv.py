@@ -212,7 +212,6 @@ class Conv(Op):
         return x.dtype, (x.shape[0],) + counts + (w.shape[-1],)
 
     def expand(self, node):
-        x, w = node.inputs
         rows, _, kernel_matrix = _conv_pieces(node)
         return reshape(matmul(rows, kernel_matrix), node.shape)
 

@@ -299,7 +299,8 @@ def test_pool_gradients(mode, padding, window, strides):
 
 def test_pool3d_gradient():
     rng = np.random.default_rng(11)
-    check_gradients(lambda x: K.pool3d(x, (2, 2, 1), (1, 2, 1), "same", pool_mode="max"), [spread(rng, (1, 3, 4, 2, 2))])
+    check_gradients(lambda x: K.pool3d(x, (2, 2, 1), (1, 2, 1), "same", pool_mode="max"),
+                    [spread(rng, (1, 3, 4, 2, 2))])
 
 
 def test_max_pool_gradient_goes_to_the_first_maximum():
@@ -328,7 +329,8 @@ def test_avg_pool_grad_has_its_own_gradient():
 # ------------------------------------------------------------------ shape errors and the graph
 def test_shape_errors_name_the_op_and_shapes():
     x = K.placeholder((None, 5, 4, 3))
-    with pytest.raises(ShapeError, match=r"conv: kernel input channels differ from the input's \(\[n\d+,5,4,3\] and \[3,3,2,8\]\)"):
+    channels = r"conv: kernel input channels differ from the input's \(\[n\d+,5,4,3\] and \[3,3,2,8\]\)"
+    with pytest.raises(ShapeError, match=channels):
         K.conv2d(x, K.placeholder((3, 3, 2, 8)))
     with pytest.raises(ShapeError, match=r"conv: a window of extent \(7, 1\) does not fit"):
         K.conv2d(x, K.placeholder((4, 1, 3, 8)), dilation_rate=(2, 1))

@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 import keralite as keras
-from keralite import backend as K
-from keralite.layers import (Conv1D, Conv2D, Conv3D, Convolution2D, Conv2DTranspose, SeparableConv2D,
-                             DepthwiseConv2D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D, Cropping1D, Cropping2D,
+from keralite.layers import (Conv1D, Conv2D, Conv3D, Convolution2D, Conv2DTranspose, Deconvolution2D,
+                             SeparableConv2D, DepthwiseConv2D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D, Cropping1D, Cropping2D,
                              Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, MaxPooling1D, AveragePooling1D,
                              MaxPooling2D, AveragePooling2D, MaxPooling3D, GlobalMaxPooling1D,
                              GlobalAveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D,
@@ -161,6 +160,9 @@ def test_conv_config_weights_and_errors():
         Conv2D(4, 3).build((None, 5, 5, None))
     with pytest.raises(NotImplementedError, match="grouped convolutions"):
         Conv2D(4, 3, groups=2)
+    transpose = Conv2DTranspose(4, 3).get_config()
+    assert "dilation_rate" not in transpose and "rank" not in transpose and transpose["kernel_size"] == (3, 3)
+    assert Conv2DTranspose(4, 3).compute_output_shape((None, 5, 6, 2)) == (None, 7, 8, 4)
 
 
 def test_keras1_argument_names():
@@ -173,6 +175,7 @@ def test_keras1_argument_names():
         pooled2 = AveragePooling2D(border_mode="same", dim_ordering="th")
         padded = ZeroPadding2D(padding={"top_pad": 1, "right_pad": 2})
         keyword_rows = Conv2D(5, nb_row=2, nb_col=4)
+        deconv = Deconvolution2D(3, 2, 2, output_shape=(None, 8, 8, 3), subsample=(2, 2))
     assert any("Update your `Conv2D` call to the Keras 2 API" in str(w.message) for w in caught)
     assert layer.kernel_size == (3, 2) and layer.padding == "same" and layer.strides == (2, 1)
     assert layer.data_format == "channels_last" and not layer.use_bias
@@ -183,6 +186,7 @@ def test_keras1_argument_names():
     assert pooled2.padding == "same" and pooled2.data_format == "channels_first"
     assert padded.padding == ((1, 0), (0, 2))
     assert keyword_rows.kernel_size == (2, 4)
+    assert isinstance(deconv, Conv2DTranspose) and deconv.kernel_size == (2, 2) and deconv.strides == (2, 2)
     with pytest.raises(ValueError, match="passing both `kernel_size` and `strides` as integer positional"):
         Conv2D(6, 3, 3, strides=2)
     with pytest.raises(TypeError, match="can receive at most 3 positional arguments"):
