@@ -55,8 +55,9 @@ def build_module(program, plan, symbol_index, entry_name):
         fn.attributes.add("noinline")
         kx = KernelContext(module, fn, plan, symbol_index)
         if kernel.kind == "opaque":
-            kernel.node.op.lower(kx, kernel.node)
-            ranges = (1, 0)
+            # a lowering that loops over [lo, hi) of its outer axis returns
+            # (outer count, inner work) and is split over the pool like a loop kernel
+            ranges = kernel.node.op.lower(kx, kernel.node) or (1, 0)
         else:
             ranges = emit_loop_kernel(kx, kernel)
         kx.finish()
@@ -75,7 +76,7 @@ def build_module(program, plan, symbol_index, entry_name):
     fail = entry.append_basic_block("fail")
     for fn, (outer, inner), kernel in kernels:
         outer_v = dims.dim(outer)
-        if kernel.kind == "opaque" or inner == 0:
+        if inner == 0:
             b.call(fn, [ctx, ir.Constant(I64, 0), outer_v])
         else:
             inner_v = dims.dim(inner)

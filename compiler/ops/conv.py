@@ -293,6 +293,7 @@ class MaxPool(_Pool):
                 v = kx.load(src, b.add(in_base, c), dtype)
                 acc = kx.load(dst, b.add(out_base, c), dtype)
                 kx.store(_max_keep_nan(b, acc, v), dst, b.add(out_base, c), dtype)
+        return x.shape[0], numel(x.shape[1:])   # batch items run in parallel
 
 
 def _max_keep_nan(b, acc, v):
@@ -317,6 +318,7 @@ class AvgPool(_Pool):
             with kx.loop(kx.dim(x.shape[-1]), name="c") as c:
                 total = b.fadd(kx.load(dst, b.add(out_base, c), dtype), kx.load(src, b.add(in_base, c), dtype))
                 kx.store(total, dst, b.add(out_base, c), dtype)
+        return x.shape[0], numel(x.shape[1:])   # batch items run in parallel
 
 
 @register
@@ -418,12 +420,19 @@ class _Shaped:
 
 # ---------------------------------------------------------------- pooling loop helpers
 @contextlib.contextmanager
-def _output_positions(kx, pooled, rank):
+def _output_positions(kx, pooled, rank, split=False):
     """Loops over the batch and the output positions of a (N, *O, C) tensor; yields
-    (n, output index, offset of channel 0)."""
+    (n, output index, offset of channel 0). With `split`, the batch loop covers the
+    kernel's [lo, hi) chunk, so the entry can spread batch items over the thread pool."""
     b = kx.b
     strides = kx.strides(pooled.shape)
-    with kx.loops([kx.dim(d) for d in pooled.shape[:-1]], name="p") as index:
+    counts = [kx.dim(d) for d in pooled.shape[:-1]]
+    with contextlib.ExitStack() as stack:
+        if split:
+            first = stack.enter_context(kx.loop(kx.hi, start=kx.lo, name="p0"))
+            index = [first] + stack.enter_context(kx.loops(counts[1:], name="p"))
+        else:
+            index = stack.enter_context(kx.loops(counts, name="p"))
         yield index[0], index[1:1 + rank], _offset(b, index, strides[:-1])
 
 
@@ -472,7 +481,7 @@ def _each_window(kx, node, x):
     rank = len(node.attr("window"))
     is_max = node.op.name == "max_pool"
     channels = kx.dim(x.shape[-1])
-    with _output_positions(kx, node, rank) as (n, out_index, out_base):
+    with _output_positions(kx, node, rank, split=True) as (n, out_index, out_base):
         init = E.const(dtype, float("-inf") if is_max else 0.0)
         with kx.loop(channels, name="i") as c:
             kx.store(init, dst, b.add(out_base, c), dtype)
