@@ -10,6 +10,7 @@ OpenBLAS builds; they slow a current numpy. To compare with numpy at its best, r
 """
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -35,8 +36,13 @@ def main():
         assert err < 1e-4, err
         flops = 2.0 * n ** 3
         number = max(1, int(2e9 // flops))
-        t_np = best_time(lambda: a @ b, number=number)
+        # Each library's worker threads spin for a while after a call and would steal the
+        # other's cores: let them go idle between the measurements.
+        time.sleep(0.3)
         t_k = best_time(lambda: f([a, b]), number=number)
+        time.sleep(0.3)
+        t_np = best_time(lambda: a @ b, number=number)
+        time.sleep(0.3)
         line = f"{n:>6} {flops / t_np / 1e9:9.1f} {flops / t_k / 1e9:9.1f} {t_np / t_k:7.2f}"
         if torch:
             ta, tb = torch.from_numpy(a), torch.from_numpy(b)
