@@ -78,20 +78,24 @@ class SpatialDropout1D(Dropout):
         return (input_shape[0], 1, input_shape[2])
 
 
-class SpatialDropout2D(Dropout):
+class _SpatialDropout(Dropout):
+    """Drops whole feature maps: one draw per channel, shared over the `rank` spatial axes."""
+    rank = None
+
     def __init__(self, rate, data_format=None, **kwargs):
         super().__init__(rate, **kwargs)
         data_format = data_format or K.image_data_format()
         if data_format not in {"channels_last", "channels_first"}:
             raise ValueError("`data_format` must be in {`\"channels_last\"`, `\"channels_first\"`}")
         self.data_format = data_format
-        self.input_spec = InputSpec(ndim=4)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _get_noise_shape(self, inputs):
         s = K.shape(inputs)
+        spatial = (1,) * self.rank
         if self.data_format == "channels_first":
-            return (s[0], s[1], 1, 1)
-        return (s[0], 1, 1, s[3])
+            return (s[0], s[1]) + spatial
+        return (s[0],) + spatial + (s[self.rank + 1],)
 
     def get_config(self):
         config = super().get_config()
@@ -99,25 +103,12 @@ class SpatialDropout2D(Dropout):
         return config
 
 
-class SpatialDropout3D(Dropout):
-    def __init__(self, rate, data_format=None, **kwargs):
-        super().__init__(rate, **kwargs)
-        data_format = data_format or K.image_data_format()
-        if data_format not in {"channels_last", "channels_first"}:
-            raise ValueError("`data_format` must be in {`\"channels_last\"`, `\"channels_first\"`}")
-        self.data_format = data_format
-        self.input_spec = InputSpec(ndim=5)
+class SpatialDropout2D(_SpatialDropout):
+    rank = 2
 
-    def _get_noise_shape(self, inputs):
-        s = K.shape(inputs)
-        if self.data_format == "channels_first":
-            return (s[0], s[1], 1, 1, 1)
-        return (s[0], 1, 1, 1, s[4])
 
-    def get_config(self):
-        config = super().get_config()
-        config["data_format"] = self.data_format
-        return config
+class SpatialDropout3D(_SpatialDropout):
+    rank = 3
 
 
 class Activation(Layer):
