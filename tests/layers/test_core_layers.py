@@ -8,7 +8,8 @@ import pytest
 
 import keralite as keras
 from keralite import backend as K
-from keralite.layers import (Dense, Activation, Dropout, SpatialDropout1D, SpatialDropout2D, Flatten, Reshape,
+from keralite.layers import (Dense, Activation, Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
+                             Flatten, Reshape,
                              Permute, RepeatVector, Lambda, ActivityRegularization, Masking, Input)
 from keralite.models import Model
 from keralite.utils import CustomObjectScope
@@ -84,6 +85,20 @@ def test_activation(activation, reference):
 def test_dropout_layers_are_identity_at_inference(layer_cls, shape):
     x = data(*shape)
     run_layer_test(layer_cls, {"rate": 0.5}, x, x)
+
+
+@pytest.mark.parametrize("layer_cls, shape, data_format", [
+    (SpatialDropout2D, (30, 3, 4, 5), "channels_last"), (SpatialDropout2D, (30, 5, 3, 4), "channels_first"),
+    (SpatialDropout3D, (30, 2, 3, 4, 5), "channels_last"), (SpatialDropout3D, (30, 5, 2, 3, 4), "channels_first")])
+def test_spatial_dropout_drops_whole_feature_maps(layer_cls, shape, data_format):
+    inputs = Input(shape=shape[1:])
+    outputs = layer_cls(0.5, data_format=data_format)(inputs, training=True)
+    got = K.function([inputs], [outputs])([np.ones(shape, dtype="float32")])[0]
+    assert set(np.unique(got)) <= {0.0, 2.0} and 0 < got.mean() < 2
+    channel_axis = 1 if data_format == "channels_first" else len(shape) - 1
+    spatial = tuple(a for a in range(1, len(shape)) if a != channel_axis)
+    # one draw per (sample, channel): constant over the spatial axes
+    assert np.all(got.min(axis=spatial) == got.max(axis=spatial))
 
 
 def test_dropout_config_and_noise_shape():
