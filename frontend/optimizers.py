@@ -124,6 +124,14 @@ class Optimizer:
         """The current values of the optimizer's weights, as numpy arrays."""
         return K.batch_get_value(self.weights)
 
+    def _make_variables(self, **values):
+        """The step counter and the hyperparameters as backend variables (named under the
+        optimizer's scope), so callbacks can change them with K.set_value mid-training."""
+        with K.name_scope(self.__class__.__name__):
+            self.iterations = K.variable(0, dtype="int64", name="iterations")
+            for name, value in values.items():
+                setattr(self, name, K.variable(value, name=name))
+
     def get_config(self):
         config = {}
         if hasattr(self, "clipnorm"):
@@ -179,11 +187,7 @@ class SGD(Optimizer):
     @_accepts_learning_rate
     def __init__(self, lr=0.01, momentum=0., decay=0., nesterov=False, **kwargs):
         super().__init__(**kwargs)
-        with K.name_scope(self.__class__.__name__):
-            self.iterations = K.variable(0, dtype="int64", name="iterations")
-            self.lr = K.variable(lr, name="lr")
-            self.momentum = K.variable(momentum, name="momentum")
-            self.decay = K.variable(decay, name="decay")
+        self._make_variables(lr=lr, momentum=momentum, decay=decay)
         self.initial_decay = decay
         self.nesterov = nesterov
 
@@ -220,11 +224,7 @@ class RMSprop(Optimizer):
     @_accepts_learning_rate
     def __init__(self, lr=0.001, rho=0.9, epsilon=None, decay=0., **kwargs):
         super().__init__(**kwargs)
-        with K.name_scope(self.__class__.__name__):
-            self.lr = K.variable(lr, name="lr")
-            self.rho = K.variable(rho, name="rho")
-            self.decay = K.variable(decay, name="decay")
-            self.iterations = K.variable(0, dtype="int64", name="iterations")
+        self._make_variables(lr=lr, rho=rho, decay=decay)
         self.epsilon = _epsilon_or_default(epsilon)
         self.initial_decay = decay
 
@@ -259,10 +259,7 @@ class Adagrad(Optimizer):
     @_accepts_learning_rate
     def __init__(self, lr=0.01, epsilon=None, decay=0., **kwargs):
         super().__init__(**kwargs)
-        with K.name_scope(self.__class__.__name__):
-            self.lr = K.variable(lr, name="lr")
-            self.decay = K.variable(decay, name="decay")
-            self.iterations = K.variable(0, dtype="int64", name="iterations")
+        self._make_variables(lr=lr, decay=decay)
         self.epsilon = _epsilon_or_default(epsilon)
         self.initial_decay = decay
 
@@ -296,10 +293,7 @@ class Adadelta(Optimizer):
     @_accepts_learning_rate
     def __init__(self, lr=1.0, rho=0.95, epsilon=None, decay=0., **kwargs):
         super().__init__(**kwargs)
-        with K.name_scope(self.__class__.__name__):
-            self.lr = K.variable(lr, name="lr")
-            self.decay = K.variable(decay, name="decay")
-            self.iterations = K.variable(0, dtype="int64", name="iterations")
+        self._make_variables(lr=lr, decay=decay)
         self.rho = rho
         self.epsilon = _epsilon_or_default(epsilon)
         self.initial_decay = decay
@@ -342,12 +336,7 @@ class Adam(Optimizer):
     def __init__(self, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.,
                  amsgrad=False, **kwargs):
         super().__init__(**kwargs)
-        with K.name_scope(self.__class__.__name__):
-            self.iterations = K.variable(0, dtype="int64", name="iterations")
-            self.lr = K.variable(lr, name="lr")
-            self.beta_1 = K.variable(beta_1, name="beta_1")
-            self.beta_2 = K.variable(beta_2, name="beta_2")
-            self.decay = K.variable(decay, name="decay")
+        self._make_variables(lr=lr, beta_1=beta_1, beta_2=beta_2, decay=decay)
         self.epsilon = _epsilon_or_default(epsilon)
         self.initial_decay = decay
         self.amsgrad = amsgrad
@@ -399,12 +388,7 @@ class Adamax(Optimizer):
     @_accepts_learning_rate
     def __init__(self, lr=0.002, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0., **kwargs):
         super().__init__(**kwargs)
-        with K.name_scope(self.__class__.__name__):
-            self.iterations = K.variable(0, dtype="int64", name="iterations")
-            self.lr = K.variable(lr, name="lr")
-            self.beta_1 = K.variable(beta_1, name="beta_1")
-            self.beta_2 = K.variable(beta_2, name="beta_2")
-            self.decay = K.variable(decay, name="decay")
+        self._make_variables(lr=lr, beta_1=beta_1, beta_2=beta_2, decay=decay)
         self.epsilon = _epsilon_or_default(epsilon)
         self.initial_decay = decay
 
@@ -449,12 +433,7 @@ class Nadam(Optimizer):
     def __init__(self, lr=0.002, beta_1=0.9, beta_2=0.999, epsilon=None,
                  schedule_decay=0.004, **kwargs):
         super().__init__(**kwargs)
-        with K.name_scope(self.__class__.__name__):
-            self.iterations = K.variable(0, dtype="int64", name="iterations")
-            self.m_schedule = K.variable(1., name="m_schedule")
-            self.lr = K.variable(lr, name="lr")
-            self.beta_1 = K.variable(beta_1, name="beta_1")
-            self.beta_2 = K.variable(beta_2, name="beta_2")
+        self._make_variables(m_schedule=1., lr=lr, beta_1=beta_1, beta_2=beta_2)
         self.epsilon = _epsilon_or_default(epsilon)
         self.schedule_decay = schedule_decay
 
