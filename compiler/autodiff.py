@@ -1,8 +1,13 @@
 """Reverse-mode autodiff as a graph transform: each op's `grad` rule builds the
-derivative nodes; this module only walks the graph backwards and sums contributions."""
+derivative nodes; this module only walks the graph backwards and sums contributions.
+
+The loss is first rewritten into its stable forms (passes/simplify.py `stable_forms`),
+so a cross-entropy written on a softmax output is differentiated as a log-softmax."""
 from .ir.graph import topological_order
-from .ops.elementwise import scalar
+from .ir.shapes import dims_match
+from .ops.source import scalar
 from .ops.registry import apply
+from .passes.simplify import stable_forms
 
 
 def _accumulate(grads, node, g):
@@ -10,14 +15,30 @@ def _accumulate(grads, node, g):
         return
     if g.dtype is not node.dtype and node.dtype.is_float:
         g = apply("cast", [g], dtype=node.dtype.name)
+    if g.shape != node.shape and len(g.shape) == len(node.shape) and all(map(dims_match, g.shape, node.shape)):
+        # the same sizes under symbols the graph's compile will tie (ir/shapes.py)
+        g = apply("reshape", [g], shape=node.shape)
     if g.shape != node.shape:
         raise ValueError(f"gradient rule produced shape {g.shape} for a node of shape {node.shape}")
     prev = grads.get(node)
     grads[node] = g if prev is None else apply("add", [prev, g])
 
 
+def _stable_loss(loss, wrt):
+    """The loss in its stable forms, unless a rewrite removed a node of `wrt` that the loss
+    depends on (a gradient w.r.t. a softmax output needs the softmax kept)."""
+    (stable,) = stable_forms([loss])
+    if stable is loss:
+        return loss
+    before, after = set(topological_order([loss])), set(topological_order([stable]))
+    if any(w in before and w not in after for w in wrt):
+        return loss
+    return stable
+
+
 def gradients(loss, wrt, seed=None):
     """d(sum(loss))/d(w) for each w in `wrt`; None where the loss does not depend on w."""
+    loss = _stable_loss(loss, wrt)
     order = topological_order([loss])
     wanted = {w for w in wrt}
     # only walk nodes that lie on a path from some w to the loss

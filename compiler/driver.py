@@ -1,46 +1,33 @@
 """compile_graph: Graph -> CompiledGraph (object code + the signature the runtime needs).
 
-Passes (passes/pipeline.py), fusion (passes/schedule.py), memory planning
-(passes/memory.py), codegen (codegen/module.py), LLVM O3, object code. Results are cached
-in memory and on disk, keyed by a canonical text of the optimised graph, the CPU and the
-toolchain versions; the canonical text leaves out everything the code does not depend on
-(placeholder and variable identities, constant array values), so two models with the
-same structure share their code.
+The one compile pipeline is declared here, as a list of named stages (PIPELINE): the
+graph passes, then scheduling (fusion), memory planning, code generation, LLVM's
+optimisation and object emission. Every stage can be dumped and is timed
+(passes/pipeline.py). Results are cached in memory and on disk, keyed by a canonical text
+of the optimised graph, the CPU and the toolchain versions; the canonical text leaves
+out everything the code does not depend on (placeholder and variable identities,
+constant array values), so two models with the same structure share their code.
 """
+import functools
 import hashlib
 import json
 import threading
 
+from .fingerprint import compiler_fingerprint
 from .ir.graph import Graph, format_attr
-from .ir.shapes import Sym, find, resolve, shape_str
-from .passes.pipeline import Dumper, run_graph_passes
+from .ir.shapes import Sym, shape_str
+from .passes.pipeline import (Dumper, Pipeline, Stage, CompileState, graph_pass, checking_from_environment,
+                              disabled_from_environment, timings_listing)
+from .passes.resolve_dims import resolve_dims
+from .passes.simplify import simplify
+from .passes.fold import fold_constants
+from .passes.composites import expand_composites
 from .passes.schedule import schedule
 from .passes.memory import MemoryPlan
-from .codegen import target
+from .codegen import support, target
 from .codegen.module import build_module
 
 FORMAT_VERSION = "1"
-_fingerprint = None
-
-
-def compiler_fingerprint():
-    """A hash of the compiler's own sources: object code cached by another version of
-    the code generator (whose memory layout may differ) must never be reused."""
-    global _fingerprint
-    if _fingerprint is None:
-        import os
-        root = os.path.dirname(os.path.abspath(__file__))
-        h = hashlib.sha256()
-        for folder, _, files in sorted(os.walk(root)):
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    path = os.path.join(folder, name)
-                    h.update(os.path.relpath(path, root).encode())
-                    with open(path, "rb") as f:
-                        h.update(f.read())
-        _fingerprint = h.hexdigest()[:16]
-    return _fingerprint
-
 
 ERRORS = {1: "gather: index out of range"}
 
@@ -82,7 +69,6 @@ class CompiledGraph:
 
 def _register_runtime_symbols():
     """The thread pool and the support library (GEMMs) that graph code calls."""
-    from .codegen import support
     support.ensure_loaded()
 
 
@@ -90,13 +76,13 @@ def _symbol_order(graph):
     """Symbols in the order inputs bind them; every symbol must be bound by an input."""
     order = []
     for x in graph.inputs:
-        for d in map(resolve, x.shape):
+        for d in x.shape:
             if isinstance(d, Sym):
                 for s in d.syms:
                     if s not in order:
                         order.append(s)
     for n in graph.nodes():
-        for d in map(resolve, n.shape):
+        for d in n.shape:
             if isinstance(d, Sym):
                 for s in d.syms:
                     if s not in order:
@@ -121,7 +107,6 @@ def canonical_text(graph):
     syms = {}
 
     def dim(d):
-        d = resolve(d)
         if isinstance(d, Sym):
             parts = [syms.setdefault(s, f"s{len(syms)}") for s in d.syms]
             return "*".join([str(d.coef)] + parts)
@@ -151,9 +136,9 @@ def canonical_text(graph):
 
 def _dims_spec(shape, sym_index):
     out = []
-    for d in map(resolve, shape):
+    for d in shape:
         if isinstance(d, Sym):
-            out.append([d.coef, [sym_index[find(s)] for s in d.syms]])
+            out.append([d.coef, [sym_index[s] for s in d.syms]])
         else:
             out.append(int(d))
     return out
@@ -192,53 +177,97 @@ def resolve_target(name):
     return AOT_TARGETS[name]
 
 
-def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=True, entry=None):
+def _schedule(state):
+    state.program = schedule(state.graph)
+
+
+def _plan_memory(state):
+    state.plan = MemoryPlan(state.program)
+    state.symbol_order = _symbol_order(state.graph)
+
+
+def _generate_code(state):
+    sym_index = {s: i for i, s in enumerate(state.symbol_order)}
+    state.llvm_text = str(build_module(state.program, state.plan, sym_index, state.options["entry"]))
+
+
+def _optimize(state):
+    tm = target.target_machine(state.options["cpu"], state.options["features"], jit=state.options["jit"])
+    state.target_machine = tm
+    state.llvm_module = target.parse_and_optimize(state.llvm_text, tm)
+    if not state.options["jit"]:
+        # only the entry point is visible outside the shared library
+        state.llvm_module.get_function(state.options["entry"]).visibility = "hidden"
+
+
+def _emit_object(state):
+    state.obj = target.emit_object(state.llvm_module, state.target_machine)
+
+
+def evaluate_constants(nodes):
+    """Values of constant nodes, computed by compiling them as a graph of their own
+    (with folding off) and running it once: the evaluator constant folding uses."""
+    from ..runtime.executable import Executable
+    compiled = compile_graph(Graph([], list(nodes)), name="fold", disabled=("fold_constants",))
+    exe = Executable(compiled.address(), compiled.signature, [], [c.payload for c in compiled.constants])
+    return exe([])
+
+
+# The whole compile, in order. Graph passes rewrite the graph; `schedule` fuses it into
+# kernels; `plan_memory` lays out the arena; the last three turn kernels into object code.
+PIPELINE = Pipeline([
+    graph_pass("resolve_dims", resolve_dims, required=True),
+    graph_pass("simplify", simplify),
+    graph_pass("fold_constants", functools.partial(fold_constants, evaluate=evaluate_constants)),
+    graph_pass("expand_composites", expand_composites, required=True),
+    graph_pass("simplify_expanded", simplify),
+    Stage("schedule", _schedule, "fused", dump=lambda st: st.program.listing(), required=True),
+    Stage("plan_memory", _plan_memory, "fused", dump=lambda st: st.plan.listing(), required=True),
+    Stage("codegen", _generate_code, "llvm", dump=lambda st: st.llvm_text, required=True),
+    Stage("optimize", _optimize, "llvm", dump=lambda st: str(st.llvm_module), required=True),
+    Stage("emit_object", _emit_object, "asm",
+          dump=lambda st: target.emit_assembly(st.llvm_module, st.target_machine), required=True),
+])
+
+
+def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=True, entry=None, disabled=()):
     """Compile a Graph; returns a CompiledGraph (cached).
 
     By default the code is for this CPU and loaded into the JIT. `jit=False` gives
     position-independent object code (small code model) for a shared library, for the
     CPU named by `cpu`/`features` (see resolve_target); `entry` names its entry point.
+    `disabled` names passes to skip on top of those KERALITE_DISABLE_PASSES names.
     """
     dumper = Dumper(dump, name)
     _check_inputs(graph)
-    optimised = run_graph_passes(graph, dumper)
-    text = canonical_text(optimised)
     if cpu is None:
         cpu, features = target.host_cpu()
     features = features or ""
+    disabled = disabled_from_environment() | set(disabled)
+    state = CompileState(graph, check=checking_from_environment(), cpu=cpu, features=features, jit=jit)
+    PIPELINE.run(state, dumper, stop="simplify_expanded", disabled=disabled)
+    text = canonical_text(state.graph)
     key = hashlib.sha256("\n".join([FORMAT_VERSION, cpu, features, "jit" if jit else "pic", entry or "",
                                     target.versions(), compiler_fingerprint(), text]).encode()).hexdigest()
-    program = schedule(optimised)
-    dumper("fused", "kernels", program.listing())
-    plan = MemoryPlan(program)
-    dumper("fused", "memory", plan.listing())
-    sym_order = _symbol_order(optimised)
-    entry = entry or f"kl_{key[:16]}"
-    signature = _signature(optimised, plan, sym_order, entry)
+    state.options["entry"] = entry = entry or f"kl_{key[:16]}"
+    PIPELINE.run(state, dumper, start="schedule", stop="plan_memory", disabled=disabled)
+    signature = _signature(state.graph, state.plan, state.symbol_order, entry)
+    wants_code = dumper.wants("llvm") or dumper.wants("asm") or any(
+        dumper.wants(None, s) for s in ("codegen", "optimize", "emit_object"))
     with _lock:
-        cached = _memory_cache.get(key)
-    if cached is not None and not dumper.wants("llvm") and not dumper.wants("asm"):
-        obj = cached
-    else:
-        obj = _disk_get(key) if not (dumper.wants("llvm") or dumper.wants("asm")) else None
-        if obj is None:
-            sym_index = {s: i for i, s in enumerate(sym_order)}
-            module = build_module(program, plan, sym_index, entry)
-            ir_text = str(module)
-            dumper("llvm", "llvm", ir_text)
-            tm = target.target_machine(cpu, features, jit=jit)
-            llmod = target.parse_and_optimize(ir_text, tm)
-            if not jit:
-                # only the entry point is visible outside the shared library
-                llmod.get_function(entry).visibility = "hidden"
-            dumper("llvm", "llvm-optimised", str(llmod))
-            if dumper.wants("asm"):
-                dumper("asm", "asm", target.emit_assembly(llmod, tm))
-            obj = target.emit_object(llmod, tm)
-            _disk_put(key, obj, signature)
-        with _lock:
-            _memory_cache[key] = obj
-    return CompiledGraph(optimised, obj, signature, plan.variables, plan.constants, key)
+        obj = _memory_cache.get(key) if not wants_code else None
+    if obj is None and not wants_code:
+        obj = _disk_get(key)
+    if obj is None:
+        PIPELINE.run(state, dumper, start="codegen", disabled=disabled)
+        obj = state.obj
+        _disk_put(key, obj, signature)
+    with _lock:
+        _memory_cache[key] = obj
+    dumper("timings", "timings", timings_listing(state.timings))
+    compiled = CompiledGraph(state.graph, obj, signature, state.plan.variables, state.plan.constants, key)
+    compiled.timings = state.timings
+    return compiled
 
 
 def _disk_get(key):

@@ -8,7 +8,7 @@ import contextlib
 
 from llvmlite import ir
 
-from ..ir.shapes import Sym, resolve
+from ..ir.shapes import Sym
 
 I8 = ir.IntType(8)
 I32 = ir.IntType(32)
@@ -38,7 +38,7 @@ class KernelContext:
     def symbol(self, name):
         v = self._sym_values.get(name)
         if v is None:
-            with self._at_entry():
+            with self.at_entry():
                 slot = self.b.gep(self.dims_ptr, [ir.Constant(I64, self.symbol_index[name])], source_etype=I64)
                 v = self.b.load(slot, typ=I64, name=name)
             self._sym_values[name] = v
@@ -46,7 +46,6 @@ class KernelContext:
 
     def dim(self, d):
         """An IR dim (int or Sym) as an i64 value."""
-        d = resolve(d)
         if isinstance(d, Sym):
             value = ir.Constant(I64, d.coef)
             for s in d.syms:
@@ -76,7 +75,7 @@ class KernelContext:
         """Base pointer of a materialized value (a node or a planner key)."""
         p = self._pointers.get(key)
         if p is None:
-            with self._at_entry():
+            with self.at_entry():
                 p = self.plan.emit_pointer(self, key)
             self._pointers[key] = p
         return p
@@ -95,7 +94,7 @@ class KernelContext:
         self.b.store(ir.Constant(I32, code), self.status_ptr)
 
     @contextlib.contextmanager
-    def _at_entry(self):
+    def at_entry(self):
         """Emit loop-invariant loads in the entry block, before its terminator."""
         saved = self.b.block
         entry = self.function.entry_basic_block

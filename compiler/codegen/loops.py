@@ -10,7 +10,8 @@ from llvmlite import ir
 
 from ..ir import dtypes
 from ..ir.shapes import numel
-from ..ops.elementwise import convert, scalar_value, const
+from ..ir.constant import scalar_value
+from .scalar import convert, const
 
 I64 = ir.IntType(64)
 ZERO = ir.Constant(I64, 0)
@@ -189,7 +190,7 @@ def _emit_reduce(kx, kernel):
     kept = [i for i in range(len(shape)) if i not in axes]
     last_kept = kept[-1] if kept else -1
     ev = Evaluator(kx, kernel)
-    with kx._at_entry():
+    with kx.at_entry():
         acc_slot = b.alloca(dtype.llvm(), name="acc")
     counts = [kx.dim(d) for d in shape]
     index = []
@@ -300,7 +301,7 @@ def emit_argreduce(kx, node):
     outer, n, inner = _collapse(kx, x.shape, axis)
     src, dst = kx.pointer(x), kx.pointer(node)
     t = x.dtype.llvm()
-    with kx._at_entry():
+    with kx.at_entry():
         best_slot = b.alloca(t, name="best")
         arg_slot = b.alloca(I64, name="arg")
     with kx.loop(outer, name="o") as o:

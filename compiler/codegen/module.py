@@ -8,7 +8,7 @@ ones directly, and returns 0 or the first error code a kernel recorded.
 """
 from llvmlite import ir
 
-from ..ir.shapes import Sym, resolve
+from ..ir.shapes import Sym
 from .context import KernelContext, KERNEL_TYPE, I32, I64, PTR
 from .loops import emit_loop_kernel
 
@@ -34,7 +34,6 @@ class EntryDims:
         return self.cache[name]
 
     def dim(self, d):
-        d = resolve(d)
         if isinstance(d, Sym):
             v = ir.Constant(I64, d.coef)
             for s in d.syms:

@@ -10,6 +10,7 @@ import threading
 
 from llvmlite import ir
 
+from ..fingerprint import compiler_fingerprint
 from . import gemm, target
 
 _DTYPES = ("float32", "float64")
@@ -41,7 +42,6 @@ def build_module(name="keralite_support"):
 
 
 def _key(cpu, features):
-    from ..driver import compiler_fingerprint
     return hashlib.sha256("\n".join([compiler_fingerprint(), cpu, features,
                                      target.versions()]).encode()).hexdigest()
 

@@ -9,7 +9,7 @@ import itertools
 import weakref
 
 from . import dtypes
-from .shapes import shape_str, resolve
+from .shapes import shape_str
 
 _ids = itertools.count()
 _interned = weakref.WeakValueDictionary()
@@ -54,7 +54,7 @@ def make_node(op, inputs, attrs, dtype, shape, payload=None, intern=True):
     """The node for op(inputs, attrs), reusing an identical existing one when interning."""
     attrs = freeze(attrs) if isinstance(attrs, dict) else attrs
     dtype = dtypes.from_any(dtype)
-    shape = tuple(resolve(d) for d in shape)
+    shape = tuple(shape)
     if not intern:
         return Node(op, tuple(inputs), attrs, dtype, shape, payload)
     key = (op.name, tuple(i.id for i in inputs), attrs, dtype.name, shape)

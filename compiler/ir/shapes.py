@@ -1,120 +1,58 @@
 """Shapes whose dims are ints or symbolic monomials (the batch dim is a symbol).
 
 A symbolic dim is `coef * s1 * s2 ...` (a monomial), enough for the batch dim and for
-flattening it with known dims (`n*784`). Symbols that broadcasting proves equal are
-unified (union-find), so `y_true - y_pred` with two independent batch symbols works and
-the runtime checks the two input sizes agree.
+flattening it with known dims (`n*784`). A `Sym` is immutable and compared by its
+structure, so a node's hash never changes.
+
+Symbols are never unified globally. When an op's shape rule meets two dims that must be
+equal but are not the same expression (`y_true - y_pred` with two independent batch
+symbols; a placeholder's None dim meeting a known 10), the rule accepts them and calls
+`dims_match`, which reports the equality to whoever is listening: nobody while K builds
+nodes, and the `resolve_dims` pass when a graph is compiled. That pass re-runs every
+node's rule, collects the equalities of that graph alone, solves them (`solve`) and
+substitutes, so two functions built from shared nodes never constrain each other, and
+the runtime checks the input sizes that the solution ties together.
 """
+import contextlib
 import itertools
+import re
+import threading
 
 _counter = itertools.count()
-_parent = {}
+_listeners = threading.local()
 
 
 def new_symbol(prefix="n"):
     """A fresh symbol name."""
-    name = f"{prefix}{next(_counter)}"
-    _parent[name] = name
-    return name
-
-
-def find(sym):
-    root = sym
-    while _parent.get(root, root) != root:
-        root = _parent[root]
-    while sym != root:  # path compression
-        sym, _parent[sym] = _parent[sym], root
-    return root
-
-
-_bound = {}   # root symbol -> the int size broadcasting proved it has
-
-
-def unify(a, b):
-    """Record that symbols a and b are the same size; False if their bound sizes differ."""
-    ra, rb = find(a), find(b)
-    if ra == rb:
-        return True
-    va, vb = _bound.get(ra), _bound.get(rb)
-    if va is not None and vb is not None and va != vb:
-        return False
-    # Keep the older symbol as the root so listings stay stable.
-    if int(ra.lstrip("n") or 0) <= int(rb.lstrip("n") or 0):
-        _parent[rb] = ra
-        root = ra
-    else:
-        _parent[ra] = rb
-        root = rb
-    value = va if va is not None else vb
-    if value is not None:
-        _bound[root] = value
-    return True
-
-
-def bind(sym, value):
-    """Record that symbol `sym` has the size `value` (a placeholder dim met a known
-    size); the runtime then checks the input that carries it. False on a conflict."""
-    root = find(sym)
-    if root in _bound:
-        return _bound[root] == value
-    _bound[root] = int(value)
-    return True
-
-
-def resolve(d):
-    """A dim with every bound symbol replaced by its size (an int when all are)."""
-    if not isinstance(d, Sym):
-        return d
-    coef, rest = d.coef, []
-    for s in d.syms:
-        v = _bound.get(s)
-        if v is None:
-            rest.append(s)
-        else:
-            coef *= v
-    return Sym(rest, coef) if rest else coef
+    return f"{prefix}{next(_counter)}"
 
 
 class Sym:
     """A symbolic dim: coef * product(syms)."""
 
-    __slots__ = ("coef", "_syms")
+    __slots__ = ("coef", "syms")
 
     def __init__(self, syms, coef=1):
         self.coef = int(coef)
-        self._syms = tuple(sorted(syms))
-
-    @property
-    def syms(self):
-        return tuple(sorted(find(s) for s in self._syms))
+        self.syms = tuple(sorted(syms))
 
     def _key(self):
-        """An int when every symbol is bound to a size, else (coef, root symbols)."""
-        r = resolve(self)
-        return r if not isinstance(r, Sym) else (r.coef, r.syms)
+        return (self.coef, self.syms)
 
     def __eq__(self, other):
         if isinstance(other, Sym):
             return self._key() == other._key()
-        if isinstance(other, int):
-            return self._key() == other
-        return NotImplemented
+        return False if isinstance(other, int) else NotImplemented
 
     def __hash__(self):
         return hash(self._key())
 
     def __mul__(self, other):
-        this = resolve(self)
-        if not isinstance(this, Sym):
-            return other * this
         if isinstance(other, Sym):
-            other = resolve(other)
-            if not isinstance(other, Sym):
-                return this * other
-            return Sym(this.syms + other.syms, this.coef * other.coef)
+            return Sym(self.syms + other.syms, self.coef * other.coef)
         if other == 0:
             return 0
-        return Sym(this.syms, this.coef * int(other))
+        return Sym(self.syms, self.coef * int(other))
 
     __rmul__ = __mul__
 
@@ -162,40 +100,80 @@ def numel(shape):
     """The element count: an int or a Sym."""
     total = 1
     for d in shape:
-        d = resolve(d)
         total = d * total if isinstance(d, Sym) else total * d
     return total
 
 
-def dims_equal(a, b):
-    return a == b
+# ------------------------------------------------------------------ equalities
+@contextlib.contextmanager
+def recording_equalities():
+    """Collect the (symbol, dim) equalities that shape rules assume inside the block."""
+    stack = getattr(_listeners, "stack", None)
+    if stack is None:
+        stack = _listeners.stack = []
+    found = []
+    stack.append(found)
+    try:
+        yield found
+    finally:
+        stack.pop()
 
 
-def _plain(d):
-    return isinstance(d, Sym) and d.coef == 1 and len(d.syms) == 1
+def _assume(symbol, value):
+    stack = getattr(_listeners, "stack", None)
+    if stack:
+        stack[-1].append((symbol, value))
+
+
+def _parts(d):
+    return (d.coef, list(d.syms)) if isinstance(d, Sym) else (int(d), [])
+
+
+def dims_match(a, b):
+    """Whether dims a and b can be equal; an equality that needs symbols to take values
+    (`n0 == n1`, `n0 == 10`, `784*n0 == 784*n1`) is accepted and reported."""
+    if a == b:
+        return True
+    if not (isinstance(a, Sym) or isinstance(b, Sym)):
+        return False
+    ca, sa = _parts(a)
+    cb, sb = _parts(b)
+    for s in list(sa):
+        if s in sb:
+            sa.remove(s)
+            sb.remove(s)
+    if not sa and not sb:
+        return ca == cb
+    if sb and not sa:
+        ca, sa, cb, sb = cb, sb, ca, sa
+    if len(sa) == 1 and not sb:
+        # ca * s == cb  ->  s = cb / ca
+        if ca == 0 or cb % ca or cb < 0:
+            return False
+        _assume(sa[0], cb // ca)
+        return True
+    if len(sa) == 1 and len(sb) == 1 and ca == cb:
+        _assume(sa[0], Sym(sb))
+        return True
+    return False
 
 
 def broadcast_dims(a, b):
     """The broadcast of two dims, or None if they cannot broadcast.
 
-    Two plain symbols are unified (proved equal); a plain symbol meeting a known size
-    n > 1 is bound to n (the runtime checks the input it comes from), as Keras relies on
-    when y_true placeholders of unknown shape meet model outputs.
+    A symbol meeting a known size n > 1 takes that size and two symbols are the same
+    size (both reported through `dims_match`; the runtime checks the inputs they come
+    from), as Keras relies on when y_true placeholders of unknown shape meet model outputs.
     """
-    a, b = resolve(a), resolve(b)
     if a == b:
         return a
     if a == 1:
         return b
     if b == 1:
         return a
-    if _plain(a) and _plain(b):
-        return a if unify(a.syms[0], b.syms[0]) else None
-    if _plain(a) and not isinstance(b, Sym):
-        return b if bind(a.syms[0], b) else None
-    if _plain(b) and not isinstance(a, Sym):
-        return a if bind(b.syms[0], a) else None
-    return None
+    if not dims_match(a, b):
+        return None
+    return b if isinstance(a, Sym) and not isinstance(b, Sym) else a
 
 
 def broadcast_shapes(a, b):
@@ -216,3 +194,71 @@ def normalize_axis(axis, ndim, what="axis"):
     if not -ndim <= axis < max(ndim, 1):
         raise ValueError(f"{what} {axis} is out of range for a tensor of rank {ndim}")
     return axis % ndim if ndim else 0
+
+
+# ------------------------------------------------------------------ solving
+def _age(symbol):
+    """Older symbols (smaller counters) represent their class, so listings stay stable."""
+    m = re.search(r"(\d+)$", symbol)
+    return (int(m.group(1)) if m else -1, symbol)
+
+
+class ConflictingDims(ValueError):
+    """The equalities of one graph give a symbol two different sizes."""
+
+
+def solve(equalities):
+    """{symbol: int or Sym} from (symbol, int or plain Sym) equalities; raises
+    ConflictingDims naming the sizes when a symbol would need two of them."""
+    parent, size = {}, {}
+
+    def find(s):
+        parent.setdefault(s, s)
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    def bind(root, value, why):
+        old = size.get(root)
+        if old is not None and old != value:
+            raise ConflictingDims(f"{why}: the same dim would be both {old} and {value}")
+        size[root] = value
+
+    for symbol, value in equalities:
+        ra = find(symbol)
+        if isinstance(value, Sym):
+            rb = find(value.syms[0])
+            if ra == rb:
+                continue
+            keep, drop = sorted((ra, rb), key=_age)
+            parent[drop] = keep
+            if drop in size:
+                bind(keep, size.pop(drop), f"{symbol} == {value!r}")
+        else:
+            bind(ra, int(value), f"{symbol} == {value}")
+    solution = {}
+    for s in parent:
+        root = find(s)
+        if root in size:
+            solution[s] = size[root]
+        elif root != s:
+            solution[s] = Sym([root])
+    return solution
+
+
+def substitute(d, solution):
+    """A dim with solved symbols replaced."""
+    if not isinstance(d, Sym) or not solution:
+        return d
+    coef, rest = d.coef, []
+    for s in d.syms:
+        v = solution.get(s)
+        if v is None:
+            rest.append(s)
+        elif isinstance(v, Sym):
+            coef *= v.coef
+            rest.extend(v.syms)
+        else:
+            coef *= v
+    return Sym(rest, coef) if rest and coef else coef

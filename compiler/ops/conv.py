@@ -19,11 +19,12 @@ import contextlib
 
 from llvmlite import ir
 
+from ..codegen.loops import emit_fill
+from ..codegen.scalar import const
 from ..ir.shapes import Sym, numel, shape_str
 from .registry import Op, register, apply
 from .shape import View, reshape
 from .linalg import matmul
-from . import elementwise as E
 
 I64 = ir.IntType(64)
 ZERO = ir.Constant(I64, 0)
@@ -154,12 +155,11 @@ class ScatterPatches(Op):
                         node.attr("strides"), node.attr("dilation"))]
 
     def lower(self, kx, node):
-        from ..codegen.loops import emit_fill
         (g,) = node.inputs
         b = kx.b
         rank = len(node.attr("spatial"))
         dst, src = kx.pointer(node), kx.pointer(g)
-        emit_fill(kx, dst, node.shape, E.const(node.dtype, 0))
+        emit_fill(kx, dst, node.shape, const(node.dtype, 0))
         dst_strides = kx.strides(node.shape)
         src_strides = kx.strides(g.shape)
         with kx.loops([kx.dim(d) for d in g.shape[:-1]], name="w") as index:
@@ -337,22 +337,21 @@ class MaxPoolGrad(_Pool):
         # Per window: a running maximum and its offset for every channel (stack arrays),
         # updated window position by window position with the channel loop innermost,
         # so the search vectorizes over channels; then one scatter of the gradients.
-        from ..codegen.loops import emit_fill
         x, g = node.inputs
         b = kx.b
         dtype = node.dtype
         rank = len(node.attr("window"))
         src, grad_src, dst = kx.pointer(x), kx.pointer(g), kx.pointer(node)
         channels = kx.dim(x.shape[-1])
-        with kx._at_entry():
+        with kx.at_entry():
             best = b.alloca(dtype.llvm(), size=channels, name="best")
             where = b.alloca(I64, size=channels, name="where")
-        emit_fill(kx, dst, node.shape, E.const(dtype, 0))
+        emit_fill(kx, dst, node.shape, const(dtype, 0))
         with _output_positions(kx, g, rank) as (n, out_index, out_base):
             ranges = _window_ranges(kx, node, out_index, x)
             first = _input_offset(kx, x, n, [start for start, _ in ranges])
             with kx.loop(channels, name="i") as c:
-                b.store(E.const(dtype, float("-inf")), b.gep(best, [c]))
+                b.store(const(dtype, float("-inf")), b.gep(best, [c]))
                 b.store(b.add(first, c), b.gep(where, [c]))
             with _window_loops(kx, ranges) as position:
                 base = _input_offset(kx, x, n, position)
@@ -389,16 +388,15 @@ class AvgPoolGrad(_Pool):
         return [apply("avg_pool", [g], **attrs)]
 
     def lower(self, kx, node):
-        from ..codegen.loops import emit_fill
         (g,) = node.inputs
         b = kx.b
         dtype = node.dtype
         rank = len(node.attr("window"))
         grad_src, dst = kx.pointer(g), kx.pointer(node)
-        emit_fill(kx, dst, node.shape, E.const(dtype, 0))
+        emit_fill(kx, dst, node.shape, const(dtype, 0))
         with _output_positions(kx, g, rank) as (n, out_index, out_base):
             ranges = _window_ranges(kx, node, out_index, node)
-            scale = b.fdiv(E.const(dtype, 1.0), b.sitofp(_range_count(b, ranges), dtype.llvm()))
+            scale = b.fdiv(const(dtype, 1.0), b.sitofp(_range_count(b, ranges), dtype.llvm()))
             with _window_loops(kx, ranges) as position:
                 in_base = _input_offset(kx, node, n, position)
                 with kx.loop(kx.dim(g.shape[-1]), name="c") as c:
@@ -482,14 +480,14 @@ def _each_window(kx, node, x):
     is_max = node.op.name == "max_pool"
     channels = kx.dim(x.shape[-1])
     with _output_positions(kx, node, rank, split=True) as (n, out_index, out_base):
-        init = E.const(dtype, float("-inf") if is_max else 0.0)
+        init = const(dtype, float("-inf") if is_max else 0.0)
         with kx.loop(channels, name="i") as c:
             kx.store(init, dst, b.add(out_base, c), dtype)
         ranges = _window_ranges(kx, node, out_index, x)
         with _window_loops(kx, ranges) as position:
             yield out_base, _input_offset(kx, x, n, position), position
         if not is_max:
-            scale = b.fdiv(E.const(dtype, 1.0), b.sitofp(_range_count(b, ranges), dtype.llvm()))
+            scale = b.fdiv(const(dtype, 1.0), b.sitofp(_range_count(b, ranges), dtype.llvm()))
             with kx.loop(channels, name="s") as c:
                 kx.store(b.fmul(kx.load(dst, b.add(out_base, c), dtype), scale), dst, b.add(out_base, c), dtype)
 

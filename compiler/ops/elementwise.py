@@ -1,83 +1,24 @@
-"""Elementwise ops: one scalar emitter each, plus their shape and gradient rules.
+"""Elementwise arithmetic: the base classes, then one scalar emitter per op next to its
+shape and gradient rules (float functions such as exp are in ops/transcendental.py;
+comparisons, logic and select in ops/logic.py).
 
 Inputs broadcast as numpy does. Codegen (codegen/loops.py) owns the loops, the
 broadcasting index arithmetic, vectorisation and fusion; an emitter only says what the
-op is for one value. Booleans are stored and passed as i8 0/1.
+op is for one value.
 """
-import numpy as np
 from llvmlite import ir
 
+from ..codegen import mathlib
+from ..codegen.scalar import FAST, I1, convert, intrinsic, select_max
 from ..ir import dtypes
 from ..ir.shapes import broadcast_shapes
 from .registry import Op, register, apply
-from . import reduce as R  # noqa: F401  (gradients reduce over broadcast dims)
-
-FAST = ("contract", "reassoc", "nsz", "arcp", "afn")
-I1 = ir.IntType(1)
-I8 = ir.IntType(8)
-
-
-# ---------------------------------------------------------------- scalar helpers
-def const(dtype, value):
-    """An LLVM constant of an IR dtype."""
-    dtype = dtypes.from_any(dtype)
-    if dtype.is_float:
-        return ir.Constant(dtype.llvm(), float(value))
-    return ir.Constant(dtype.llvm(), int(value))
-
-
-def convert(b, value, src, dst):
-    """Convert a scalar between IR dtypes with numpy's casting semantics."""
-    src, dst = dtypes.from_any(src), dtypes.from_any(dst)
-    if src is dst:
-        return value
-    if dst.is_bool:
-        if src.is_float:
-            nz = b.fcmp_unordered("!=", value, ir.Constant(value.type, 0.0))
-        else:
-            nz = b.icmp_signed("!=", value, ir.Constant(value.type, 0))
-        return b.zext(nz, I8)
-    if src.is_bool:
-        if dst.is_float:
-            return b.uitofp(value, dst.llvm())
-        return b.zext(value, dst.llvm())
-    if src.is_float and dst.is_float:
-        return b.fpext(value, dst.llvm()) if dst.itemsize > src.itemsize else b.fptrunc(value, dst.llvm())
-    if src.is_int and dst.is_int:
-        return b.sext(value, dst.llvm()) if dst.itemsize > src.itemsize else b.trunc(value, dst.llvm())
-    if src.is_int:
-        return b.sitofp(value, dst.llvm())
-    # float -> int truncates toward zero; nan and out-of-range give 0 rather than
-    # LLVM's poison (numpy gives an unspecified value with a warning).
-    t = dst.llvm()
-    limit = float(2 ** (8 * dst.itemsize - 1))
-    ok = b.and_(b.fcmp_ordered(">=", value, ir.Constant(value.type, -limit)),
-                b.fcmp_ordered("<", value, ir.Constant(value.type, limit)))
-    safe = b.select(ok, value, ir.Constant(value.type, 0.0))
-    return b.fptosi(safe, t)
-
-
-def truth(b, value):
-    """An i1 from a stored bool (i8)."""
-    return b.icmp_unsigned("!=", value, ir.Constant(value.type, 0))
-
-
-def intrinsic(b, name, value_type, nargs=1):
-    mod = b.module
-    full = f"llvm.{name}.{'f32' if value_type == ir.FloatType() else 'f64'}"
-    fn = mod.globals.get(full)
-    if fn is None:
-        fn = ir.Function(mod, ir.FunctionType(value_type, [value_type] * nargs), full)
-    return fn
-
-
-def _math(b, name, *args):
-    from ..codegen import mathlib
-    return mathlib.emit_call(b, name, list(args))
+from .source import scalar
 
 
 # ---------------------------------------------------------------- shape rules
-def _broadcast_infer(op, inputs):
+def broadcast_infer(op, inputs):
+    """The numpy broadcast of the inputs' shapes; a ShapeError naming op and shapes if none."""
     shape = ()
     for x in inputs:
         new = broadcast_shapes(shape, x.shape)
@@ -88,7 +29,8 @@ def _broadcast_infer(op, inputs):
 
 
 def unbroadcast(g, shape):
-    """Sum a gradient of a broadcast result back to an operand's shape."""
+    """Sum a gradient of a broadcast result back to an operand's shape (through the
+    `sum` op by name, so this module needs nothing from ops/reduce.py)."""
     if g.shape == tuple(shape):
         return g
     extra = g.ndim - len(shape)
@@ -97,7 +39,7 @@ def unbroadcast(g, shape):
         if d == 1 and g.shape[extra + i] != 1:
             axes.append(extra + i)
     if axes:
-        g = R.reduce("sum", g, axes, keepdims=False)
+        g = apply("sum", [g], axes=tuple(axes), keepdims=False)
     if g.shape != tuple(shape):
         g = apply("reshape", [g], shape=tuple(shape))
     return g
@@ -115,17 +57,13 @@ class Elementwise(Op):
         dtype = inputs[0].dtype
         for x in inputs[1:]:
             dtype = dtypes.promote(dtype, x.dtype)
-        self.check_dtype(dtype, inputs)
         if self.result == "bool":
             out = dtypes.bool_
         elif self.result == "float" and not dtype.is_float:
             out = dtypes.float32
         else:
             out = dtype
-        return out, _broadcast_infer(self, inputs)
-
-    def check_dtype(self, dtype, inputs):
-        pass
+        return out, broadcast_infer(self, inputs)
 
     def operand_dtypes(self, node):
         """Per input, the dtype it is converted to before `emit` sees it."""
@@ -143,22 +81,16 @@ class Elementwise(Op):
         return dtype
 
 
-class FloatUnary(Elementwise):
-    """A unary float function (ints are computed in float32)."""
-    result = "float"
-    fn = None
-
-    def emit(self, cx, node, args):
-        return _math(cx.b, self.fn or self.name, args[0])
-
-
-def _defun(name, base=Elementwise, **fields):
+def defun(name, base=Elementwise, **fields):
+    """Register a subclass of `base` named `name` with `fields` (ops that differ only in
+    a field, such as the comparisons' symbol)."""
     cls = type(name, (base,), dict(name=name, **fields))
     register(cls)
     return cls
 
 
-def _ew(name, *inputs, **attrs):
+def ew(name, *inputs, **attrs):
+    """The node op_name(*inputs): the short form gradient rules are written in."""
     return apply(name, inputs, **attrs)
 
 
@@ -174,7 +106,7 @@ class Neg(Elementwise):
         return cx.b.neg(x)
 
     def grad(self, node, g):
-        return [_ew("neg", g)]
+        return [ew("neg", g)]
 
 
 @register
@@ -191,7 +123,7 @@ class Abs(Elementwise):
         return cx.b.select(neg, cx.b.neg(x), x)
 
     def grad(self, node, g):
-        return [_ew("mul", g, _ew("sign", node.inputs[0]))]
+        return [ew("mul", g, ew("sign", node.inputs[0]))]
 
 
 @register
@@ -226,108 +158,7 @@ class Square(Elementwise):
 
     def grad(self, node, g):
         x = node.inputs[0]
-        return [_ew("mul", g, _ew("mul", x, scalar(2, x.dtype)))]
-
-
-@register
-class Sqrt(FloatUnary):
-    name = "sqrt"
-
-    def emit(self, cx, node, args):
-        return cx.b.call(intrinsic(cx.b, "sqrt", args[0].type), [args[0]])
-
-    def grad(self, node, g):
-        return [_ew("div", g, _ew("mul", node, scalar(2, node.dtype)))]
-
-
-@register
-class Exp(FloatUnary):
-    name = "exp"
-
-    def grad(self, node, g):
-        return [_ew("mul", g, node)]
-
-
-@register
-class Expm1(FloatUnary):
-    name = "expm1"
-
-    def grad(self, node, g):
-        return [_ew("mul", g, _ew("exp", node.inputs[0]))]
-
-
-@register
-class Log(FloatUnary):
-    name = "log"
-
-    def grad(self, node, g):
-        return [_ew("div", g, node.inputs[0])]
-
-
-@register
-class Log1p(FloatUnary):
-    name = "log1p"
-
-    def grad(self, node, g):
-        x = node.inputs[0]
-        return [_ew("div", g, _ew("add", x, scalar(1, x.dtype)))]
-
-
-@register
-class Tanh(FloatUnary):
-    name = "tanh"
-
-    def grad(self, node, g):
-        one = scalar(1, node.dtype)
-        return [_ew("mul", g, _ew("sub", one, _ew("square", node)))]
-
-
-@register
-class Sigmoid(FloatUnary):
-    name = "sigmoid"
-
-    def grad(self, node, g):
-        one = scalar(1, node.dtype)
-        return [_ew("mul", g, _ew("mul", node, _ew("sub", one, node)))]
-
-
-@register
-class Softplus(FloatUnary):
-    name = "softplus"
-
-    def grad(self, node, g):
-        return [_ew("mul", g, _ew("sigmoid", node.inputs[0]))]
-
-
-@register
-class Softsign(FloatUnary):
-    name = "softsign"
-
-    def emit(self, cx, node, args):
-        x, b = args[0], cx.b
-        ax = b.call(intrinsic(b, "fabs", x.type), [x])
-        return b.fdiv(x, b.fadd(ax, ir.Constant(x.type, 1.0), flags=FAST), flags=FAST)
-
-    def grad(self, node, g):
-        x = node.inputs[0]
-        den = _ew("add", _ew("abs", x), scalar(1, node.dtype))
-        return [_ew("div", g, _ew("square", den))]
-
-
-@register
-class Sin(FloatUnary):
-    name = "sin"
-
-    def grad(self, node, g):
-        return [_ew("mul", g, _ew("cos", node.inputs[0]))]
-
-
-@register
-class Cos(FloatUnary):
-    name = "cos"
-
-    def grad(self, node, g):
-        return [_ew("neg", _ew("mul", g, _ew("sin", node.inputs[0])))]
+        return [ew("mul", g, ew("mul", x, scalar(2, x.dtype)))]
 
 
 class _Rounding(Elementwise):
@@ -360,36 +191,6 @@ class Floor(_Rounding):
 class Ceil(_Rounding):
     name = "ceil"
     intrinsic_name = "ceil"
-
-
-@register
-class LogicalNot(Elementwise):
-    name = "logical_not"
-    result = "bool"
-    differentiable = False
-
-    def emit(self, cx, node, args):
-        x = convert(cx.b, args[0], self.operand_dtype(node), dtypes.bool_)
-        return cx.b.xor(x, ir.Constant(I8, 1))
-
-    def grad(self, node, g):
-        return [None]
-
-
-@register
-class IsNan(Elementwise):
-    name = "isnan"
-    result = "bool"
-    differentiable = False
-
-    def emit(self, cx, node, args):
-        x = args[0]
-        if not self.operand_dtype(node).is_float:
-            return ir.Constant(I8, 0)
-        return cx.b.zext(cx.b.fcmp_unordered("uno", x, x), I8)
-
-    def grad(self, node, g):
-        return [None]
 
 
 @register
@@ -445,7 +246,7 @@ class Sub(Binary):
 
     def grad(self, node, g):
         a, b = node.inputs
-        return [unbroadcast(g, a.shape), unbroadcast(_ew("neg", g), b.shape)]
+        return [unbroadcast(g, a.shape), unbroadcast(ew("neg", g), b.shape)]
 
 
 @register
@@ -462,7 +263,7 @@ class Mul(Binary):
 
     def grad(self, node, g):
         a, b = node.inputs
-        return [unbroadcast(_ew("mul", g, b), a.shape), unbroadcast(_ew("mul", g, a), b.shape)]
+        return [unbroadcast(ew("mul", g, b), a.shape), unbroadcast(ew("mul", g, a), b.shape)]
 
 
 @register
@@ -476,8 +277,8 @@ class Div(Binary):
 
     def grad(self, node, g):
         a, b = node.inputs
-        ga = _ew("div", g, b)
-        gb = _ew("neg", _ew("mul", ga, node))
+        ga = ew("div", g, b)
+        gb = ew("neg", ew("mul", ga, node))
         return [unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)]
 
 
@@ -514,7 +315,7 @@ class Pow(Binary):
     def emit(self, cx, node, args):
         a, b = args
         if node.dtype.is_float:
-            return _math(cx.b, "pow", a, b)
+            return mathlib.emit_pow(cx.b, a, b)
         # integer power by repeated squaring over at most 64 steps (branch-free)
         bld = cx.b
         result = ir.Constant(a.type, 1)
@@ -529,21 +330,11 @@ class Pow(Binary):
 
     def grad(self, node, g):
         a, b = node.inputs
-        ga = _ew("mul", g, _ew("mul", b, _ew("pow", a, _ew("sub", b, scalar(1, b.dtype)))))
+        ga = ew("mul", g, ew("mul", b, ew("pow", a, ew("sub", b, scalar(1, b.dtype)))))
         # d/db a**b = a**b * log(a); zero where a == 0 (the limit used by autodiff tools)
-        safe_log = _ew("log", _ew("select", _ew("eq", a, scalar(0, a.dtype)), scalar(1, a.dtype), a))
-        gb = _ew("mul", g, _ew("mul", node, safe_log))
+        safe_log = ew("log", ew("select", ew("eq", a, scalar(0, a.dtype)), scalar(1, a.dtype), a))
+        gb = ew("mul", g, ew("mul", node, safe_log))
         return [unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)]
-
-
-def _select_max(b, x, y, is_float, greater):
-    """max/min that propagates nan like numpy's maximum/minimum."""
-    if is_float:
-        cmp = b.fcmp_ordered(">" if greater else "<", x, y)
-        keep_x = b.or_(cmp, b.fcmp_unordered("uno", x, x))
-        return b.select(keep_x, x, y)
-    cmp = b.icmp_signed(">" if greater else "<", x, y)
-    return b.select(cmp, x, y)
 
 
 @register
@@ -551,13 +342,13 @@ class Maximum(Binary):
     name = "maximum"
 
     def emit(self, cx, node, args):
-        return _select_max(cx.b, args[0], args[1], node.dtype.is_float, True)
+        return select_max(cx.b, args[0], args[1], node.dtype.is_float, True)
 
     def grad(self, node, g):
         a, b = node.inputs
-        mask = _ew("cast", _ew("ge", a, b), dtype=g.dtype.name)
-        return [unbroadcast(_ew("mul", g, mask), a.shape),
-                unbroadcast(_ew("mul", g, _ew("sub", scalar(1, g.dtype), mask)), b.shape)]
+        mask = ew("cast", ew("ge", a, b), dtype=g.dtype.name)
+        return [unbroadcast(ew("mul", g, mask), a.shape),
+                unbroadcast(ew("mul", g, ew("sub", scalar(1, g.dtype), mask)), b.shape)]
 
 
 @register
@@ -565,82 +356,13 @@ class Minimum(Binary):
     name = "minimum"
 
     def emit(self, cx, node, args):
-        return _select_max(cx.b, args[0], args[1], node.dtype.is_float, False)
+        return select_max(cx.b, args[0], args[1], node.dtype.is_float, False)
 
     def grad(self, node, g):
         a, b = node.inputs
-        mask = _ew("cast", _ew("le", a, b), dtype=g.dtype.name)
-        return [unbroadcast(_ew("mul", g, mask), a.shape),
-                unbroadcast(_ew("mul", g, _ew("sub", scalar(1, g.dtype), mask)), b.shape)]
-
-
-class Compare(Binary):
-    result = "bool"
-    differentiable = False
-    symbol = None
-
-    def emit(self, cx, node, args):
-        a, b = args
-        dtype = self.operand_dtype(node)
-        if dtype.is_float:
-            if self.symbol == "!=":
-                r = cx.b.fcmp_unordered("!=", a, b)
-            else:
-                r = cx.b.fcmp_ordered(self.symbol, a, b)
-        elif dtype.is_bool:
-            r = cx.b.icmp_unsigned(self.symbol, a, b)
-        else:
-            r = cx.b.icmp_signed(self.symbol, a, b)
-        return cx.b.zext(r, I8)
-
-    def grad(self, node, g):
-        return [None, None]
-
-
-for _name, _sym in (("eq", "=="), ("ne", "!="), ("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
-    _defun(_name, Compare, symbol=_sym)
-
-
-class Logical(Binary):
-    result = "bool"
-    differentiable = False
-
-    def emit(self, cx, node, args):
-        src = self.operand_dtype(node)
-        a, b = (convert(cx.b, x, src, dtypes.bool_) for x in args)
-        return cx.b.and_(a, b) if self.name == "logical_and" else cx.b.or_(a, b)
-
-    def grad(self, node, g):
-        return [None, None]
-
-
-_defun("logical_and", Logical)
-_defun("logical_or", Logical)
-
-
-@register
-class Select(Elementwise):
-    """select(cond, a, b): a where cond is true, else b (cond is bool)."""
-    name = "select"
-    arity = 3
-
-    def infer(self, inputs, attrs):
-        cond, a, b = inputs
-        if not cond.dtype.is_bool:
-            self.error(f"condition must be bool, got {cond.dtype.name}")
-        return dtypes.promote(a.dtype, b.dtype), _broadcast_infer(self, inputs)
-
-    def operand_dtypes(self, node):
-        return [dtypes.bool_, node.dtype, node.dtype]
-
-    def emit(self, cx, node, args):
-        return cx.b.select(truth(cx.b, args[0]), args[1], args[2])
-
-    def grad(self, node, g):
-        cond, a, b = node.inputs
-        zero = scalar(0, g.dtype)
-        return [None, unbroadcast(_ew("select", cond, g, zero), a.shape),
-                unbroadcast(_ew("select", cond, zero, g), b.shape)]
+        mask = ew("cast", ew("le", a, b), dtype=g.dtype.name)
+        return [unbroadcast(ew("mul", g, mask), a.shape),
+                unbroadcast(ew("mul", g, ew("sub", scalar(1, g.dtype), mask)), b.shape)]
 
 
 @register
@@ -652,131 +374,9 @@ class ClipOp(Elementwise):
     def emit(self, cx, node, args):
         x, lo, hi = args
         f = node.dtype.is_float
-        return _select_max(cx.b, _select_max(cx.b, x, lo, f, True), hi, f, False)
+        return select_max(cx.b, select_max(cx.b, x, lo, f, True), hi, f, False)
 
     def grad(self, node, g):
         x, lo, hi = node.inputs
-        inside = _ew("logical_and", _ew("ge", x, lo), _ew("le", x, hi))
-        return [unbroadcast(_ew("select", inside, g, scalar(0, g.dtype)), x.shape), None, None]
-
-
-@register
-class SigmoidCrossEntropy(Binary):
-    """Stable binary cross-entropy from logits: max(x,0) - x*z + log1p(exp(-|x|))."""
-    name = "sigmoid_xent"
-
-    def infer(self, inputs, attrs):
-        dtype, shape = super().infer(inputs, attrs)
-        if not dtype.is_float:
-            self.error("needs float operands")
-        return dtype, shape
-
-    def emit(self, cx, node, args):
-        x, z = args
-        b = cx.b
-        zero = ir.Constant(x.type, 0.0)
-        relu = _select_max(b, x, zero, True, True)
-        ax = b.call(intrinsic(b, "fabs", x.type), [x])
-        tail = _math(b, "log1p", _math(b, "exp", b.fneg(ax)))
-        return b.fadd(b.fsub(relu, b.fmul(x, z, flags=FAST), flags=FAST), tail, flags=FAST)
-
-    def grad(self, node, g):
-        x, z = node.inputs
-        gx = _ew("mul", g, _ew("sub", _ew("sigmoid", x), z))
-        gz = _ew("mul", g, _ew("neg", x))
-        return [unbroadcast(gx, x.shape), unbroadcast(gz, z.shape)]
-
-
-# ---------------------------------------------------------------- sources of values
-@register
-class Iota(Elementwise):
-    """The index along `axis` of each element of a tensor of `shape`."""
-    name = "iota"
-    arity = 0
-    differentiable = False
-
-    def infer(self, inputs, attrs):
-        return dtypes.from_any(attrs["dtype"]), tuple(attrs["shape"])
-
-    def operand_dtypes(self, node):
-        return []
-
-    def emit(self, cx, node, args):
-        i = cx.index[node.attr("axis")]
-        return convert(cx.b, i, dtypes.int64, node.dtype)
-
-    def grad(self, node, g):
-        return []
-
-
-@register
-class DimSize(Elementwise):
-    """The product of some (symbolic) dims, as an int64 scalar: read from the call's dims,
-    so it fuses into the loops that use it (a mean's 1/n)."""
-    name = "dim_size"
-    arity = 0
-    differentiable = False
-
-    def infer(self, inputs, attrs):
-        return dtypes.int64, ()
-
-    def emit(self, cx, node, args):
-        value = ir.Constant(ir.IntType(64), 1)
-        for d in node.attr("dims"):
-            value = cx.b.mul(value, cx.kx.dim(d))
-        return value
-
-    def grad(self, node, g):
-        return []
-
-
-@register
-class Constant(Op):
-    """A constant: scalars are immediates in the code, arrays are runtime buffers."""
-    name = "constant"
-    kind = "source"
-    differentiable = False
-
-    def infer(self, inputs, attrs):
-        return dtypes.from_any(attrs["dtype"]), tuple(attrs["shape"])
-
-    def grad(self, node, g):
-        return []
-
-
-def scalar(value, dtype):
-    """A scalar constant node."""
-    dtype = dtypes.from_any(dtype)
-    v = bool(value) if dtype.is_bool else (float(value) if dtype.is_float else int(value))
-    if dtype.is_float and np.isnan(v):
-        v = "nan"  # nan != nan would defeat interning; store it as text
-    return apply("constant", [], value=v, dtype=dtype.name, shape=())
-
-
-def scalar_value(node):
-    """The Python value of a scalar constant node, else None."""
-    if node.op.name != "constant" or node.shape != () or node.attr("value") is None:
-        return None
-    v = node.attr("value")
-    return float("nan") if v == "nan" else v
-
-
-def boxed_scalar(value, dtype):
-    """A scalar constant held in a runtime buffer rather than in the code (e.g. a seed),
-    so graphs that differ only in this value share compiled code."""
-    import hashlib
-    dtype = dtypes.from_any(dtype)
-    arr = np.asarray(value, dtype=dtype.np).reshape(())
-    digest = hashlib.sha1(arr.tobytes()).hexdigest()[:16]
-    return apply("constant", [], payload=arr, digest=digest, dtype=dtype.name, shape=())
-
-
-def array_constant(array, dtype=None):
-    """A constant node holding a numpy array (bound to a runtime buffer)."""
-    import hashlib
-    dtype = dtypes.from_any(dtype or array.dtype)
-    arr = np.ascontiguousarray(np.asarray(array, dtype=dtype.np))
-    if arr.ndim == 0:
-        return scalar(arr.item(), dtype)
-    digest = hashlib.sha1(arr.tobytes()).hexdigest()[:16]
-    return apply("constant", [], payload=arr, digest=digest, dtype=dtype.name, shape=arr.shape)
+        inside = ew("logical_and", ew("ge", x, lo), ew("le", x, hi))
+        return [unbroadcast(ew("select", inside, g, scalar(0, g.dtype)), x.shape), None, None]

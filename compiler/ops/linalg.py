@@ -5,9 +5,11 @@ codegen/gemm.py once per batch item; transposes are strides, never copies.
 """
 from llvmlite import ir
 
+from ..codegen.support import declare_gemm
 from ..ir import dtypes
-from ..ir.shapes import Sym
+from ..ir.shapes import dims_match
 from .registry import Op, register, apply
+from .shape import reshape
 
 I64 = ir.IntType(64)
 I32 = ir.IntType(32)
@@ -31,9 +33,9 @@ class MatMul(Op):
             self.error("needs operands of rank >= 2", a.shape, b.shape)
         m, k = _mk(a.shape, attrs.get("transpose_a", False))
         k2, n = _mk(b.shape, attrs.get("transpose_b", False))
-        if k != k2 and not (isinstance(k, Sym) and isinstance(k2, Sym) and k == k2):
+        if not dims_match(k, k2):
             self.error("cannot contract", a.shape, b.shape)
-        if b.ndim > 2 and tuple(a.shape[:-2]) != tuple(b.shape[:-2]):
+        if b.ndim > 2 and (a.ndim != b.ndim or not all(map(dims_match, a.shape[:-2], b.shape[:-2]))):
             self.error("batch dims differ", a.shape, b.shape)
         return a.dtype, tuple(a.shape[:-2]) + (m, n)
 
@@ -47,7 +49,6 @@ class MatMul(Op):
             ga = matmul(g, b, transpose_b=not tb)
         if b.ndim == 2 and a.ndim > 2:
             # b is shared across the batch: fold the batch into rows
-            from .shape import reshape
             a2 = reshape(a, (-1, a.shape[-1]))
             g2 = reshape(g, (-1, g.shape[-1]))
             if ta:
@@ -60,7 +61,6 @@ class MatMul(Op):
         return [ga, gb]
 
     def lower(self, kx, node):
-        from ..codegen.support import declare_gemm
         a, b = node.inputs
         ta, tb = node.attr("transpose_a", False), node.attr("transpose_b", False)
         gemm = declare_gemm(kx.module, node.dtype.name)

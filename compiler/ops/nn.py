@@ -5,7 +5,9 @@ They stay single ops through autodiff (so the gradient is the stable closed form
 are expanded into max / exp / sum loops before fusion.
 """
 from .registry import Op, register, apply
-from . import elementwise as E
+from .elementwise import ew
+from .source import scalar
+from .shape import reshape
 from . import reduce as R
 
 
@@ -28,8 +30,8 @@ def _shifted(x, axis):
     """x - max(x, axis) with the max kept as a broadcastable value (no gradient needed)."""
     m = R.reduce("max", x, [axis], keepdims=True)
     # an all -inf row would give nan; shift by 0 there instead
-    finite = E._ew("select", E._ew("isnan", E._ew("sub", m, m)), E.scalar(0, x.dtype), m)
-    return E._ew("sub", x, apply("stop_gradient", [finite]))
+    finite = ew("select", ew("isnan", ew("sub", m, m)), scalar(0, x.dtype), m)
+    return ew("sub", x, apply("stop_gradient", [finite]))
 
 
 @register
@@ -38,15 +40,15 @@ class Softmax(AxisComposite):
 
     def expand(self, node):
         x = node.inputs[0]
-        e = E._ew("exp", _shifted(x, node.attr("axis")))
+        e = ew("exp", _shifted(x, node.attr("axis")))
         s = R.reduce("sum", e, [node.attr("axis")], keepdims=True)
-        return E._ew("div", e, s)
+        return ew("div", e, s)
 
     def grad(self, node, g):
         # dx = y * (g - sum(g * y))
         axis = node.attr("axis")
-        gy = R.reduce("sum", E._ew("mul", g, node), [axis], keepdims=True)
-        return [E._ew("mul", node, E._ew("sub", g, gy))]
+        gy = R.reduce("sum", ew("mul", g, node), [axis], keepdims=True)
+        return [ew("mul", node, ew("sub", g, gy))]
 
 
 @register
@@ -56,14 +58,14 @@ class LogSoftmax(AxisComposite):
     def expand(self, node):
         axis = node.attr("axis")
         z = _shifted(node.inputs[0], axis)
-        lse = E._ew("log", R.reduce("sum", E._ew("exp", z), [axis], keepdims=True))
-        return E._ew("sub", z, lse)
+        lse = ew("log", R.reduce("sum", ew("exp", z), [axis], keepdims=True))
+        return ew("sub", z, lse)
 
     def grad(self, node, g):
         # dx = g - softmax(x) * sum(g)
         axis = node.attr("axis")
         gs = R.reduce("sum", g, [axis], keepdims=True)
-        return [E._ew("sub", g, E._ew("mul", E._ew("exp", node), gs))]
+        return [ew("sub", g, ew("mul", ew("exp", node), gs))]
 
 
 @register
@@ -80,11 +82,10 @@ class LogSumExp(AxisComposite):
         x = node.inputs[0]
         axis = node.attr("axis") % x.ndim
         m = R.reduce("max", x, [axis], keepdims=True)
-        m = apply("stop_gradient", [E._ew("select", E._ew("isnan", E._ew("sub", m, m)), E.scalar(0, x.dtype), m)])
-        s = R.reduce("sum", E._ew("exp", E._ew("sub", x, m)), [axis], keepdims=True)
-        out = E._ew("add", E._ew("log", s), m)
+        m = apply("stop_gradient", [ew("select", ew("isnan", ew("sub", m, m)), scalar(0, x.dtype), m)])
+        s = R.reduce("sum", ew("exp", ew("sub", x, m)), [axis], keepdims=True)
+        out = ew("add", ew("log", s), m)
         if not node.attr("keepdims"):
-            from .shape import reshape
             out = reshape(out, node.shape)
         return out
 
@@ -96,4 +97,4 @@ class LogSumExp(AxisComposite):
             keep = tuple(1 if i == axis else d for i, d in enumerate(x.shape))
             y = apply("reshape", [node], shape=keep)
             gk = apply("reshape", [g], shape=keep)
-        return [E._ew("mul", apply("broadcast_to", [gk], shape=x.shape), E._ew("exp", E._ew("sub", x, y)))]
+        return [ew("mul", apply("broadcast_to", [gk], shape=x.shape), ew("exp", ew("sub", x, y)))]

@@ -10,9 +10,10 @@ import math
 
 from llvmlite import ir
 
+from ..codegen import mathlib
+from ..codegen.scalar import FAST, intrinsic
 from ..ir import dtypes
 from .registry import Op, register, apply
-from .elementwise import _math, FAST
 
 I32 = ir.IntType(32)
 I64 = ir.IntType(64)
@@ -99,7 +100,7 @@ class Random(Op):
                 z = self._box_muller(b, a, c, t)
                 if dist == "normal":
                     return z
-                absz = b.call(_fabs(b, t), [z])
+                absz = b.call(intrinsic(b, "fabs", t), [z])
                 ok = b.fcmp_ordered("<", absz, ir.Constant(t, 2.0))
                 if result is None:
                     result, found = z, ok
@@ -119,23 +120,9 @@ class Random(Op):
     def _box_muller(b, a, c, t):
         u1 = _unit(b, a, t, open_low=True)
         u2 = _unit(b, c, t)
-        radius = b.call(_sqrt(b, t), [b.fmul(ir.Constant(t, -2.0), _math(b, "log", u1), flags=FAST)])
+        radius = b.call(intrinsic(b, "sqrt", t), [b.fmul(ir.Constant(t, -2.0), mathlib.emit_log(b, u1), flags=FAST)])
         angle = b.fmul(u2, ir.Constant(t, 2 * math.pi), flags=FAST)
-        return b.fmul(radius, _math(b, "cos", angle), flags=FAST)
-
-
-def _intrinsic(b, name, t):
-    full = f"llvm.{name}.{'f32' if t == ir.FloatType() else 'f64'}"
-    fn = b.module.globals.get(full)
-    return fn or ir.Function(b.module, ir.FunctionType(t, [t]), full)
-
-
-def _fabs(b, t):
-    return _intrinsic(b, "fabs", t)
-
-
-def _sqrt(b, t):
-    return _intrinsic(b, "sqrt", t)
+        return b.fmul(radius, mathlib.emit_cos(b, angle), flags=FAST)
 
 
 def random(counter, key, shape, dist, dtype):

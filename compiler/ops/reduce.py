@@ -1,10 +1,11 @@
 """Reductions (sum, prod, max, min, any, all), arg-reductions and cumulative scans."""
-from llvmlite import ir
-
+from ..codegen.loops import emit_argreduce, emit_scan
+from ..codegen.scalar import FAST, const, select_max
 from ..ir import dtypes
 from ..ir.shapes import normalize_axis, numel
 from .registry import Op, register, apply
-from . import elementwise as E
+from .elementwise import ew
+from .source import scalar
 
 
 def normalize_axes(axes, ndim):
@@ -61,10 +62,10 @@ class Sum(Reduce):
     name = "sum"
 
     def identity(self, dtype):
-        return E.const(dtype, 0)
+        return const(dtype, 0)
 
     def combine(self, b, acc, x, dtype):
-        return b.fadd(acc, x, flags=E.FAST) if dtype.is_float else b.add(acc, x)
+        return b.fadd(acc, x, flags=FAST) if dtype.is_float else b.add(acc, x)
 
     def grad(self, node, g):
         return [expand_back(g, node)]
@@ -75,16 +76,16 @@ class Prod(Reduce):
     name = "prod"
 
     def identity(self, dtype):
-        return E.const(dtype, 1)
+        return const(dtype, 1)
 
     def combine(self, b, acc, x, dtype):
-        return b.fmul(acc, x, flags=E.FAST) if dtype.is_float else b.mul(acc, x)
+        return b.fmul(acc, x, flags=FAST) if dtype.is_float else b.mul(acc, x)
 
     def grad(self, node, g):
         x = node.inputs[0]
         full = apply("broadcast_to", [_keep(node)], shape=x.shape)
         gb = expand_back(g, node)
-        return [E._ew("div", E._ew("mul", gb, full), x)]
+        return [ew("div", ew("mul", gb, full), x)]
 
 
 def _keep(node):
@@ -100,20 +101,20 @@ class _Extremum(Reduce):
 
     def identity(self, dtype):
         if dtype.is_float:
-            return E.const(dtype, float("-inf") if self.greater else float("inf"))
+            return const(dtype, float("-inf") if self.greater else float("inf"))
         if dtype.is_bool:
-            return E.const(dtype, 0 if self.greater else 1)
+            return const(dtype, 0 if self.greater else 1)
         bits = 8 * dtype.itemsize
-        return E.const(dtype, -(2 ** (bits - 1)) if self.greater else 2 ** (bits - 1) - 1)
+        return const(dtype, -(2 ** (bits - 1)) if self.greater else 2 ** (bits - 1) - 1)
 
     def combine(self, b, acc, x, dtype):
-        return E._select_max(b, acc, x, dtype.is_float, self.greater)
+        return select_max(b, acc, x, dtype.is_float, self.greater)
 
     def grad(self, node, g):
         x = node.inputs[0]
         full = apply("broadcast_to", [_keep(node)], shape=x.shape)
-        mask = E._ew("cast", E._ew("eq", x, full), dtype=g.dtype.name)
-        return [E._ew("mul", mask, expand_back(g, node))]
+        mask = ew("cast", ew("eq", x, full), dtype=g.dtype.name)
+        return [ew("mul", mask, expand_back(g, node))]
 
 
 @register
@@ -140,7 +141,7 @@ class Any(_Logical):
     name = "any"
 
     def identity(self, dtype):
-        return E.const(dtypes.bool_, 0)
+        return const(dtypes.bool_, 0)
 
     def combine(self, b, acc, x, dtype):
         return b.or_(acc, x)
@@ -151,7 +152,7 @@ class All(_Logical):
     name = "all"
 
     def identity(self, dtype):
-        return E.const(dtypes.bool_, 1)
+        return const(dtypes.bool_, 1)
 
     def combine(self, b, acc, x, dtype):
         return b.and_(acc, x)
@@ -174,8 +175,8 @@ def mean(x, axes=None, keepdims=False):
     total = reduce("sum", x, axes, keepdims)
     count = numel([x.shape[a] for a in axes])
     if isinstance(count, int):
-        return E._ew("mul", total, E.scalar(1.0 / max(count, 1), x.dtype))
-    return E._ew("div", total, apply("cast", [dim_size(x, axes)], dtype=x.dtype.name))
+        return ew("mul", total, scalar(1.0 / max(count, 1), x.dtype))
+    return ew("div", total, apply("cast", [dim_size(x, axes)], dtype=x.dtype.name))
 
 
 # ---------------------------------------------------------------- opaque reductions
@@ -194,7 +195,6 @@ class ArgExtremum(Op):
         return [None]
 
     def lower(self, kx, node):
-        from ..codegen.loops import emit_argreduce
         emit_argreduce(kx, node)
 
 
@@ -217,13 +217,12 @@ class Scan(Op):
             rev = apply("reverse", [g], axes=(axis,))
             return [apply("reverse", [apply("cumulative", [rev], axis=axis, kind="sum")], axes=(axis,))]
         # cumprod: sum_{j>=i} g_j * y_j / x_i (inputs without zeros)
-        gy = E._ew("mul", g, node)
+        gy = ew("mul", g, node)
         rev = apply("reverse", [gy], axes=(axis,))
         acc = apply("reverse", [apply("cumulative", [rev], axis=axis, kind="sum")], axes=(axis,))
-        return [E._ew("div", acc, x)]
+        return [ew("div", acc, x)]
 
     def lower(self, kx, node):
-        from ..codegen.loops import emit_scan
         emit_scan(kx, node)
 
 
@@ -232,5 +231,5 @@ def dim_size(x, axes):
     dims = tuple(x.shape[a] for a in axes)
     count = numel(dims)
     if isinstance(count, int):
-        return E.scalar(count, "int64")
+        return scalar(count, "int64")
     return apply("dim_size", [], dims=dims)

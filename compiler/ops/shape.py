@@ -3,9 +3,12 @@ broadcast_to, slice, reverse) and copies (concatenate, pad, gather, scatter_add)
 from llvmlite import ir
 
 from ..ir import dtypes
-from ..ir.shapes import Sym, broadcast_dims, numel, shape_str
+from ..ir.shapes import Sym, dims_match, numel, shape_str
+from ..codegen.loops import emit_copy, emit_fill, emit_gather, emit_scatter_add
+from ..codegen.scalar import const
 from .registry import Op, register, apply
-from . import elementwise as E
+from .elementwise import unbroadcast
+from .source import scalar
 
 I64 = ir.IntType(64)
 
@@ -19,7 +22,13 @@ class Reshape(Op):
     def infer(self, inputs, attrs):
         (x,) = inputs
         shape = tuple(attrs["shape"])
-        if numel(shape) != numel(x.shape):
+        # the element counts agree as written; or, where symbols must be tied, dims pair
+        # up at the same rank (an unbroadcast gradient of [n0,3] into [n1,n2]), or the
+        # counts can be made equal
+        same = numel(shape) == numel(x.shape) or \
+            (len(shape) == x.ndim and all(map(dims_match, x.shape, shape))) or \
+            dims_match(numel(shape), numel(x.shape))
+        if not same:
             self.error("cannot reshape", x.shape, shape)
         return x.dtype, shape
 
@@ -86,7 +95,7 @@ class BroadcastTo(View):
         (x,) = inputs
         shape = tuple(attrs["shape"])
         extra = len(shape) - x.ndim
-        if extra < 0 or any(d != 1 and d != shape[extra + i] for i, d in enumerate(x.shape)):
+        if extra < 0 or any(d != 1 and not dims_match(d, shape[extra + i]) for i, d in enumerate(x.shape)):
             self.error("cannot broadcast", x.shape, shape)
         return x.dtype, shape
 
@@ -96,7 +105,7 @@ class BroadcastTo(View):
         return [ir.Constant(I64, 0) if d == 1 else index[extra + i] for i, d in enumerate(x.shape)]
 
     def grad(self, node, g):
-        return [E.unbroadcast(g, node.inputs[0].shape)]
+        return [unbroadcast(g, node.inputs[0].shape)]
 
 
 @register
@@ -121,7 +130,7 @@ class Slice(View):
 
     def grad(self, node, g):
         x = node.inputs[0]
-        zeros = apply("broadcast_to", [E.scalar(0, g.dtype)], shape=x.shape)
+        zeros = apply("broadcast_to", [scalar(0, g.dtype)], shape=x.shape)
         return [apply("slice_update", [zeros, g], starts=node.attr("starts"), steps=node.attr("steps"))]
 
 
@@ -178,12 +187,11 @@ class SliceUpdate(Op):
     def grad(self, node, g):
         base, value = node.inputs
         starts, steps = node.attr("starts"), node.attr("steps")
-        hole = apply("slice_update", [g, apply("broadcast_to", [E.scalar(0, g.dtype)], shape=value.shape)],
+        hole = apply("slice_update", [g, apply("broadcast_to", [scalar(0, g.dtype)], shape=value.shape)],
                      starts=starts, steps=steps)
         return [hole, apply("slice", [g], starts=starts, steps=steps, sizes=value.shape)]
 
     def lower(self, kx, node):
-        from ..codegen.loops import emit_copy
         base, value = node.inputs
         emit_copy(kx, base, kx.pointer(node), node.shape)
         strides = kx.strides(node.shape)
@@ -196,12 +204,9 @@ class SliceUpdate(Op):
 
 
 def _same_dim(a, b):
-    """a == b, unifying two plain batch symbols (the runtime checks the sizes agree)."""
-    if a == b:
-        return True
-    if isinstance(a, Sym) and isinstance(b, Sym):
-        return broadcast_dims(a, b) is not None
-    return False
+    """a == b, where two batch symbols may be the same size (the graph's compile
+    solves that equality and the runtime checks the sizes agree)."""
+    return a == b or (isinstance(a, Sym) and isinstance(b, Sym) and dims_match(a, b))
 
 
 @register
@@ -236,7 +241,6 @@ class Concatenate(Op):
         return out
 
     def lower(self, kx, node):
-        from ..codegen.loops import emit_copy
         axis = node.attr("axis")
         strides = kx.strides(node.shape)
         start = 0
@@ -270,9 +274,8 @@ class Pad(Op):
         return [apply("slice", [g], starts=starts, steps=(1,) * x.ndim, sizes=x.shape)]
 
     def lower(self, kx, node):
-        from ..codegen.loops import emit_fill, emit_copy
         x = node.inputs[0]
-        emit_fill(kx, kx.pointer(node), node.shape, E.const(node.dtype, 0))
+        emit_fill(kx, kx.pointer(node), node.shape, const(node.dtype, 0))
         strides = kx.strides(node.shape)
         offset = ir.Constant(I64, 0)
         for s, (lo, _) in zip(strides, node.attr("pads")):
@@ -300,7 +303,6 @@ class Gather(Op):
         return [apply("scatter_add", [g, indices], shape=params.shape), None]
 
     def lower(self, kx, node):
-        from ..codegen.loops import emit_gather
         emit_gather(kx, node)
 
 
@@ -320,5 +322,4 @@ class ScatterAdd(Op):
         return [apply("gather", [g, indices]), None]
 
     def lower(self, kx, node):
-        from ..codegen.loops import emit_scatter_add
         emit_scatter_add(kx, node)

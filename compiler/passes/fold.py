@@ -3,20 +3,16 @@
 A node is constant when every input is a constant and the op is pure. The constant
 nodes that feed the rest of the graph are compiled as a graph of their own (with
 folding off), run once, and replaced by constants, so a folded graph gives the numbers
-the unfolded one would. Ops that expand their inputs (broadcast_to a big shape, iota)
-are left alone: a scalar broadcast costs nothing inside a fused loop and would cost
-memory as a constant.
+the unfolded one would. The evaluator is handed in by the driver, which owns compiling
+and running, so this pass imports neither. Ops that expand their inputs (broadcast_to a
+big shape, iota) are left alone: a scalar broadcast costs nothing inside a fused loop
+and would cost memory as a constant.
 """
-import threading
-
 import numpy as np
 
-from ..ir.graph import Graph
 from ..ir.shapes import numel
-from ..ops.elementwise import scalar, array_constant
+from ..ops.source import scalar, array_constant
 from .rewrite import rewrite
-
-_active = threading.local()
 
 
 def _is_constant_source(n):
@@ -40,9 +36,9 @@ def _foldable(n, constant):
     return size <= max(widest, 1)
 
 
-def fold_constants(graph):
-    if getattr(_active, "on", False):
-        return graph      # folding a folded subgraph: nothing to do
+def fold_constants(graph, evaluate):
+    """The graph with its constant subgraphs replaced by their values;
+    `evaluate(nodes) -> [numpy array]` computes the values of constant nodes."""
     constant = set()
     for n in graph.nodes():
         if _is_constant_source(n) or _foldable(n, constant):
@@ -53,23 +49,9 @@ def fold_constants(graph):
                 and (n in roots or any(u not in constant for u in users.get(n, [])))]
     if not frontier:
         return graph
-    values = _evaluate(frontier)
+    values = [np.asarray(v) for v in evaluate(frontier)]
     replacement = {}
     for n, value in zip(frontier, values):
         replacement[n] = scalar(value.item(), n.dtype) if n.shape == () else array_constant(value, n.dtype)
     return rewrite(graph, lambda n: replacement.get(n))
-
-
-def _evaluate(nodes):
-    from ..driver import compile_graph
-    from ...runtime.executable import Executable
-    _active.on = True
-    try:
-        compiled = compile_graph(Graph([], list(nodes)), name="fold")
-        exe = Executable(compiled.address(), compiled.signature, [],
-                         [c.payload for c in compiled.constants])
-        outs = exe([])
-    finally:
-        _active.on = False
-    return [np.asarray(o) for o in outs]
 

@@ -8,7 +8,7 @@ offset is a sum of monomials the entry evaluates from `dims`.
 """
 from llvmlite import ir
 
-from ..ir.shapes import Sym, resolve
+from ..ir.shapes import Sym
 
 ALIGN = 64
 I64 = ir.IntType(64)
@@ -18,7 +18,6 @@ def _size(node):
     """(bytes coefficient, symbols) of a node's storage (constant sizes rounded up to ALIGN)."""
     coef, syms = node.dtype.itemsize, []
     for d in node.shape:
-        d = resolve(d)
         if isinstance(d, Sym):
             coef *= d.coef
             syms.extend(d.syms)

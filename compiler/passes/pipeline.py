@@ -1,30 +1,61 @@
-"""The named pass pipeline, with a dump after every stage.
+"""The machinery of the one named compile pipeline: stages, dumps, timings, checks.
 
-Stages, in order: shape and dtype inference happens as each node is built (and the
-verifier re-runs it between passes); common subexpressions are shared from the start by
-node interning (ir/node.py); then the graph passes below (algebraic simplification,
-constant folding, expansion of composites); dead code never reaches the later stages
-because they walk the graph from its outputs and updates; then fusion
-(passes/schedule.py) and memory planning (passes/memory.py) turn the graph into kernels.
+The pipeline itself (the list of stages from the traced graph to object code) is
+declared once, in driver.py, because its last stages generate code and the driver is
+the only layer that sees both passes and codegen. Each stage has a name; the runner
 
-`KERALITE_DUMP=graph,fused,llvm,asm` prints the stages to stderr (or writes numbered
-files into `KERALITE_DUMP_DIR`); `KERALITE_DISABLE_PASSES=simplify,...` switches passes
-off by name.
+- dumps what the stage produced when `KERALITE_DUMP` names the stage or its kind
+  (`graph`, `fused`, `llvm`, `asm`, or `all`), numbered in order (`03-fold_constants`),
+  to stderr or as files in `KERALITE_DUMP_DIR`;
+- times every stage (`KERALITE_DUMP=timings` prints the table);
+- runs the verifier after every graph pass when checking is on (`KERALITE_VERIFY=1`,
+  which the test suite sets);
+- skips the passes named in `KERALITE_DISABLE_PASSES` (a name, or its first word:
+  `simplify` switches off both simplification passes), and refuses to skip a stage a
+  correct compile needs.
 """
 import os
 import sys
+import time
 
-from .composites import expand_composites
-from .fold import fold_constants
-from .simplify import simplify
 from .verify import verify
 
-GRAPH_PASSES = [
-    ("simplify", simplify),
-    ("fold_constants", fold_constants),
-    ("expand_composites", expand_composites),
-    ("simplify_expanded", simplify),
-]
+
+class Stage:
+    """One named step. `run(state)` updates the CompileState; `dump(state)` gives the
+    text to show after it; `required` stages cannot be switched off."""
+
+    def __init__(self, name, run, kind, dump=None, required=False):
+        self.name = name
+        self.run = run
+        self.kind = kind
+        self.dump = dump
+        self.required = required
+
+
+def graph_pass(name, fn, required=False):
+    """A stage that rewrites the graph: `fn(graph) -> graph`."""
+    def run(state):
+        state.graph = fn(state.graph)
+        if state.check:
+            verify(state.graph)
+    return Stage(name, run, "graph", dump=lambda state: state.graph.listing(), required=required)
+
+
+class CompileState:
+    """What flows through the pipeline: the graph, then the program, the memory plan,
+    the LLVM module and the object code, plus the time spent in each stage."""
+
+    def __init__(self, graph, check=False, **options):
+        self.graph = graph
+        self.check = check
+        self.options = options
+        self.program = None
+        self.plan = None
+        self.llvm_text = None
+        self.llvm_module = None
+        self.obj = None
+        self.timings = {}
 
 
 def dump_stages(explicit=None):
@@ -43,11 +74,11 @@ class Dumper:
         self.count = 0
         self.directory = os.environ.get("KERALITE_DUMP_DIR")
 
-    def wants(self, kind):
-        return kind in self.stages or "all" in self.stages
+    def wants(self, kind, stage=None):
+        return kind in self.stages or "all" in self.stages or (stage is not None and stage in self.stages)
 
     def __call__(self, kind, label, text):
-        if not self.wants(kind):
+        if not self.wants(kind, label):
             return
         self.count += 1
         title = f"{self.count:02d}-{label}"
@@ -59,18 +90,70 @@ class Dumper:
             sys.stderr.write(f"==== {self.name} {title} ====\n{text}")
 
 
-def run_graph_passes(graph, dumper, check=None):
-    """Run the pipeline; with `check` (or KERALITE_VERIFY=1) verify after every pass."""
-    disabled = {s.strip() for s in os.environ.get("KERALITE_DISABLE_PASSES", "").split(",") if s.strip()}
-    check = check if check is not None else os.environ.get("KERALITE_VERIFY") == "1"
-    dumper("graph", "input", graph.listing())
-    if check:
-        verify(graph)
-    for name, fn in GRAPH_PASSES:
-        if name in disabled or name.split("_")[0] in disabled:
-            continue
-        graph = fn(graph)
-        dumper("graph", name, graph.listing())
-        if check:
-            verify(graph)
-    return graph
+class RequiredPassError(ValueError):
+    """A pass that every correct compile needs was asked to be switched off."""
+
+
+class Pipeline:
+    """An ordered list of uniquely named stages."""
+
+    def __init__(self, stages):
+        names = [s.name for s in stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage names repeat in {names}")
+        self.stages = list(stages)
+
+    @property
+    def names(self):
+        return [s.name for s in self.stages]
+
+    def skipped(self, disabled):
+        """The names of the stages `disabled` switches off; raises on a required stage
+        or on a name that matches no stage."""
+        skipped = set()
+        for word in disabled:
+            hits = [s for s in self.stages if s.name == word or s.name.split("_")[0] == word]
+            if not hits:
+                raise ValueError(f"KERALITE_DISABLE_PASSES: no pass is called {word!r}; "
+                                 f"the passes are {', '.join(self.names)}")
+            for s in hits:
+                if s.required:
+                    raise RequiredPassError(
+                        f"KERALITE_DISABLE_PASSES: pass {s.name!r} is required for a correct compile "
+                        f"and cannot be switched off")
+                skipped.add(s.name)
+        return skipped
+
+    def run(self, state, dumper, start=None, stop=None, disabled=()):
+        """Run the stages from `start` through `stop` (names; both ends included)."""
+        skipped = self.skipped(disabled)
+        first = self.names.index(start) if start else 0
+        last = self.names.index(stop) if stop else len(self.stages) - 1
+        if first == 0:
+            dumper("graph", "input", state.graph.listing())
+            if state.check:
+                verify(state.graph)
+        for stage in self.stages[first:last + 1]:
+            if stage.name in skipped:
+                continue
+            began = time.perf_counter()
+            stage.run(state)
+            state.timings[stage.name] = state.timings.get(stage.name, 0.0) + time.perf_counter() - began
+            if stage.dump is not None and dumper.wants(stage.kind, stage.name):
+                dumper(stage.kind, stage.name, stage.dump(state))
+        return state
+
+
+def disabled_from_environment():
+    return {s.strip() for s in os.environ.get("KERALITE_DISABLE_PASSES", "").split(",") if s.strip()}
+
+
+def checking_from_environment():
+    return os.environ.get("KERALITE_VERIFY") == "1"
+
+
+def timings_listing(timings):
+    total = sum(timings.values())
+    lines = [f"{name:20s} {seconds * 1e3:9.2f} ms" for name, seconds in timings.items()]
+    lines.append(f"{'total':20s} {total * 1e3:9.2f} ms")
+    return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ output. Scalar constants are immediates and never materialized.
 """
 from ..ir.graph import topological_order
 from ..ir.shapes import numel, shape_str
-from ..ops.elementwise import scalar_value
+from ..ir.constant import scalar_value
 
 LOOP_KINDS = ("elementwise", "view", "reduce")
 

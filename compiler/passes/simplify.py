@@ -1,5 +1,13 @@
-"""Algebraic simplification: a table of small rules, each with its one-line identity."""
-from ..ops.elementwise import scalar_value
+"""Algebraic simplification: tables of small rules, each with its one-line identity.
+
+`RULES` are exact algebraic identities. `STABLE_RULES` choose numerically stable forms
+(log of a softmax is a log-softmax; the cross-entropies Keras writes on a softmax or
+sigmoid output become the stable forms on the logits); they run in this pass and,
+through `stable_forms`, on a loss before autodiff, so gradients are stable too.
+"""
+from ..ir.constant import scalar_value
+from ..ir.graph import Graph
+from ..ops.registry import apply
 from .rewrite import rewrite
 
 
@@ -64,7 +72,6 @@ def reshape_same(n):
         if x.shape == n.shape:
             return x
         if x.op.name == "reshape":
-            from ..ops.registry import apply
             return apply("reshape", [x.inputs[0]], shape=n.shape)
 
 
@@ -88,15 +95,73 @@ def select_constant(n):
             return _same_type(n, n.inputs[1] if c else n.inputs[2])
 
 
+# ---------------------------------------------------------------- stable forms
+def _keras_guard(n):
+    """The probability under Keras' guard clip(p, e, 1 - e) against log(0), else n."""
+    if n.op.name == "clip":
+        lo, hi = scalar_value(n.inputs[1]), scalar_value(n.inputs[2])
+        if lo is not None and hi is not None and 0 < lo < 0.5 and hi == 1 - lo:
+            return n.inputs[0]
+    return n
+
+
+def log_of_softmax(n):
+    # log(softmax(x)) -> log_softmax(x) ; log(clip(softmax(x), e, 1-e)) -> log_softmax(x)
+    # (the guard only keeps log away from 0, which log_softmax never reaches)
+    if n.op.name == "log":
+        p = _keras_guard(n.inputs[0])
+        if p.op.name == "softmax":
+            return _same_type(n, apply("log_softmax", [p.inputs[0]], axis=p.attr("axis")))
+
+
+def softmax_normalised(n):
+    # softmax(x) / sum(softmax(x), axis, keepdims) -> softmax(x)   (rows sum to 1)
+    if n.op.name == "div":
+        p, total = n.inputs
+        if (p.op.name == "softmax" and total.op.name == "sum" and total.inputs[0] is p
+                and tuple(total.attr("axes")) == (p.attr("axis"),) and total.attr("keepdims")):
+            return _same_type(n, p)
+
+
+def log_softmax_twice(n):
+    # log_softmax(log_softmax(x)) -> log_softmax(x)   (its logsumexp is already 0)
+    if n.op.name == "log_softmax":
+        x = n.inputs[0]
+        if x.op.name == "log_softmax" and x.attr("axis") == n.attr("axis"):
+            return x
+
+
+def logit_of_sigmoid(n):
+    # log(p / (1 - p)) -> x  for p = sigmoid(x) or clip(sigmoid(x), e, 1-e)
+    if n.op.name == "log" and n.inputs[0].op.name == "div":
+        p, rest = n.inputs[0].inputs
+        if rest.op.name == "sub" and rest.inputs[1] is p and _is(rest.inputs[0], 1):
+            s = _keras_guard(p)
+            if s.op.name == "sigmoid":
+                return _same_type(n, s.inputs[0])
+
+
 RULES = [select_constant, add_zero, sub_zero, mul_one, div_one, double_neg, cast_same, reshape_same,
          transpose_identity, broadcast_same]
+STABLE_RULES = [softmax_normalised, log_of_softmax, log_softmax_twice, logit_of_sigmoid]
 
 
-def simplify(graph):
+def _first_rule(rules):
     def rule(node):
-        for r in RULES:
+        for r in rules:
             out = r(node)
             if out is not None and out is not node:
                 return out
         return None
-    return rewrite(graph, rule)
+    return rule
+
+
+def simplify(graph):
+    return rewrite(graph, _first_rule(RULES + STABLE_RULES))
+
+
+def stable_forms(nodes):
+    """`nodes` with the stable-form rules applied (each result in the position of its
+    node); autodiff differentiates these, so a loss written as Keras writes it gets the
+    stable gradient of the form the compiled forward pass uses."""
+    return rewrite(Graph([], list(nodes)), _first_rule(STABLE_RULES)).outputs

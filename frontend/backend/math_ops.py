@@ -5,7 +5,7 @@ import numpy as np
 
 from keralite.compiler.ir import dtypes
 from keralite.compiler.ir.shapes import Sym, broadcast_dims, normalize_axis
-from keralite.compiler.ops import elementwise as E
+from keralite.compiler.ops.source import scalar
 from keralite.compiler.ops import reduce as R
 from keralite.compiler.ops import linalg as L
 from keralite.compiler.ops import shape as S
@@ -73,7 +73,7 @@ def square(x):
 def sqrt(x):
     """sqrt(x) with negative x clipped to 0, as Keras does."""
     x = to_tensor(x)
-    zero = E.scalar(0, x.node.dtype if x.node.dtype.is_float else config.floatx())
+    zero = scalar(0, x.node.dtype if x.node.dtype.is_float else config.floatx())
     clipped = apply("maximum", [x.node, zero])
     return Tensor(apply("sqrt", [clipped]))
 
@@ -83,10 +83,7 @@ def exp(x):
 
 
 def log(x):
-    """log(x); log(softmax(z)) is computed as the stable log_softmax(z)."""
-    x = to_tensor(x)
-    if x.node.op.name == "softmax":
-        return Tensor(apply("log_softmax", [x.node.inputs[0]], axis=x.node.attr("axis")))
+    """log(x) (the compiler computes log(softmax(z)) as the stable log_softmax(z))."""
     return _unary("log", x)
 
 
@@ -104,6 +101,11 @@ def pow(x, a):
 
 def sin(x):
     return _unary("sin", x)
+
+
+def erf(x):
+    """The error function, 2/sqrt(pi) * integral of exp(-t**2) from 0 to x."""
+    return _unary("erf", x)
 
 
 def cos(x):

@@ -1,15 +1,16 @@
-"""Neural-network functions: activations, cross-entropies (stable forms chosen from the
-graph), normalisation, dropout and bias_add.
+"""Neural-network functions: activations, cross-entropies, normalisation, dropout and
+bias_add.
 
 Conventions worth knowing (Keras 2.1.6 with TensorFlow is the reference):
 - softmax: a row whose entries are all -inf gives nan, as tf.nn.softmax does (there is
   no probability vector to give); large finite entries (1e4) are fine (max-shifted).
-- cross-entropies of a softmax / sigmoid output use the logits of that node (the
-  stable log-softmax / sigmoid cross-entropy), so saturated outputs give finite losses
-  and gradients; other probability outputs take Keras' clipped formula (epsilon()).
+- cross-entropies are written as Keras writes them (probabilities clipped to
+  [epsilon(), 1 - epsilon()]); on a softmax / sigmoid output the compiler's stable-form
+  rules (compiler/passes/simplify.py) turn them into the log-softmax / sigmoid
+  cross-entropy of the logits, so saturated outputs give finite losses and gradients.
 """
 from keralite.compiler.ir.shapes import Sym
-from keralite.compiler.ops import elementwise as E
+from keralite.compiler.ops.source import scalar
 from keralite.compiler.ops import reduce as R
 from keralite.compiler.ops import shape as S
 from keralite.compiler.ops.registry import apply
@@ -27,7 +28,7 @@ def _t(node):
 # ------------------------------------------------------------------ activations
 def _relu(x):
     """max(x, 0) with TF's gradient (0 at x == 0) and nan kept."""
-    zero = E.scalar(0, x.node.dtype)
+    zero = scalar(0, x.node.dtype)
     return _t(apply("select", [apply("le", [x.node, zero]), zero, x.node]))
 
 
@@ -47,7 +48,7 @@ def relu(x, alpha=0.0, max_value=None):
 def elu(x, alpha=1.0):
     """x where x > 0, else alpha * (exp(x) - 1)."""
     x = to_tensor(x)
-    zero = E.scalar(0, x.node.dtype)
+    zero = scalar(0, x.node.dtype)
     # expm1 of min(x, 0): the unused branch stays finite for large x, so its zero
     # gradient does not turn into 0 * inf = nan
     neg = _t(apply("expm1", [apply("minimum", [x.node, zero])]))
@@ -92,23 +93,12 @@ def tanh(x):
 
 
 # ------------------------------------------------------------------ cross-entropies
-def _logits_of(output, op_name, axis=None):
-    """The input of `output` when it is softmax/sigmoid (along `axis`), else None."""
-    n = output.node
-    if n.op.name != op_name:
-        return None
-    if axis is not None and n.attr("axis") != axis % n.ndim:
-        return None
-    return _t(n.inputs[0])
-
-
 def categorical_crossentropy(target, output, from_logits=False):
     """-sum(target * log(output)) over the last axis (output a probability vector)."""
     target, output = to_tensor(target), to_tensor(output)
     axis = output.ndim - 1
-    logits = output if from_logits else _logits_of(output, "softmax", axis)
-    if logits is not None:
-        return -M.sum(target * log_softmax(logits, axis), axis)
+    if from_logits:
+        return -M.sum(target * log_softmax(output, axis), axis)
     output = output / M.sum(output, axis, keepdims=True)
     eps = config.epsilon()
     output = M.clip(output, eps, 1.0 - eps)
@@ -143,8 +133,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False):
     from .shape_ops import one_hot, reshape
     target, output = to_tensor(target), to_tensor(output)
     axis = output.ndim - 1
-    logits = output if from_logits else _logits_of(output, "softmax", axis)
-    if logits is None:
+    logits = output
+    if not from_logits:
         eps = config.epsilon()
         logits = M.log(M.clip(output, eps, 1.0 - eps))
     classes = output.node.shape[-1]
@@ -165,8 +155,8 @@ def binary_crossentropy(target, output, from_logits=False):
     """Elementwise -(t * log(p) + (1 - t) * log(1 - p)), as the sigmoid cross-entropy
     of logits log(p / (1 - p)) (p clipped to [epsilon, 1 - epsilon])."""
     target, output = to_tensor(target), to_tensor(output)
-    logits = output if from_logits else _logits_of(output, "sigmoid")
-    if logits is None:
+    logits = output
+    if not from_logits:
         eps = config.epsilon()
         p = M.clip(output, eps, 1.0 - eps)
         logits = M.log(p / (1.0 - p))
@@ -195,7 +185,7 @@ def in_top_k(predictions, targets, k):
     if targets.node.dtype.is_float:
         targets = cast(targets, "int64")
     hot = cast(one_hot(targets, classes), "bool")
-    zero = E.scalar(0, predictions.node.dtype)
+    zero = scalar(0, predictions.node.dtype)
     target_pred = _t(R.reduce("sum", apply("select", [hot.node, predictions.node, zero]), [-1], keepdims=True))
     above = M.sum(cast(M.greater(predictions, target_pred), "int32"), -1)
     finite = M.all(M.equal(predictions - predictions, 0.0), -1)

@@ -1,6 +1,6 @@
 """Helpers for compiler tests: state graphs as text, compile and run them."""
 from keralite.compiler.driver import compile_graph, canonical_text
-from keralite.compiler.ir.parse import parse_graph
+from keralite.compiler.parse import parse_graph
 from keralite.runtime.executable import Executable
 
 

@@ -1,11 +1,14 @@
 """Accuracy and vectorisation tests for keralite.compiler.codegen.mathlib.
 
-Each (function, dtype) is compiled once into a loop kernel
+The functions, their references and their accuracy bounds come from the op records
+(tests/op_records.py): every record with an `emitter` is tested here. Each (function,
+dtype) is compiled once into a loop kernel
     void k(ptr noalias x, [ptr noalias x2,] ptr noalias y, i64 n)
 and compared with numpy: float32 kernels against numpy float64, float64 kernels against
 numpy long double (80-bit on x86), both evaluated on the exact same inputs.
 
-Error metric: |y - ref| / |ref| <= rtol (2e-6 for float32, 1e-14 for float64), except
+Error metric: |y - ref| / |ref| <= rtol (the record's accuracy: 2e-6 for float32, 1e-14
+for float64), except
 that a difference of at most the smallest denormal always passes (results in the
 denormal range can only be within half a denormal ulp, so relative error is
 meaningless there), and nan must match nan.  Values beyond the largest finite number
@@ -33,11 +36,11 @@ from hypothesis.extra import numpy as hnp
 from keralite.compiler.codegen import mathlib, target
 from llvmlite import ir
 
-DTYPES = {np.float32: ir.FloatType(), np.float64: ir.DoubleType()}
-UNARY = [n for n in mathlib.NAMES if mathlib.ARITY[n] == 1]
+from op_records import arity, mathlib_records
 
-# measured maxima are ~1.4 ulp (1.7e-7 / 3.2e-16), well below these
-RTOL = {np.float32: 2e-6, np.float64: 1e-14}
+DTYPES = {np.float32: ir.FloatType(), np.float64: ir.DoubleType()}
+RECORDS = {r.name: r for r in mathlib_records()}
+UNARY = [name for name, r in RECORDS.items() if arity(r) == 1]
 # sin/cos: argument range where the accuracy bound holds (see emit_sin)
 TRIG_MAX = {np.float32: 1e14, np.float64: 1e14}
 
@@ -45,12 +48,14 @@ _cache = {}
 
 
 def _build(name, dtype):
-    """Compile a loop kernel applying mathlib.<name> elementwise; returns (callable, ModuleRef)."""
+    """Compile a loop kernel applying the record's emitter elementwise; returns
+    (callable, ModuleRef)."""
     key = (name, dtype)
     if key in _cache:
         return _cache[key]
     fty = DTYPES[dtype]
-    nin = mathlib.ARITY[name]
+    rec = RECORDS[name]
+    nin = arity(rec)
     mod = ir.Module(name=f"mathlib_{name}_{np.dtype(dtype).name}")
     ptr = ir.PointerType()
     i64 = ir.IntType(64)
@@ -65,7 +70,7 @@ def _build(name, dtype):
     i = b.phi(i64)
     i.add_incoming(ir.Constant(i64, 0), entry)
     args = [b.load(b.gep(p, [i], source_etype=fty), typ=fty) for p in fn.args[:nin]]
-    res = mathlib.emit_call(b, name, args)
+    res = rec.emitter(b, *args)
     b.store(res, b.gep(fn.args[nin], [i], source_etype=fty))
     inext = b.add(i, ir.Constant(i64, 1))
     i.add_incoming(inext, loop)
@@ -94,23 +99,17 @@ def kernel(name, dtype):
 
 
 # ------------------------------------------------------------------------ references
-def _sigmoid(x):
-    with np.errstate(all="ignore"):
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-REF = {
-    "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p, "tanh": np.tanh,
-    "sigmoid": _sigmoid, "softplus": lambda x: np.logaddexp(np.zeros_like(x), x),
-    "sin": np.sin, "cos": np.cos, "sqrt": np.sqrt, "pow": np.power,
-}
 WIDE = {np.float32: np.float64, np.float64: np.longdouble}
+
+
+def precise(name):
+    rec = RECORDS[name]
+    return rec.precise or rec.ref
 
 
 def reference(name, dtype, *xs):
     with np.errstate(all="ignore"):
-        return REF[name](*[np.asarray(x, dtype=WIDE[dtype]) for x in xs])
+        return precise(name)(*[np.asarray(x, dtype=WIDE[dtype]) for x in xs])
 
 
 def rel_errors(y, ref, dtype):
@@ -136,7 +135,7 @@ def check(name, dtype, *xs, rtol=None):
     y = kernel(name, dtype)(*xs)
     ref = reference(name, dtype, *xs)
     err = rel_errors(y, ref, dtype)
-    rtol = rtol or RTOL[dtype]
+    rtol = rtol or RECORDS[name].accuracy[dtype]
     bad = np.flatnonzero(~(err <= rtol))
     if bad.size:
         j = bad[np.argmax(np.where(np.isnan(err[bad]), np.inf, err[bad]))]
@@ -189,7 +188,7 @@ def test_special_values_exact(name, dtype):
     xs = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], dtype=dtype)
     y = kernel(name, dtype)(xs)
     with np.errstate(all="ignore"):
-        ref = REF[name](xs).astype(dtype)
+        ref = precise(name)(xs).astype(dtype)
     np.testing.assert_array_equal(y, ref)
     num = ~np.isnan(ref)
     np.testing.assert_array_equal(np.signbit(y[num]), np.signbit(ref[num]))
@@ -300,7 +299,7 @@ def test_exp_f32_is_vectorised():
     assert "call" not in asm
 
 
-@pytest.mark.parametrize("name", mathlib.NAMES)
+@pytest.mark.parametrize("name", sorted(RECORDS))
 def test_all_vectorise_without_calls(name):
     if "+avx512f" not in target.host_cpu()[1]:
         pytest.skip("host has no AVX-512")
@@ -310,22 +309,23 @@ def test_all_vectorise_without_calls(name):
     assert "call" not in asm
 
 
-def test_emit_call_and_names():
-    assert set(mathlib.NAMES) >= {"exp", "expm1", "log", "log1p", "tanh", "sigmoid",
-                                  "softplus", "sin", "cos", "pow", "sqrt"}
+def test_every_emitter_has_a_record():
+    assert set(mathlib.EMITTERS) == {r.emitter for r in RECORDS.values()}
+
+
+def test_declarations_are_shared_and_types_checked():
     mod = ir.Module()
     fn = ir.Function(mod, ir.FunctionType(ir.FloatType(), [ir.FloatType()]), "f")
     b = ir.IRBuilder(fn.append_basic_block())
-    with pytest.raises(ValueError):
-        mathlib.emit_call(b, "nope", [fn.args[0]])
     with pytest.raises(TypeError):
-        mathlib.emit_call(b, "exp", [ir.Constant(ir.IntType(32), 1)])
+        mathlib.emit_exp(b, ir.Constant(ir.IntType(32), 1))
     with pytest.raises(TypeError):
-        mathlib.emit_call(b, "pow", [fn.args[0]])
-    # intrinsic declarations are shared, not duplicated
-    mathlib.emit_call(b, "exp", [fn.args[0]])
-    mathlib.emit_call(b, "exp", [fn.args[0]])
-    b.ret(mathlib.emit_call(b, "tanh", [fn.args[0]]))
+        mathlib.emit_pow(b, fn.args[0], ir.Constant(ir.DoubleType(), 1.0))
+    # intrinsic declarations and the erf table are shared, not duplicated
+    mathlib.emit_exp(b, fn.args[0])
+    mathlib.emit_exp(b, fn.args[0])
+    mathlib.emit_erf(b, fn.args[0])
+    b.ret(mathlib.emit_erf(b, mathlib.emit_tanh(b, fn.args[0])))
     names = [g.name for g in mod.global_values]
     assert len(names) == len(set(names))
     target.parse_and_optimize(str(mod), target.target_machine())

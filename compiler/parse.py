@@ -7,12 +7,14 @@ graph in a few lines:
     inputs: %0
     outputs: %2
 
-Array constants carry no data in a listing and cannot be parsed back.
+Array constants carry no data in a listing and cannot be parsed back. It sits above
+the ops (it builds every node through the op registry), so it is not part of `ir`.
 """
 import re
 
-from .graph import Graph
-from .shapes import Sym, new_symbol
+from .ir.graph import Graph
+from .ir.shapes import Sym, new_symbol
+from .ops.registry import apply, OPS
 
 _LINE = re.compile(r"^%(\w+):(\w+)\[([^\]]*)\]\s*=\s*(\w+)\((.*)\)\s*$")
 _SYM = re.compile(r"^(?:(\d+)\*)?([a-z]\w*(?:\*[a-z]\w*)*)$")
@@ -88,7 +90,6 @@ def _split_args(text):
 
 def parse_graph(text):
     """A Graph from a listing (the inverse of Graph.listing for graphs without array constants)."""
-    from ..ops.registry import apply, OPS
     symbols, nodes = {}, {}
     inputs, outputs, updates = [], [], []
     for raw in text.strip().splitlines():

@@ -1,0 +1,23 @@
+"""Running compiled graphs from Python: the one place the compiler hands its object
+code to the runtime.
+
+The backend (K) compiles a graph with `driver.compile_graph` and runs it through
+`executable`; it never imports the runtime, so how compiled code is called (the
+buffers table, the C ABI) stays behind the compiler's public functions.
+"""
+import numpy as np
+
+from keralite.runtime.executable import Executable, storage_dtype
+
+
+def executable(compiled, variable_buffers=()):
+    """A callable (list of input arrays -> list of output arrays) running a CompiledGraph,
+    bound to the given variable buffers (updated in place) and the graph's constants."""
+    constants = [node.payload for node in compiled.constants]
+    return Executable(compiled.address(), compiled.signature, list(variable_buffers), constants)
+
+
+def variable_storage(value, dtype):
+    """A new C-contiguous buffer holding `value` as the runtime stores IR dtype `dtype`
+    (bools as uint8): what a variable's compiled code reads and updates in place."""
+    return np.array(value, dtype=storage_dtype(dtype.name), order="C", copy=True)

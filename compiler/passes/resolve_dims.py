@@ -1,0 +1,55 @@
+"""Solve the symbolic dims of one graph: the first pass of every compile.
+
+Shape rules accept dims that must be equal but are written differently (two batch
+symbols; a None dim meeting a known 10) and only report the equality (ir/shapes.py).
+This pass re-runs every node's rule to collect the equalities of THIS graph, solves
+them, and rebuilds the nodes whose dims or shape attributes change, placeholders
+included, so the runtime checks the sizes the solution ties together. Nodes are never
+mutated: another function built from the same nodes sees none of this graph's facts.
+"""
+from ..ir.graph import Graph
+from ..ir.shapes import Sym, recording_equalities, solve, substitute, shape_str, ConflictingDims
+from ..ops.registry import OPS, ShapeError, apply
+
+
+def graph_equalities(graph):
+    """Every (symbol, dim) equality the shape rules of the graph's nodes assume."""
+    found = []
+    for node in graph.nodes():
+        with recording_equalities() as assumed:
+            node.op.infer(node.inputs, dict(node.attrs))
+        found.extend((node, eq) for eq in assumed)
+    return found
+
+
+def _substituted(value, solution):
+    if isinstance(value, Sym):
+        return substitute(value, solution)
+    if isinstance(value, tuple):
+        return tuple(_substituted(v, solution) for v in value)
+    return value
+
+
+def resolve_dims(graph):
+    """The graph with its symbolic dims solved (the same graph when nothing changes)."""
+    found = graph_equalities(graph)
+    if not found:
+        return graph
+    try:
+        solution = solve([eq for _, eq in found])
+    except ConflictingDims as e:
+        culprits = ", ".join(f"%{n.id} {n.op.name}{shape_str(n.shape)}" for n, _ in found[:6])
+        raise ShapeError(f"the shapes in this function do not agree ({e}); nodes that tie sizes "
+                         f"together: {culprits}") from None
+    if not solution:
+        return graph
+    mapping = {}
+    for node in graph.nodes():
+        inputs = [mapping[i] for i in node.inputs]
+        attrs = {k: _substituted(v, solution) for k, v in node.attrs}
+        if all(a is b for a, b in zip(inputs, node.inputs)) and attrs == dict(node.attrs):
+            mapping[node] = node
+            continue
+        mapping[node] = apply(OPS[node.op.name].name, inputs, payload=node.payload, **attrs)
+    return Graph([mapping[i] for i in graph.inputs], [mapping[o] for o in graph.outputs],
+                 [(mapping[v], mapping[x]) for v, x in graph.updates])
