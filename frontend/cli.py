@@ -91,11 +91,11 @@ def _model_from_function(spec):
 
 def _is_export(path):
     """Whether a path names an exported library (directory, libNAME.so or NAME.json)."""
-    from keralite.runtime.library import _find_metadata
+    from keralite.runtime.library import find_metadata
     if not (os.path.isdir(path) or path.endswith((".so", ".json"))):
         return False
     try:
-        _find_metadata(path)
+        find_metadata(path)
     except (FileNotFoundError, ValueError):
         return False
     return True

@@ -25,38 +25,26 @@ class _FlatDraw:
     length and seed from one compiled function.
 
     The length comes from a placeholder of shape (None,) fed an empty-valued array of
-    that length; the seed and call counter of the random op are fed as inputs, so the
-    graph (and its native code) does not depend on either.
+    that length, and the seed from an int64 placeholder (a tensor seed, whose draws
+    depend on the seed alone), so the graph and its native code depend on neither.
     """
 
     def __init__(self, dist, dtype):
-        self.dist = dist
-        self.dtype = dtype
         self.length = K.placeholder((None,), dtype=dtype, name="flat_draw_length")
-        draws = self._build(seed=0)
-        node = draws.node
-        # The backend's random op reads (call counter, seed) as its inputs; feeding both
-        # makes one function serve every seed. Should that layout change, fall back to
-        # building the graph for each seed (the compiled code is cached either way).
-        if node.op.name == "random" and len(node.inputs) == 2:
-            counter, key = (K.Tensor(n) for n in node.inputs)
-            self._fn = K.function([self.length, counter, key], [draws])
-        else:
-            self._fn = None
-
-    def _build(self, seed):
+        self.seed = K.placeholder((), dtype="int64", name="flat_draw_seed")
         shape = (K.shape(self.length)[0],)
-        if self.dist == "uniform":
-            return K.random_uniform(shape, 0., 1., dtype=self.dtype, seed=seed)
-        if self.dist == "normal":
-            return K.random_normal(shape, 0., 1., dtype=self.dtype, seed=seed)
-        return K.truncated_normal(shape, 0., 1., dtype=self.dtype, seed=seed)
+        if dist == "uniform":
+            draws = K.random_uniform(shape, 0., 1., dtype=dtype, seed=self.seed)
+        elif dist == "normal":
+            draws = K.random_normal(shape, 0., 1., dtype=dtype, seed=self.seed)
+        else:
+            draws = K.truncated_normal(shape, 0., 1., dtype=dtype, seed=self.seed)
+        self.dtype = dtype
+        self._fn = K.function([self.length, self.seed], [draws])
 
     def __call__(self, size, seed):
         length = np.empty((size,), dtype=self.dtype)
-        if self._fn is not None:
-            return self._fn([length, np.int64(0), np.int64(seed)])[0]
-        return K.function([self.length], [self._build(seed)])([length])[0]
+        return self._fn([length, np.int64(seed)])[0]
 
 
 _flat_draws = {}

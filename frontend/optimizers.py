@@ -426,8 +426,14 @@ class Adamax(Optimizer):
 class Nadam(Optimizer):
     """Adam with Nesterov momentum and a warming momentum schedule."""
 
-    # newer Nadam configs carry a plain lr decay, which Keras 2.1.6's Nadam lacks
-    _neutral_newer_values = {"decay": 0.0}
+    @classmethod
+    def _config_for_init(cls, config):
+        # tf.keras' (legacy) Nadam stores its momentum schedule decay as `decay`
+        # (default 0.004) and does not decay its learning rate with it
+        config = dict(config)
+        if "decay" in config and "schedule_decay" not in config:
+            config["schedule_decay"] = config.pop("decay")
+        return super()._config_for_init(config)
 
     @_accepts_learning_rate
     def __init__(self, lr=0.002, beta_1=0.9, beta_2=0.999, epsilon=None,

@@ -6,7 +6,7 @@ exported here, as `keras.layers` exports them.
 """
 import importlib
 
-from keralite.engine.base_layer import Layer, InputSpec  # noqa: F401
+from keralite.engine.base_layer import Layer, InputSpec, model_classes  # noqa: F401
 from keralite.engine.input_layer import Input, InputLayer  # noqa: F401
 from .core import (Masking, Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,  # noqa: F401
                    Activation, Reshape, Permute, Flatten, RepeatVector, Lambda, Dense,
@@ -42,11 +42,12 @@ def serialize(layer):
 
 
 def deserialize(config, custom_objects=None):
-    """A layer (or a nested model) from {'class_name': ..., 'config': ...}."""
+    """A layer (or a nested model) from {'class_name': ..., 'config': ...}.
+
+    Models are found among the classes registered with the base Layer module (the
+    engine registers Model and Sequential), as the layers do not import the models."""
     from keralite.utils.generic_utils import deserialize_keras_object
-    from keralite.engine.training import Model
-    from keralite.engine.sequential import Sequential
     objects = {k: v for k, v in globals().items() if isinstance(v, type)}
-    objects.update({"Model": Model, "Functional": Model, "Sequential": Sequential})
+    objects.update(model_classes())
     return deserialize_keras_object(config, module_objects=objects, custom_objects=custom_objects,
                                     printable_module_name="layer")

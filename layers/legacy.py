@@ -13,7 +13,8 @@ def _shown_value(value):
     return text[:10] + "..." if len(text) > 10 else text
 
 
-def _keras2_signature(class_name, args, kwargs):
+def keras2_signature(class_name, args, kwargs):
+    """`Class(arg, name=value)` as Keras' update-your-call warnings show a call."""
     shown = [_shown_value(a) for a in args]
     shown += [name + "=" + _shown_value(value) for name, value in kwargs.items()]
     return "`" + class_name + "(" + ", ".join(shown) + ")`"
@@ -59,7 +60,7 @@ def legacy_support(layer_name, renames, value_renames=None, positional=None, pre
                     converted.append(new)
             if converted:
                 warnings.warn("Update your `" + class_name + "` call to the Keras 2 API: " +
-                              _keras2_signature(class_name, args, kwargs), stacklevel=2)
+                              keras2_signature(class_name, args, kwargs), stacklevel=2)
             return init(self, *args, **kwargs)
         return wrapper
     return decorator

@@ -46,7 +46,7 @@ def _cdef_region(path):
     return text[begin:end]
 
 
-def _find_metadata(path):
+def find_metadata(path):
     """NAME.json for a directory (holding one export), a NAME.json or a libNAME.so path."""
     path = Path(path)
     if path.is_dir():
@@ -78,7 +78,7 @@ def load_library(path, num_threads=0):
 
     num_threads: threads for the model's parallel loops (0: KERALITE_NUM_THREADS, else
     every CPU available)."""
-    meta_path = _find_metadata(path)
+    meta_path = find_metadata(path)
     if not meta_path.is_file():
         raise FileNotFoundError(f"no such file: {meta_path}")
     meta = json.loads(meta_path.read_text())

@@ -107,7 +107,8 @@ def include_dir() -> Path:
     raise RuntimeError(f"keralite: cannot find the runtime C sources ({_HEADER}) of keralite.csrc")
 
 
-def _source_files(src: Path) -> tuple[list[Path], list[Path]]:
+def source_files(src: Path) -> tuple[list[Path], list[Path]]:
+    """The C sources and headers of the C runtime in `src` (an export builds them too)."""
     c_files = sorted(src.glob("*.c"))
     h_files = sorted(src.glob("*.h"))
     if not c_files:
@@ -142,7 +143,7 @@ def _cdef_text(src: Path) -> str:
 # --------------------------------------------------------------------------
 
 
-def _find_compiler() -> list[str]:
+def find_compiler() -> list[str]:
     """argv prefix of the C compiler: $CC (may hold arguments), else cc, gcc,
     clang on PATH. Raises RuntimeError with install hints when none is found."""
     env = os.environ.get("CC", "").strip()
@@ -261,13 +262,13 @@ def _dlopen(path: Path, cdef: str) -> NativeRuntime:
 
 def _build_and_load() -> NativeRuntime:
     src = include_dir()
-    c_files, h_files = _source_files(src)
+    c_files, h_files = source_files(src)
     cdef = _cdef_text(src)
     src_hash = _source_hash(c_files + h_files)
 
     cache_dir = _cache_build_dir()
     try:
-        cc = _find_compiler()
+        cc = find_compiler()
     except RuntimeError:
         # No compiler: a library built earlier from these very sources (by any
         # compiler) will do.

@@ -17,6 +17,7 @@ from keralite.compiler.ops.linalg import matmul
 from keralite.compiler.ops.registry import apply
 
 from .core import Tensor, to_tensor
+from .shape_ops import known_dims
 from . import config
 
 
@@ -107,16 +108,15 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None, dila
 def _static_dims(output_shape, what):
     """The entries of an output shape given as a list (ints, None, items of K.shape)
     or as a shape tensor; None where the size is not known now."""
-    from .shape_ops import _known_dims
     if isinstance(output_shape, Tensor):
-        dims = _known_dims(output_shape)
+        dims = known_dims(output_shape)
         if dims is None:
             raise NotImplementedError(f"{what}: an output_shape computed at run time is not supported")
         return [None if isinstance(d, Sym) else d for d in dims]
     dims = []
     for d in output_shape:
         if isinstance(d, Tensor):
-            known = _known_dims(d)
+            known = known_dims(d)
             d = None if known is None or isinstance(known[0], Sym) else known[0]
         dims.append(None if d is None else int(d))
     return dims

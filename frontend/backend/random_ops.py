@@ -6,29 +6,28 @@ call of a function computing it advances, as a TF random op owns its state: the 
 seed gives the same first draw in a function built afresh, and successive calls of one
 function give new draws. Without a seed, a seed is picked with numpy's global RNG (as
 Keras does), so `np.random.seed` makes a whole program reproducible.
+
+A seed may also be a scalar integer tensor (a placeholder, say): the draws then depend on
+that seed alone, with no call counter, so one compiled function serves every seed (the
+initializers draw their values this way).
 """
 import numpy as np
 
 from keralite.compiler.ir.shapes import Sym
-from keralite.compiler.ops import elementwise as E
+from keralite.compiler.ops.source import boxed_scalar, scalar
 from keralite.compiler.ops import random as RND
 
-from .core import Tensor, _dtype, to_tensor, variable, cast
+from .core import Tensor, _dtype, to_tensor, cast
+from .math_ops import less
+from .shape_ops import known_dims
+from .variables import variable
 
 
 def _dims_of_tensor(t):
-    """The dims a shape tensor holds: K.shape(x) (or its items) carry them as
-    `_static_dims`; an int constant holds its values."""
-    dims = getattr(t, "_static_dims", None)
+    """The dims a shape tensor holds (K.shape(x), its items, or an int constant)."""
+    dims = known_dims(t)
     if dims is not None:
-        return tuple(dims)
-    node = t.node
-    if node.op.name == "constant" and node.dtype.is_int and node.ndim <= 1:
-        value = E.scalar_value(node) if node.ndim == 0 else None
-        if value is not None:
-            return (int(value),)
-        if node.payload is not None:
-            return tuple(int(v) for v in np.asarray(node.payload).ravel())
+        return dims
     raise NotImplementedError("random tensors need a shape known when the graph is built "
                               "(ints, or K.shape(x) and its items)")
 
@@ -53,15 +52,24 @@ def _shape(shape):
 
 
 def _draw(shape, dist, dtype, seed):
-    """A standard draw ('uniform' [0,1), 'normal', 'truncated_normal') of `shape`."""
+    """A standard draw ('uniform' [0,1), 'normal', 'truncated_normal') of `shape`.
+
+    A number seed gets a call counter that each call advances; a tensor seed reads a
+    constant counter of 0 (its caller changes the seed instead)."""
     if seed is None:
         seed = np.random.randint(10e6)
     d = _dtype(dtype)
     if not d.is_float:
         raise ValueError(f"random tensors need a float dtype, got {d.name}")
-    key = E.boxed_scalar(int(seed), "int64")
-    counter = variable(np.int64(0), dtype="int64", name="random_counter")
-    return Tensor(RND.random(counter.node, key, _shape(shape), dist, d))
+    if isinstance(seed, Tensor):
+        if seed.ndim != 0 or not seed.node.dtype.is_int:
+            raise ValueError(f"a tensor seed must be a scalar integer, got {seed}")
+        key = cast(seed, "int64").node
+        counter = scalar(0, "int64")
+    else:
+        key = boxed_scalar(int(seed), "int64")
+        counter = variable(np.int64(0), dtype="int64", name="random_counter").node
+    return Tensor(RND.random(counter, key, _shape(shape), dist, d))
 
 
 def _affine(z, scale, shift):
@@ -93,6 +101,15 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
     """1 with probability p, else 0 (Bernoulli draws) in `dtype`."""
-    from .math_ops import less
     u = _draw(shape, "uniform", dtype, seed)
     return cast(less(u, p), u.dtype)
+
+
+def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
+    """A variable holding uniform draws in [low, high)."""
+    return variable(random_uniform(shape, low, high, dtype, seed), dtype, name)
+
+
+def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
+    """A variable holding normal draws with the given mean and standard deviation."""
+    return variable(random_normal(shape, mean, scale, dtype, seed), dtype, name)

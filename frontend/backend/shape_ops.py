@@ -8,10 +8,11 @@ the graph is built.
 """
 import numpy as np
 
+from keralite.compiler import graph_queries as Q
 from keralite.compiler.ir import dtypes
 from keralite.compiler.ir.shapes import Sym, numel, shape_str
 from keralite.compiler.ops import shape as S
-from keralite.compiler.ops import elementwise as E
+from keralite.compiler.ops.source import array_constant, scalar
 from keralite.compiler.ops.registry import apply
 
 from .core import Tensor, to_tensor, cast
@@ -31,7 +32,7 @@ def _axis(axis, rank, op):
 
 
 # ------------------------------------------------------------------ shape tensors
-def _known_dims(t):
+def known_dims(t):
     """The dims a shape tensor holds (ints or symbols), or None when unknown now.
 
     A scalar item of `K.shape(x)` holds one dim; a 1-D shape tensor holds one per entry.
@@ -42,13 +43,9 @@ def _known_dims(t):
     if dims is not None:
         return tuple(dims)
     node = t.node
-    if node.op.name != "constant" or not node.dtype.is_int or node.ndim > 1:
+    if not Q.is_constant(node) or not node.dtype.is_int or node.ndim > 1:
         return None
-    if node.shape == ():
-        value = E.scalar_value(node)
-        return None if value is None else (int(value),)
-    payload = node.payload
-    return None if payload is None else tuple(int(v) for v in np.asarray(payload).ravel())
+    return tuple(int(v) for v in Q.constant_value(node).ravel())
 
 
 def _with_dims(tensor, dims):
@@ -59,7 +56,7 @@ def _with_dims(tensor, dims):
 def _dim(d, what="reshape"):
     """A target dim from an int, None/-1, a symbol, or a scalar item of K.shape(x)."""
     if isinstance(d, Tensor):
-        dims = _known_dims(d)
+        dims = known_dims(d)
         if dims is None or len(dims) != 1 or d.ndim != 0:
             raise NotImplementedError(f"{what}: a size computed at run time is not supported; "
                                       "use items of K.shape(x) or Python ints")
@@ -75,7 +72,7 @@ def _dim(d, what="reshape"):
 def reshape(x, shape):
     x = to_tensor(x)
     if isinstance(shape, Tensor):
-        dims = _known_dims(shape)
+        dims = known_dims(shape)
         if dims is None or shape.ndim != 1:
             raise NotImplementedError("reshape: a target shape computed at run time is not supported; "
                                       "build it from items of K.shape(x) and Python ints")
@@ -149,7 +146,7 @@ def concatenate(tensors, axis=-1):
         dtype = dtypes.promote(dtype, t.node.dtype)
     nodes = [t.node if t.node.dtype is dtype else cast(t, dtype.name).node for t in tensors]
     out = _t(apply("concatenate", nodes, axis=axis))
-    known = [_known_dims(t) for t in tensors]
+    known = [known_dims(t) for t in tensors]
     if rank == 1 and all(k is not None for k in known):
         _with_dims(out, sum(known, ()))
     return out
@@ -167,7 +164,7 @@ def stack(x, axis=0):
                              f"and {shape_str(t.node.shape)}")
     axis = _axis(axis, len(first) + 1, "stack")
     out = concatenate([expand_dims(t, axis) for t in tensors], axis=axis)
-    known = [_known_dims(t) for t in tensors]
+    known = [known_dims(t) for t in tensors]
     if not first and all(k is not None for k in known):
         _with_dims(out, sum(known, ()))
     return out
@@ -200,7 +197,7 @@ def tile(x, n):
     """x repeated n[i] times along axis i (an int n tiles the last axis, as np.tile)."""
     x = to_tensor(x)
     if isinstance(n, Tensor):
-        dims = _known_dims(n)
+        dims = known_dims(n)
         if dims is None:
             raise NotImplementedError("tile: repeat counts computed at run time are not supported")
         n = list(dims)
@@ -229,7 +226,7 @@ def tile(x, n):
 # ------------------------------------------------------------------ ranges and one-hot
 def _number(v, what):
     if isinstance(v, Tensor):
-        dims = _known_dims(v)
+        dims = known_dims(v)
         if dims is None or len(dims) != 1 or isinstance(dims[0], Sym):
             raise NotImplementedError(f"arange: a {what} computed at run time is not supported")
         return dims[0]
@@ -247,7 +244,7 @@ def arange(start, stop=None, step=1, dtype="int32"):
     is_float = any(isinstance(v, (float, np.floating)) for v in (start, stop, step))
     work = "float64" if is_float else "int64"
     i = apply("iota", [], shape=(count,), axis=0, dtype=work)
-    value = E._ew("add", E._ew("mul", i, E.scalar(step, work)), E.scalar(start, work))
+    value = apply("add", [apply("mul", [i, scalar(step, work)]), scalar(start, work)])
     return cast(_t(value), dtype)
 
 
@@ -353,7 +350,7 @@ def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
 def _slice_bound(v):
     """A slice bound: None, an int, or a scalar item of K.shape(x) with a static size."""
     if isinstance(v, Tensor):
-        dims = _known_dims(v)
+        dims = known_dims(v)
         if dims is None or v.ndim != 0 or isinstance(dims[0], Sym):
             raise NotImplementedError("slice bounds computed at run time are not supported")
         return dims[0]
@@ -439,12 +436,12 @@ def getitem(x, key):
         if a:
             perm = (a,) + tuple(i for i in range(node.ndim) if i != a)
             node = apply("transpose", [node], perm=perm)
-        row = apply("gather", [node, E.array_constant(np.array([k], np.int64))])
+        row = apply("gather", [node, array_constant(np.array([k], np.int64))])
         node = S.reshape(row, row.shape[1:])
     if tuple(final_shape) != node.shape:
         node = S.reshape(node, final_shape)
     out = _t(node)
-    known = _known_dims(x)
+    known = known_dims(x)
     if known is not None and x.ndim == 1 and len(key) == 1 and len(known) == shape[0]:
         k = key[0]
         _with_dims(out, (known[k],) if isinstance(k, (int, np.integer)) else known[k])

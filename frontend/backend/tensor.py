@@ -2,20 +2,36 @@
 
 A `Tensor` wraps one compiler IR node. It is a plain Python object so that Keras code
 can hang attributes on it (`_keras_shape`, `_keras_history`, `_uses_learning_phase`),
-and it supports Python operators and numpy-style indexing. A `Variable` also owns its
+and it supports Python operators and numpy-style indexing (set on the class by
+tensor_operators, which sits above the math they call). A `Variable` also owns its
 value: a C-contiguous numpy buffer that compiled code reads and updates in place.
 """
-import itertools
+import contextlib
 import weakref
 
+from keralite.compiler.graph_queries import node_label
 from keralite.compiler.ir.shapes import Sym
 
-_name_counts = itertools.count()
-_scope = []
+_scope = []     # the active K.name_scope names, outermost first
 
 
 def scoped(name):
     return "/".join(_scope + [name]) if _scope else name
+
+
+@contextlib.contextmanager
+def name_scope(name):
+    """Prefix the names of tensors made inside the block with `name/`."""
+    _scope.append(name)
+    try:
+        yield
+    finally:
+        _scope.pop()
+
+
+def current_name_scope():
+    """The active name scopes, outermost first (a copy)."""
+    return list(_scope)
 
 
 class Tensor:
@@ -25,7 +41,7 @@ class Tensor:
 
     def __init__(self, node, name=None):
         self.node = node
-        self.name = scoped(name) if name else f"{node.op.name}_{node.id}"
+        self.name = scoped(name or node_label(node))
 
     # --- shape and type -------------------------------------------------------
     @property
@@ -43,10 +59,6 @@ class Tensor:
     @property
     def ndim(self):
         return self.node.ndim
-
-    def eval(self):
-        from .core import eval as _eval
-        return _eval(self)
 
     def __repr__(self):
         shape = ", ".join("?" if d is None else str(d) for d in self.shape)
@@ -67,109 +79,10 @@ class Tensor:
 
     __array_priority__ = 100  # numpy defers to our operators
 
-    # --- operators -------------------------------------------------------------
-    def __add__(self, other):
-        from . import math_ops as M
-        return M.add(self, other)
-
-    def __radd__(self, other):
-        from . import math_ops as M
-        return M.add(other, self)
-
-    def __sub__(self, other):
-        from . import math_ops as M
-        return M.subtract(self, other)
-
-    def __rsub__(self, other):
-        from . import math_ops as M
-        return M.subtract(other, self)
-
-    def __mul__(self, other):
-        from . import math_ops as M
-        return M.multiply(self, other)
-
-    def __rmul__(self, other):
-        from . import math_ops as M
-        return M.multiply(other, self)
-
-    def __truediv__(self, other):
-        from . import math_ops as M
-        return M.divide(self, other)
-
-    def __rtruediv__(self, other):
-        from . import math_ops as M
-        return M.divide(other, self)
-
-    def __floordiv__(self, other):
-        from . import math_ops as M
-        return M.floordiv(self, other)
-
-    def __rfloordiv__(self, other):
-        from . import math_ops as M
-        return M.floordiv(other, self)
-
-    def __pow__(self, other):
-        from . import math_ops as M
-        return M.pow(self, other)
-
-    def __rpow__(self, other):
-        from . import math_ops as M
-        return M.pow(other, self)
-
-    def __matmul__(self, other):
-        from . import math_ops as M
-        return M.dot(self, other)
-
-    def __rmatmul__(self, other):
-        from . import math_ops as M
-        return M.dot(other, self)
-
-    def __neg__(self):
-        from . import math_ops as M
-        return M.negative(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        from . import math_ops as M
-        return M.abs(self)
-
-    def __lt__(self, other):
-        from . import math_ops as M
-        return M.less(self, other)
-
-    def __le__(self, other):
-        from . import math_ops as M
-        return M.less_equal(self, other)
-
-    def __gt__(self, other):
-        from . import math_ops as M
-        return M.greater(self, other)
-
-    def __ge__(self, other):
-        from . import math_ops as M
-        return M.greater_equal(self, other)
-
     # == and != keep identity semantics (tensors are dict keys in Keras code);
-    # K.equal / K.not_equal compare values.
+    # K.equal / K.not_equal compare values. The arithmetic, comparison and indexing
+    # operators (and `eval`) are set by tensor_operators, once the math is defined.
     __hash__ = object.__hash__
-
-    def __and__(self, other):
-        from . import math_ops as M
-        return M.logical_and(self, other)
-
-    def __or__(self, other):
-        from . import math_ops as M
-        return M.logical_or(self, other)
-
-    def __invert__(self):
-        from . import math_ops as M
-        return M.logical_not(self)
-
-    def __getitem__(self, key):
-        from .shape_ops import getitem
-        return getitem(self, key)
 
 
 _variables = weakref.WeakValueDictionary()   # uid -> Variable

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from .. import backend as K
+from ..backend.tensor import current_name_scope
 from ..utils.generic_utils import to_list, unpack_singleton, object_list_uid, is_all_none, has_arg
 from .node import Node
 
@@ -37,10 +38,24 @@ class InputSpec:
         return "InputSpec(%s)" % ", ".join(x for x in spec if x)
 
 
-def _current_scope():
-    """The active K.name_scope names, outermost first."""
-    from ..backend.tensor import _scope
-    return list(_scope)
+# Classes that layers.deserialize knows besides the layers: the models. They sit above
+# the layers (a model is built of layers), so the layers cannot import them; each model
+# class registers itself here, below both, when it is defined.
+_model_classes = {}
+
+
+def register_model_class(*names):
+    """Class decorator: layers.deserialize builds the class from each of `names`."""
+    def register(cls):
+        for name in names:
+            _model_classes[name] = cls
+        return cls
+    return register
+
+
+def model_classes():
+    """{name: class} of the registered model classes."""
+    return dict(_model_classes)
 
 
 _KERAS20_ADD_WEIGHT_ORDER = ("shape", "initializer", "name", "trainable", "regularizer", "constraint")
@@ -175,7 +190,7 @@ class Layer:
             dtype = K.floatx()
         value = initializer(tuple(shape))
         constraint = constraints.get(constraint)
-        if _current_scope()[-1:] == [self.name]:
+        if current_name_scope()[-1:] == [self.name]:
             # inside __call__: the layer's name scope already prefixes the name
             weight = K.variable(value, dtype=dtype, name=name, constraint=constraint)
         else:

@@ -1,19 +1,17 @@
 """Network: a graph of layers from input tensors to output tensors (the functional
 API). It is itself a Layer, so a model can be called on new tensors like any layer.
-Training (compile/fit/...) is added by engine/training.py."""
-import copy
+Training (compile/fit/...) is added by engine/training.py; walking the layer graph is
+in network_graph.py and the config, both ways, in network_config.py."""
 import json
 import warnings
 
 from .. import backend as K
-from ..utils.generic_utils import to_list, unpack_singleton, has_arg
+from ..utils.generic_utils import to_list, unpack_singleton
 from .base_layer import Layer
 from .input_layer import InputLayer
+from .network_config import json_default, network_config, network_from_config
+from .network_graph import build_graph_map, node_key, output_shapes, run_graph
 from .node import Node
-
-
-def _node_key(layer, node_index):
-    return layer.name + "_ib-" + str(node_index)
 
 
 class Network(Layer):
@@ -106,7 +104,7 @@ class Network(Layer):
         masks = [getattr(x, "_keras_mask", None) for x in self.inputs]
         self._internal_input_shapes = [x._keras_shape for x in self.inputs]
         self._internal_output_shapes = [x._keras_shape for x in self.outputs]
-        self._build_graph_map()
+        build_graph_map(self)
         # the network's own node: inputs -> outputs
         Node(outbound_layer=self, inbound_layers=[], node_indices=[], tensor_indices=[],
              input_tensors=self.inputs, output_tensors=self.outputs,
@@ -114,87 +112,6 @@ class Network(Layer):
              input_shapes=[x._keras_shape for x in self.inputs],
              output_shapes=[x._keras_shape for x in self.outputs])
         self.built = True
-
-    # ---------------------------------------------------------------- graph walking
-    def _build_graph_map(self):
-        """Layers and nodes by depth (outputs at depth 0), checking connectivity."""
-        container_nodes = set()
-        nodes_depths = {}
-        layers_depths = {}
-        layer_indices = {}
-        nodes_in_decreasing_depth = []
-
-        def visit(tensor, finished, in_progress, layer=None, node_index=None, tensor_index=None):
-            if not layer or node_index is None or tensor_index is None:
-                layer, node_index, tensor_index = tensor._keras_history
-            node = layer._inbound_nodes[node_index]
-            if node in in_progress:
-                raise ValueError("The tensor " + str(tensor) + " at layer \"" + layer.name + "\" is part of a cycle.")
-            if node in finished:
-                return
-            container_nodes.add(_node_key(layer, node_index))
-            if layer not in layer_indices:
-                layer_indices[layer] = len(layer_indices)
-            in_progress.add(node)
-            for i in range(len(node.inbound_layers)):
-                x = node.input_tensors[i]
-                visit(x, finished, in_progress, node.inbound_layers[i], node.node_indices[i], node.tensor_indices[i])
-            finished.add(node)
-            in_progress.remove(node)
-            nodes_in_decreasing_depth.append(node)
-
-        finished, in_progress = set(), set()
-        for x in self.outputs:
-            visit(x, finished, in_progress)
-        for node in reversed(nodes_in_decreasing_depth):
-            depth = nodes_depths.setdefault(node, 0)
-            previous = layers_depths.get(node.outbound_layer)
-            depth = max(depth, previous) if previous is not None else depth
-            layers_depths[node.outbound_layer] = depth
-            nodes_depths[node] = depth
-            for i in range(len(node.inbound_layers)):
-                inbound_layer = node.inbound_layers[i]
-                inbound_node = inbound_layer._inbound_nodes[node.node_indices[i]]
-                nodes_depths[inbound_node] = max(depth + 1, nodes_depths.get(inbound_node, 0))
-
-        nodes_by_depth = {}
-        for node, depth in nodes_depths.items():
-            nodes_by_depth.setdefault(depth, []).append(node)
-        layers_by_depth = {}
-        for layer, depth in layers_depths.items():
-            layers_by_depth.setdefault(depth, []).append(layer)
-        depth_keys = sorted(layers_by_depth.keys(), reverse=True)
-        layers = []
-        for depth in depth_keys:
-            group = layers_by_depth[depth]
-            group.sort(key=lambda x: layer_indices[x])
-            layers.extend(group)
-        self._network_layers = layers
-        self._layers_by_depth = layers_by_depth
-        self._nodes_by_depth = nodes_by_depth
-        self._container_nodes = container_nodes
-
-        computable = {id(x) for x in self.inputs}
-        layers_with_complete_input = []
-        for depth in sorted(nodes_by_depth.keys(), reverse=True):
-            for node in nodes_by_depth[depth]:
-                layer = node.outbound_layer
-                if layer:
-                    for x in node.input_tensors:
-                        if id(x) not in computable:
-                            raise RuntimeError("Graph disconnected: cannot obtain value for tensor " + str(x) +
-                                               " at layer \"" + layer.name + "\". The following previous "
-                                               "layers were accessed without issue: " +
-                                               str(layers_with_complete_input))
-                    for x in node.output_tensors:
-                        computable.add(id(x))
-                    layers_with_complete_input.append(layer.name)
-        all_names = [layer.name for layer in self.layers]
-        for name in all_names:
-            if all_names.count(name) != 1:
-                raise RuntimeError("The name \"" + name + "\" is used " + str(all_names.count(name)) +
-                                   " times in the model. All layer names should be unique. Layer names: " +
-                                   str(all_names))
 
     # ---------------------------------------------------------------- layer access
     @property
@@ -226,7 +143,7 @@ class Network(Layer):
                     updates += layer.updates
                     continue
                 for node_index, node in enumerate(layer._inbound_nodes):
-                    if _node_key(layer, node_index) in self._container_nodes:
+                    if node_key(layer, node_index) in self._container_nodes:
                         inputs = node.input_tensors
                         updates += layer.get_updates_for(inputs)
                 updates += layer.get_updates_for(None)
@@ -262,7 +179,7 @@ class Network(Layer):
                     losses += layer.losses
                     continue
                 for node_index, node in enumerate(layer._inbound_nodes):
-                    if _node_key(layer, node_index) in self._container_nodes:
+                    if node_key(layer, node_index) in self._container_nodes:
                         losses += layer.get_losses_for(node.input_tensors)
                 losses += layer.get_losses_for(None)
         unconditional = self.get_losses_for(None) if hasattr(self, "_per_input_losses") else []
@@ -347,208 +264,20 @@ class Network(Layer):
         return unpack_singleton(output_masks)
 
     def compute_output_shape(self, input_shape):
-        input_shapes = input_shape if isinstance(input_shape, list) else [input_shape]
-        if len(input_shapes) != len(self.input_layers):
-            raise ValueError("Invalid input_shape argument " + str(input_shape) + ": model has " +
-                             str(len(self.input_layers)) + " tensor inputs.")
-        layers_to_output_shapes = {}
-        for i, layer in enumerate(self.input_layers):
-            key = layer.name + "_%s_%s" % (self.input_layers_node_indices[i], self.input_layers_tensor_indices[i])
-            layers_to_output_shapes[key] = input_shapes[i]
-        for depth in sorted(self._nodes_by_depth.keys(), reverse=True):
-            for node in self._nodes_by_depth[depth]:
-                layer = node.outbound_layer
-                if layer in self.input_layers:
-                    continue
-                shapes = []
-                for j in range(len(node.inbound_layers)):
-                    inbound = node.inbound_layers[j]
-                    key = inbound.name + "_%s_%s" % (node.node_indices[j], node.tensor_indices[j])
-                    shapes.append(layers_to_output_shapes[key])
-                output_shape = layer.compute_output_shape(unpack_singleton(shapes))
-                output_shapes = output_shape if isinstance(output_shape, list) else [output_shape]
-                node_index = layer._inbound_nodes.index(node)
-                for j, s in enumerate(output_shapes):
-                    layers_to_output_shapes[layer.name + "_%s_%s" % (node_index, j)] = s
-        out = []
-        for i, layer in enumerate(self.output_layers):
-            key = layer.name + "_%s_%s" % (self.output_layers_node_indices[i], self.output_layers_tensor_indices[i])
-            out.append(layers_to_output_shapes[key])
-        return unpack_singleton(out)
+        return output_shapes(self, input_shape)
 
     def run_internal_graph(self, inputs, masks=None):
-        """Apply the layers to new inputs, node by node in depth order."""
-        if masks is None:
-            masks = [None] * len(inputs)
-        tensor_map = {}
-        for x, y, mask in zip(self.inputs, inputs, masks):
-            tensor_map[id(x)] = (y, mask)
-        for depth in sorted(self._nodes_by_depth.keys(), reverse=True):
-            for node in self._nodes_by_depth[depth]:
-                layer = node.outbound_layer
-                reference_input_tensors = node.input_tensors
-                reference_output_tensors = node.output_tensors
-                computed_data = [tensor_map[id(x)] for x in reference_input_tensors if id(x) in tensor_map]
-                if len(computed_data) != len(reference_input_tensors):
-                    continue
-                kwargs = dict(node.arguments) if node.arguments else {}
-                if len(computed_data) == 1:
-                    computed_tensor, computed_mask = computed_data[0]
-                    if has_arg(layer.call, "mask") and "mask" not in kwargs:
-                        kwargs["mask"] = computed_mask
-                    output_tensors = to_list(layer.call(computed_tensor, **kwargs))
-                    output_masks = to_list(layer.compute_mask(computed_tensor, computed_mask))
-                    computed_tensors, computed_masks = [computed_tensor], [computed_mask]
-                else:
-                    computed_tensors = [x[0] for x in computed_data]
-                    computed_masks = [x[1] for x in computed_data]
-                    if has_arg(layer.call, "mask") and "mask" not in kwargs:
-                        kwargs["mask"] = computed_masks
-                    output_tensors = to_list(layer.call(computed_tensors, **kwargs))
-                    output_masks = to_list(layer.compute_mask(computed_tensors, computed_masks))
-                if hasattr(layer, "activity_regularizer") and layer.activity_regularizer is not None:
-                    regularization_losses = [layer.activity_regularizer(x) for x in output_tensors]
-                    layer.add_loss(regularization_losses, computed_tensors)
-                if not all(a is b for a, b in zip(computed_tensors, reference_input_tensors)):
-                    # the layer registered updates/losses for these new tensors in its call:
-                    # the network makes them its own for its new inputs
-                    self.add_update(layer.get_updates_for(computed_tensors), inputs)
-                    self.add_loss(layer.get_losses_for(computed_tensors), inputs)
-                shapes_in = [getattr(x, "_keras_shape", None) for x in computed_tensors]
-                if all(s is not None for s in shapes_in):
-                    shapes = to_list(layer.compute_output_shape(unpack_singleton(shapes_in))) \
-                        if len(shapes_in) > 1 else \
-                        layer.compute_output_shape(shapes_in[0])
-                    shapes = shapes if isinstance(shapes, list) else [shapes]
-                    uses_lp = any(getattr(x, "_uses_learning_phase", False) for x in computed_tensors)
-                    for x, s in zip(output_tensors, shapes):
-                        x._keras_shape = s
-                        x._uses_learning_phase = getattr(x, "_uses_learning_phase", False) or uses_lp
-                for x, y, mask in zip(reference_output_tensors, output_tensors, output_masks + [None] * len(output_tensors)):
-                    tensor_map[id(x)] = (y, mask)
-        output_tensors, output_masks, output_shapes = [], [], []
-        for x in self.outputs:
-            tensor, mask = tensor_map[id(x)]
-            output_tensors.append(tensor)
-            output_masks.append(mask)
-            output_shapes.append(getattr(tensor, "_keras_shape", None))
-        return output_tensors, output_masks, output_shapes
+        """Apply the layers to new inputs: (output tensors, output masks, output shapes)."""
+        return run_graph(self, inputs, masks)
 
     # ---------------------------------------------------------------- config
     def get_config(self):
-        config = {"name": self.name}
-        node_conversion_map = {}
-        for layer in self.layers:
-            kept_nodes = 1 if isinstance(layer, Network) else 0
-            for original_node_index, node in enumerate(layer._inbound_nodes):
-                key = _node_key(layer, original_node_index)
-                if key in self._container_nodes:
-                    node_conversion_map[key] = kept_nodes
-                    kept_nodes += 1
-        layer_configs = []
-        for layer in self.layers:
-            layer_config = layer.get_config()
-            filtered_inbound_nodes = []
-            for original_node_index, node in enumerate(layer._inbound_nodes):
-                key = _node_key(layer, original_node_index)
-                if key not in self._container_nodes:
-                    continue
-                kwargs = {}
-                if node.arguments:
-                    try:
-                        json.dumps(node.arguments)
-                        kwargs = node.arguments
-                    except TypeError:
-                        warnings.warn("Layer " + layer.name + " was passed non-serializable keyword "
-                                      "arguments: " + str(node.arguments) + ". They will not be included "
-                                      "in the serialized model (and thus will be missing at deserialization time).")
-                if node.inbound_layers:
-                    node_data = []
-                    for i, inbound_layer in enumerate(node.inbound_layers):
-                        new_index = node_conversion_map.get(_node_key(inbound_layer, node.node_indices[i]), 0)
-                        node_data.append([inbound_layer.name, new_index, node.tensor_indices[i], kwargs])
-                    filtered_inbound_nodes.append(node_data)
-            layer_configs.append({"name": layer.name, "class_name": layer.__class__.__name__,
-                                  "config": layer_config, "inbound_nodes": filtered_inbound_nodes})
-        config["layers"] = layer_configs
-        model_inputs = []
-        for i, layer in enumerate(self.input_layers):
-            new_index = node_conversion_map.get(_node_key(layer, self.input_layers_node_indices[i]), 0)
-            model_inputs.append([layer.name, new_index, self.input_layers_tensor_indices[i]])
-        config["input_layers"] = model_inputs
-        model_outputs = []
-        for i, layer in enumerate(self.output_layers):
-            new_index = node_conversion_map.get(_node_key(layer, self.output_layers_node_indices[i]), 0)
-            model_outputs.append([layer.name, new_index, self.output_layers_tensor_indices[i]])
-        config["output_layers"] = model_outputs
-        return copy.deepcopy(config)
+        return network_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuild a network from get_config() output (Keras 2 functional layout)."""
-        from ..layers import deserialize as deserialize_layer
-        created_layers = {}
-        unprocessed_nodes = {}
-
-        def add_unprocessed_node(layer, node_data):
-            unprocessed_nodes.setdefault(layer, []).append(node_data)
-
-        def process_node(layer, node_data):
-            input_tensors = []
-            kwargs = {}
-            for input_data in node_data:
-                inbound_layer_name = input_data[0]
-                inbound_node_index = input_data[1]
-                inbound_tensor_index = input_data[2]
-                if len(input_data) == 3:
-                    kwargs = {}
-                elif len(input_data) == 4:
-                    kwargs = input_data[3]
-                else:
-                    raise ValueError("Improperly formatted model config.")
-                inbound_layer = created_layers[inbound_layer_name]
-                if len(inbound_layer._inbound_nodes) <= inbound_node_index:
-                    add_unprocessed_node(layer, node_data)
-                    return
-                inbound_node = inbound_layer._inbound_nodes[inbound_node_index]
-                input_tensors.append(inbound_node.output_tensors[inbound_tensor_index])
-            if input_tensors:
-                layer(unpack_singleton(input_tensors), **kwargs)
-
-        def process_layer(layer_data):
-            layer_name = layer_data["name"]
-            layer = deserialize_layer(layer_data, custom_objects=custom_objects)
-            created_layers[layer_name] = layer
-            for node_data in layer_data["inbound_nodes"]:
-                # newer Keras writes {"args": ..., "kwargs": ...} node dicts
-                node_data = _normalize_node_data(node_data)
-                add_unprocessed_node(layer, node_data)
-
-        for layer_data in config["layers"]:
-            process_layer(layer_data)
-        while unprocessed_nodes:
-            pending = sum(len(nodes) for nodes in unprocessed_nodes.values())
-            for layer_data in config["layers"]:
-                layer = created_layers[layer_data["name"]]
-                if layer in unprocessed_nodes:
-                    for node_data in unprocessed_nodes.pop(layer):
-                        process_node(layer, node_data)
-            if sum(len(nodes) for nodes in unprocessed_nodes.values()) >= pending:
-                stuck = sorted(layer.name for layer in unprocessed_nodes)
-                raise ValueError("Improperly formatted model config: the inbound nodes of layers %s refer "
-                                 "to nodes that are never created." % stuck)
-        name = config.get("name")
-        input_tensors = []
-        output_tensors = []
-        for layer_data in _layer_refs(config["input_layers"]):
-            layer_name, node_index, tensor_index = layer_data
-            layer = created_layers[layer_name]
-            input_tensors.append(layer._inbound_nodes[node_index].output_tensors[tensor_index])
-        for layer_data in _layer_refs(config["output_layers"]):
-            layer_name, node_index, tensor_index = layer_data
-            layer = created_layers[layer_name]
-            output_tensors.append(layer._inbound_nodes[node_index].output_tensors[tensor_index])
-        return cls(inputs=input_tensors, outputs=output_tensors, name=name)
+        return network_from_config(cls, config, custom_objects)
 
     def _model_dict(self):
         from .saving import KERAS_VERSION, SAVED_BACKEND
@@ -556,7 +285,7 @@ class Network(Layer):
                 "keras_version": KERAS_VERSION, "backend": SAVED_BACKEND}
 
     def to_json(self, **kwargs):
-        return json.dumps(self._model_dict(), default=_json_default, **kwargs)
+        return json.dumps(self._model_dict(), default=json_default, **kwargs)
 
     def to_yaml(self, **kwargs):
         import yaml
@@ -581,7 +310,7 @@ class Network(Layer):
 
 def _keras1_model_arguments(model, inputs, outputs, name, kwargs):
     """`Model(input=..., output=...)` (Keras 1) -> (inputs, outputs), with Keras' warning."""
-    from ..layers.legacy import _keras2_signature
+    from ..layers.legacy import keras2_signature   # the engine does not load the layers eagerly
     converted = False
     for old, new in (("input", "inputs"), ("output", "outputs")):
         if old in kwargs:
@@ -603,47 +332,8 @@ def _keras1_model_arguments(model, inputs, outputs, name, kwargs):
         if name is not None:
             shown["name"] = name
         warnings.warn("Update your `" + model.__class__.__name__ + "` call to the Keras 2 API: " +
-                      _keras2_signature(model.__class__.__name__, (), shown), stacklevel=3)
+                      keras2_signature(model.__class__.__name__, (), shown), stacklevel=3)
     return inputs, outputs
-
-
-def _layer_refs(refs):
-    """input_layers/output_layers: a list of [name, node, tensor] (or one such triple)."""
-    if refs and not isinstance(refs[0], (list, tuple)):
-        return [refs]
-    return refs
-
-
-def _normalize_node_data(node_data):
-    if isinstance(node_data, dict):
-        # tf.keras 2.x style: {"args": [...keras tensors...], "kwargs": {...}}
-        args = node_data.get("args", [])
-        kwargs = node_data.get("kwargs", {})
-        refs = []
-
-        def collect(obj):
-            if isinstance(obj, dict) and obj.get("class_name") == "__keras_tensor__":
-                history = obj["config"]["keras_history"]
-                refs.append([history[0], history[1], history[2], kwargs])
-            elif isinstance(obj, (list, tuple)):
-                for o in obj:
-                    collect(o)
-        collect(args)
-        return refs
-    return node_data
-
-
-def _json_default(obj):
-    import numpy as np
-    if type(obj).__name__ == type.__name__:
-        return obj.__name__
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError("Not JSON Serializable:", obj)
 
 
 def _unique(weights):

@@ -107,6 +107,24 @@ def _layer_weight_values(g):
     return [np.asarray(g[name]) for name in names]
 
 
+# Theano convolves (flipping the kernel) where TensorFlow and keralite correlate, so
+# Keras 2.1.6 flips the spatial axes of these layers' kernels in files written by Theano:
+# the first `count` weights, matched by exact class name (subclasses such as
+# DepthwiseConv2D, and SeparableConv*/Conv3DTranspose, are left as Keras 2.1.6 left them).
+THEANO_FLIPPED_KERNELS = {"Conv1D": 1, "Conv2D": 1, "Conv3D": 1, "Conv2DTranspose": 1, "ConvLSTM2D": 2}
+
+
+def _convert_theano_kernels(layer, weights, original_backend):
+    count = THEANO_FLIPPED_KERNELS.get(layer.__class__.__name__, 0)
+    if original_backend != "theano" or not count:
+        return weights
+    from ..utils.conv_utils import convert_kernel
+    weights = list(weights)
+    for i in range(min(count, len(weights))):
+        weights[i] = convert_kernel(weights[i])
+    return weights
+
+
 def preprocess_weights_for_loading(layer, weights, original_keras_version=None, original_backend=None):
     """Adapt stored weights to this layer (layer families add their conversions here:
     Theano conv kernels, fused RNN kernels...). Layers may define
@@ -114,6 +132,16 @@ def preprocess_weights_for_loading(layer, weights, original_keras_version=None, 
     convert = getattr(layer, "_convert_loaded_weights", None)
     if convert is not None:
         weights = convert(weights, original_keras_version, original_backend)
+    weights = _convert_theano_kernels(layer, weights, original_backend)
+    # wrappers hold their inner layers' weights: convert those layer by layer
+    if layer.__class__.__name__ == "Bidirectional":
+        half = len(weights) // 2
+        weights = (preprocess_weights_for_loading(layer.forward_layer, weights[:half],
+                                                  original_keras_version, original_backend) +
+                   preprocess_weights_for_loading(layer.backward_layer, weights[half:],
+                                                  original_keras_version, original_backend))
+    elif layer.__class__.__name__ == "TimeDistributed":
+        weights = preprocess_weights_for_loading(layer.layer, weights, original_keras_version, original_backend)
     from .network import Network
     if isinstance(layer, Network):
         # a nested model lists all its trainable weights first, then the others
@@ -132,9 +160,17 @@ def preprocess_weights_for_loading(layer, weights, original_keras_version=None, 
     return weights
 
 
+def _saved_backend(group):
+    """The backend that wrote the weights: the group's attribute, else the file's."""
+    for attrs in (group.attrs, group.file.attrs):
+        if "backend" in attrs:
+            return _decode(attrs["backend"])
+    return None
+
+
 def load_weights_from_hdf5_group(group, layers, reshape=False):
     original_keras_version = _decode(group.attrs.get("keras_version", b"1"))
-    original_backend = _decode(group.attrs.get("backend")) if "backend" in group.attrs else None
+    original_backend = _saved_backend(group)
     filtered_layers = [layer for layer in layers if layer.weights]
     layer_names = load_attributes_from_hdf5_group(group, "layer_names")
     filtered_layer_names = [name for name in layer_names
@@ -168,7 +204,7 @@ def load_weights_from_hdf5_group(group, layers, reshape=False):
 
 def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False, reshape=False):
     original_keras_version = _decode(group.attrs.get("keras_version", b"1"))
-    original_backend = _decode(group.attrs.get("backend")) if "backend" in group.attrs else None
+    original_backend = _saved_backend(group)
     layer_names = load_attributes_from_hdf5_group(group, "layer_names")
     index = {}
     for layer in layers:

@@ -3,7 +3,7 @@ import copy
 import warnings
 
 from .. import backend as K
-from .base_layer import Layer
+from .base_layer import Layer, register_model_class
 from .input_layer import Input, InputLayer
 from .training import Model
 
@@ -43,6 +43,7 @@ def _first_layer_input(layer):
     return layer.batch_input_shape, layer.dtype
 
 
+@register_model_class("Sequential")
 class Sequential(Model):
     """`model = Sequential(); model.add(Dense(32, input_shape=(16,)))`."""
 

@@ -12,6 +12,7 @@ from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers
 from ..utils.generic_utils import unpack_singleton
+from .base_layer import register_model_class
 from .network import Network
 from . import training_arrays
 from .training_utils import (standardize_input_data, standardize_sample_or_class_weights,
@@ -20,11 +21,14 @@ from .training_utils import (standardize_input_data, standardize_sample_or_class
                              collect_metrics)
 
 
+@register_model_class("Model", "Functional")
 class Model(Network):
     """The functional Keras model: `Model(inputs, outputs)` plus training."""
 
     def compile(self, optimizer, loss=None, metrics=None, loss_weights=None,
                 sample_weight_mode=None, weighted_metrics=None, target_tensors=None, **kwargs):
+        """Set up training: the loss per output, its targets and sample weights, the total
+        loss and the metric tensors; the functions themselves are compiled on first use."""
         if kwargs:
             raise TypeError("Invalid keyword argument(s) in `compile`: " + str(sorted(kwargs)))
         loss = loss or {}
@@ -35,75 +39,89 @@ class Model(Network):
         self.metrics = metrics or []
         self.weighted_metrics = weighted_metrics
 
-        # --- loss functions, one per output
+        self.loss_functions = self._output_loss_functions(loss)
+        # outputs without a loss get no target, no sample weights and no metrics
+        trained = [i for i, fn in enumerate(self.loss_functions) if fn is not None]
+        output_loss_weights = self._output_loss_weights(loss_weights)
+        self._make_targets(target_tensors, trained)
+        self._make_sample_weights(sample_weight_mode, trained)
+        self.metrics_names = ["loss"]
+        self.metrics_tensors = []
+        self.total_loss = self._make_total_loss(output_loss_weights, trained)
+        self._make_metrics(metrics, weighted_metrics, trained)
+
+        self.train_function = None
+        self.test_function = None
+        self.predict_function = None
+        self._collected_trainable_weights = self.trainable_weights
+        self.stateful_metric_names = []
+
+    # ---------------------------------------------------------------- compile's steps
+    def _check_output_keys(self, mapping, what):
+        """A per-output dict may name only outputs."""
+        for name in mapping:
+            if name not in self.output_names:
+                raise ValueError("Unknown entry in " + what + " dictionary: \"" + name + "\". Only expected the "
+                                 "following keys: " + str(self.output_names))
+
+    def _output_loss_functions(self, loss):
+        """One loss function per output (None for an output a loss dict leaves out)."""
         if isinstance(loss, dict):
-            for name in loss:
-                if name not in self.output_names:
-                    raise ValueError("Unknown entry in loss dictionary: \"" + name + "\". Only expected the "
-                                     "following keys: " + str(self.output_names))
+            self._check_output_keys(loss, "loss")
             loss_functions = []
             for name in self.output_names:
                 if name not in loss:
                     warnings.warn("Output \"" + name + "\" missing from loss dictionary. We assume this was "
                                   "done on purpose, and we will not be expecting any data to be passed to \"" +
-                                  name + "\" during training.", stacklevel=2)
+                                  name + "\" during training.", stacklevel=3)
                 loss_functions.append(losses_module.get(loss.get(name)))
-        elif isinstance(loss, list):
+            return loss_functions
+        if isinstance(loss, list):
             if len(loss) != len(self.outputs):
                 raise ValueError("When passing a list as loss, it should have one entry per model outputs. "
                                  "The model has " + str(len(self.outputs)) + " outputs, but you passed loss=" +
                                  str(loss))
-            loss_functions = [losses_module.get(x) for x in loss]
-        else:
-            loss_function = losses_module.get(loss)
-            loss_functions = [loss_function for _ in range(len(self.outputs))]
-        self.loss_functions = loss_functions
-        weighted_losses = [weighted_masked_objective(fn) for fn in loss_functions]
-        skip_target_indices = [i for i, fn in enumerate(loss_functions) if fn is None]
+            return [losses_module.get(x) for x in loss]
+        loss_function = losses_module.get(loss)
+        return [loss_function for _ in range(len(self.outputs))]
 
-        # --- loss weights
+    def _output_loss_weights(self, loss_weights):
+        """One weight per output's loss in the total loss (1 unless given)."""
         if loss_weights is None:
-            loss_weights_list = [1.0 for _ in self.outputs]
-        elif isinstance(loss_weights, dict):
-            for name in loss_weights:
-                if name not in self.output_names:
-                    raise ValueError("Unknown entry in loss_weights dictionary: \"" + name + "\". Only expected "
-                                     "the following keys: " + str(self.output_names))
-            loss_weights_list = [loss_weights.get(name, 1.0) for name in self.output_names]
-        elif isinstance(loss_weights, list):
+            return [1.0 for _ in self.outputs]
+        if isinstance(loss_weights, dict):
+            self._check_output_keys(loss_weights, "loss_weights")
+            return [loss_weights.get(name, 1.0) for name in self.output_names]
+        if isinstance(loss_weights, list):
             if len(loss_weights) != len(self.outputs):
                 raise ValueError("When passing a list as loss_weights, it should have one entry per model "
                                  "output. The model has " + str(len(self.outputs)) + " outputs, but you passed "
                                  "loss_weights=" + str(loss_weights))
-            loss_weights_list = loss_weights
-        else:
-            raise TypeError("Could not interpret loss_weights argument: " + str(loss_weights) +
-                            " - expected a list of dicts.")
+            return loss_weights
+        raise TypeError("Could not interpret loss_weights argument: " + str(loss_weights) +
+                        " - expected a list of dicts.")
 
-        # --- targets
+    def _make_targets(self, target_tensors, trained):
+        """A target placeholder for each trained output (None for the others)."""
         self.targets = []
         self._feed_targets = []
         if target_tensors is not None:
             raise NotImplementedError("compile(target_tensors=...) is not supported by keralite; "
                                       "feed targets as arrays to fit/train_on_batch")
-        for i in range(len(self.outputs)):
-            if i in skip_target_indices:
+        for i, output in enumerate(self.outputs):
+            if i not in trained:
                 self.targets.append(None)
                 continue
-            shape = K.int_shape(self.outputs[i])
-            name = self.output_names[i]
-            target = K.placeholder(ndim=len(shape), name=name + "_target",
-                                   sparse=K.is_sparse(self.outputs[i]), dtype=K.dtype(self.outputs[i]))
+            target = K.placeholder(ndim=len(K.int_shape(output)), name=self.output_names[i] + "_target",
+                                   sparse=K.is_sparse(output), dtype=K.dtype(output))
             self.targets.append(target)
             self._feed_targets.append(target)
 
-        # --- sample weights
-        sample_weights, sample_weight_modes = [], []
+    def _make_sample_weights(self, sample_weight_mode, trained):
+        """A sample-weight placeholder for each trained output: per sample, or per sample
+        and time step when its mode is 'temporal'."""
         if isinstance(sample_weight_mode, dict):
-            for name in sample_weight_mode:
-                if name not in self.output_names:
-                    raise ValueError("Unknown entry in sample_weight_mode dictionary: \"" + name + "\". Only "
-                                     "expected the following keys: " + str(self.output_names))
+            self._check_output_keys(sample_weight_mode, "sample_weight_mode")
             modes = [sample_weight_mode.get(name) for name in self.output_names]
         elif isinstance(sample_weight_mode, list):
             if len(sample_weight_mode) != len(self.outputs):
@@ -113,38 +131,32 @@ class Model(Network):
             modes = sample_weight_mode
         else:
             modes = [sample_weight_mode for _ in self.output_names]
+        self.sample_weights, self.sample_weight_modes = [], []
         for i, name in enumerate(self.output_names):
-            mode = modes[i]
-            if i in skip_target_indices:
-                sample_weights.append(None)
-                sample_weight_modes.append(None)
+            if i not in trained:
+                self.sample_weights.append(None)
+                self.sample_weight_modes.append(None)
                 continue
-            if mode == "temporal":
-                weight = K.placeholder(ndim=2, name=name + "_sample_weights")
-            else:
-                weight = K.placeholder(ndim=1, name=name + "_sample_weights")
-            sample_weights.append(weight)
-            sample_weight_modes.append(mode)
-        self.sample_weight_modes = sample_weight_modes
-        self._feed_sample_weight_modes = [m for i, m in enumerate(sample_weight_modes) if i not in skip_target_indices]
-        self.sample_weights = sample_weights
-        self._feed_sample_weights = [w for i, w in enumerate(sample_weights) if i not in skip_target_indices]
+            ndim = 2 if modes[i] == "temporal" else 1
+            self.sample_weights.append(K.placeholder(ndim=ndim, name=name + "_sample_weights"))
+            self.sample_weight_modes.append(modes[i])
+        self._feed_sample_weight_modes = [self.sample_weight_modes[i] for i in trained]
+        self._feed_sample_weights = [self.sample_weights[i] for i in trained]
 
-        # --- total loss
-        self.metrics_names = ["loss"]
-        self.metrics_tensors = []
+    def _make_total_loss(self, loss_weights, trained):
+        """The weighted sum of the outputs' losses plus the layers' own losses; with
+        several outputs each output's loss is also a metric."""
         total_loss = None
         masks = [getattr(x, "_keras_mask", None) for x in self.outputs]
         with K.name_scope("loss"):
-            for i in range(len(self.outputs)):
-                if i in skip_target_indices:
-                    continue
+            for i in trained:
+                objective = weighted_masked_objective(self.loss_functions[i])
                 with K.name_scope(self.output_names[i] + "_loss"):
-                    output_loss = weighted_losses[i](self.targets[i], self.outputs[i], sample_weights[i], masks[i])
+                    output_loss = objective(self.targets[i], self.outputs[i], self.sample_weights[i], masks[i])
                 if len(self.outputs) > 1:
                     self.metrics_tensors.append(output_loss)
                     self.metrics_names.append(self.output_names[i] + "_loss")
-                term = output_loss * loss_weights_list[i] if loss_weights_list[i] != 1 else output_loss
+                term = output_loss * loss_weights[i] if loss_weights[i] != 1 else output_loss
                 total_loss = term if total_loss is None else total_loss + term
             if total_loss is None:
                 if not self.losses:
@@ -152,58 +164,49 @@ class Model(Network):
                 total_loss = 0.0
             for loss_tensor in self.losses:
                 total_loss = total_loss + loss_tensor
-        self.total_loss = K.constant(total_loss) if isinstance(total_loss, float) else total_loss
+        return K.constant(total_loss) if isinstance(total_loss, float) else total_loss
 
-        # --- metrics
+    def _make_metrics(self, metrics, weighted_metrics, trained):
+        """The metric tensors of each trained output (plain, then sample-weighted)."""
         nested_metrics = collect_metrics(metrics, self.output_names)
         nested_weighted_metrics = collect_metrics(weighted_metrics, self.output_names)
         self._metric_updates = []
-
-        def append_metric(layer_index, metric_name, metric_tensor):
-            if len(self.output_names) > 1:
-                metric_name = self.output_names[layer_index] + "_" + metric_name
-            self.metrics_names.append(metric_name)
-            self.metrics_tensors.append(metric_tensor)
-
-        def handle_metrics(i, output_metrics, weights=None):
-            y_true, y_pred = self.targets[i], self.outputs[i]
-            mask = masks[i]
-            for metric in output_metrics:
-                if metric in ("accuracy", "acc", "crossentropy", "ce"):
-                    output_shape = K.int_shape(self.outputs[i])
-                    fn_name = getattr(self.loss_functions[i], "__name__", "")
-                    if output_shape[-1] == 1 or fn_name == "binary_crossentropy":
-                        metric_fn = metrics_module.binary_accuracy if metric in ("accuracy", "acc") \
-                            else metrics_module.binary_crossentropy
-                    elif fn_name == "sparse_categorical_crossentropy":
-                        metric_fn = metrics_module.sparse_categorical_accuracy if metric in ("accuracy", "acc") \
-                            else metrics_module.sparse_categorical_crossentropy
-                    else:
-                        metric_fn = metrics_module.categorical_accuracy if metric in ("accuracy", "acc") \
-                            else metrics_module.categorical_crossentropy
-                    suffix = "acc" if metric in ("accuracy", "acc") else "ce"
-                    metric_name = (("weighted_" if weights is not None else "") + suffix)
-                else:
-                    metric_fn = metrics_module.get(metric)
-                    metric_name = (("weighted_" if weights is not None else "") +
-                                   getattr(metric_fn, "__name__", metric_fn.__class__.__name__))
-                weighted_fn = weighted_masked_objective(metric_fn)
-                with K.name_scope(metric_name):
-                    metric_result = weighted_fn(y_true, y_pred, weights=weights, mask=mask)
-                append_metric(i, metric_name, metric_result)
-
         with K.name_scope("metrics"):
-            for i in range(len(self.outputs)):
-                if i in skip_target_indices:
-                    continue
-                handle_metrics(i, nested_metrics[i])
-                handle_metrics(i, nested_weighted_metrics[i], weights=sample_weights[i])
+            for i in trained:
+                self._add_output_metrics(i, nested_metrics[i])
+                self._add_output_metrics(i, nested_weighted_metrics[i], weights=self.sample_weights[i])
 
-        self.train_function = None
-        self.test_function = None
-        self.predict_function = None
-        self._collected_trainable_weights = self.trainable_weights
-        self.stateful_metric_names = []
+    def _add_output_metrics(self, i, output_metrics, weights=None):
+        """Append output i's metrics to metrics_names / metrics_tensors."""
+        mask = getattr(self.outputs[i], "_keras_mask", None)
+        for metric in output_metrics:
+            metric_fn, metric_name = self._metric_function(i, metric)
+            if weights is not None:
+                metric_name = "weighted_" + metric_name
+            with K.name_scope(metric_name):
+                metric_result = weighted_masked_objective(metric_fn)(self.targets[i], self.outputs[i],
+                                                                     weights=weights, mask=mask)
+            if len(self.output_names) > 1:
+                metric_name = self.output_names[i] + "_" + metric_name
+            self.metrics_names.append(metric_name)
+            self.metrics_tensors.append(metric_result)
+
+    def _metric_function(self, i, metric):
+        """(function, name) of a metric of output i: 'accuracy'/'acc' and 'crossentropy'/'ce'
+        mean the variant that matches the output's loss and shape, as in Keras."""
+        if metric not in ("accuracy", "acc", "crossentropy", "ce"):
+            metric_fn = metrics_module.get(metric)
+            return metric_fn, getattr(metric_fn, "__name__", metric_fn.__class__.__name__)
+        accuracy = metric in ("accuracy", "acc")
+        fn_name = getattr(self.loss_functions[i], "__name__", "")
+        if K.int_shape(self.outputs[i])[-1] == 1 or fn_name == "binary_crossentropy":
+            metric_fn = metrics_module.binary_accuracy if accuracy else metrics_module.binary_crossentropy
+        elif fn_name == "sparse_categorical_crossentropy":
+            metric_fn = metrics_module.sparse_categorical_accuracy if accuracy \
+                else metrics_module.sparse_categorical_crossentropy
+        else:
+            metric_fn = metrics_module.categorical_accuracy if accuracy else metrics_module.categorical_crossentropy
+        return metric_fn, "acc" if accuracy else "ce"
 
     # ---------------------------------------------------------------- compiled functions
     def _check_compiled(self):

@@ -2,7 +2,7 @@
 code for a target, and the plain-data description the C tables are written from."""
 import numpy as np
 
-from keralite.backend.core import build_graph, variable_buffers
+from keralite.backend.execution import build_graph, variable_buffers
 from keralite.compiler.driver import compile_graph, resolve_target
 from keralite.compiler.ir.graph import Graph
 from keralite.runtime.executable import storage_dtype

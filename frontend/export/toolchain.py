@@ -29,7 +29,7 @@ def _require_linux():
 
 def c_compiler():
     """argv prefix of the C compiler ($CC, else cc, gcc or clang)."""
-    return native._find_compiler()
+    return native.find_compiler()
 
 
 def objcopy():
@@ -59,7 +59,7 @@ def build(build_dir, name, model_c, weights_s, llvm_objects, object_out, library
     _require_linux()
     cc = c_compiler()
     csrc = native.include_dir()
-    c_files, _ = native._source_files(csrc)
+    c_files, _ = native.source_files(csrc)
     include = ["-I", str(build_dir), "-I", str(csrc), "-I", str(csrc / "export")]
     jobs = []
     objects = list(llvm_objects)

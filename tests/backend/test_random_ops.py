@@ -255,3 +255,16 @@ def test_random_normal_variable(dtype):
     assert_moments(x, 0.5, 2.0)
     np.testing.assert_array_equal(x, K.get_value(K.random_normal_variable(SHAPE, 0.5, 2.0, dtype=dtype, seed=3)))
     np.testing.assert_array_equal(K.get_value(v), x)
+
+
+def test_tensor_seed_draws_depend_on_the_seed_alone():
+    # a tensor seed reads no call counter: each call with seed s gives the first draw of
+    # a function seeded with the number s, so one compiled function serves every seed
+    seed = K.placeholder((), dtype="int64")
+    draw = K.function([seed], [K.random_normal((30, 7), 0.5, 2.0, seed=seed)])
+    first, again, other = (draw([np.int64(s)])[0] for s in (11, 11, 12))
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first, K.eval(K.random_normal((30, 7), 0.5, 2.0, seed=11)))
+    assert (first != other).any()
+    with pytest.raises(ValueError, match="scalar integer"):
+        K.random_uniform((3, 2), seed=K.placeholder((2,), dtype="int64"))

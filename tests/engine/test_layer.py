@@ -13,24 +13,7 @@ from keralite.engine import InputSpec, Layer
 from keralite.layers import Dense, Input, Masking, Activation
 from keralite.models import Model, Sequential
 
-
-class MyLayer(Layer):
-    """The custom layer of the Keras 2 docs ("Writing your own Keras layers")."""
-
-    def __init__(self, output_dim, **kwargs):
-        self.output_dim = output_dim
-        super(MyLayer, self).__init__(**kwargs)
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(name="kernel", shape=(input_shape[1], self.output_dim),
-                                      initializer="uniform", trainable=True)
-        super(MyLayer, self).build(input_shape)
-
-    def call(self, x):
-        return K.dot(x, self.kernel)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.output_dim)
+from engine_helpers import MyLayer
 
 
 class CountingLayer(Layer):

@@ -17,6 +17,8 @@ from keralite.engine import Layer
 from keralite.layers import Dense, Input, Lambda, Activation
 from keralite.models import Model, Sequential, load_model
 
+from engine_helpers import MyLayer as DocsLayer
+
 # models saved without compile() load uncompiled, with Keras' warning
 pytestmark = pytest.mark.filterwarnings("ignore:No training configuration found in save file")
 
@@ -24,23 +26,8 @@ FIXTURES = os.path.join(os.path.dirname(__file__), os.pardir, "data", "keras-h5"
 RNG = np.random.RandomState(5)
 
 
-class MyLayer(Layer):
+class MyLayer(DocsLayer):
     """The custom layer of the Keras 2 docs, with a config so that it can be saved."""
-
-    def __init__(self, output_dim, **kwargs):
-        self.output_dim = output_dim
-        super(MyLayer, self).__init__(**kwargs)
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(name="kernel", shape=(input_shape[1], self.output_dim),
-                                      initializer="uniform", trainable=True)
-        super(MyLayer, self).build(input_shape)
-
-    def call(self, x):
-        return K.dot(x, self.kernel)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.output_dim)
 
     def get_config(self):
         config = super().get_config()

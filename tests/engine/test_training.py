@@ -285,9 +285,9 @@ def test_smaller_last_batch_reuses_the_compiled_functions(regression, monkeypatc
     functions = (model.train_function, model.test_function, model.predict_function)
     entries = [f._executable for f in functions]
     compiled = []
-    from keralite.backend import core as backend_core
-    original = backend_core.compile_graph
-    monkeypatch.setattr(backend_core, "compile_graph", lambda *a, **k: compiled.append(a) or original(*a, **k))
+    from keralite.backend import execution
+    original = execution.compile_graph
+    monkeypatch.setattr(execution, "compile_graph", lambda *a, **k: compiled.append(a) or original(*a, **k))
     model.fit(x, y, batch_size=4, epochs=2, verbose=0)          # batches of 4, 4 and 2
     model.evaluate(x, y, batch_size=3, verbose=0)                # 3, 3, 3 and 1
     model.predict(x, batch_size=7)                               # 7 and 3

@@ -110,7 +110,7 @@ def test_inspect_prints_summary_graph_and_kernels(saved_model):
     text = proc.stdout
     assert "Total params" in text
     assert "==== optimised graph ====" in text and "= matmul(" in text
-    assert "kernels ====" in text and "arena:" in text
+    assert "schedule ====" in text and "arena:" in text
     assert "define " in text          # LLVM IR
     proc = keralite("inspect", saved_model / "digits-mlp.h5", "--asm")
     assert proc.returncode == 0 and "predict_graph:" in proc.stdout

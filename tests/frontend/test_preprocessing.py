@@ -432,7 +432,8 @@ def test_flow_from_directory(tmp_path, capsys):
 
 
 def test_flow_from_directory_without_pil(monkeypatch, tmp_path):
-    monkeypatch.setattr(image, "pil_image", None)
+    from keralite.preprocessing import image_files   # where PIL is imported
+    monkeypatch.setattr(image_files, "pil_image", None)
     with pytest.raises(ImportError, match="requires PIL"):
         image.ImageDataGenerator().flow_from_directory(str(tmp_path))
     with pytest.raises(ImportError, match="requires PIL"):

@@ -16,30 +16,14 @@ from keralite.layers import (Conv1D, Conv2D, Conv3D, Convolution2D, Conv2DTransp
                              GlobalAveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D,
                              GlobalAveragePooling3D, Dense, Flatten, Input)
 from keralite.models import Sequential
-from keralite.utils import CustomObjectScope
-from keralite.utils.test_utils import layer_test
+
+from layer_helpers import FixedKernel, fixed_kernel, run_layer_test
 
 RNG = np.random.RandomState(21)
 
 
-def fixed_kernel(shape):
-    """A kernel whose entries all differ, so a transposed or flipped kernel would show."""
-    size = int(np.prod(shape))
-    return (np.arange(size, dtype="float32").reshape(shape) - size / 2.0) / size
-
-
-class FixedKernel(keras.initializers.Initializer):
-    def __call__(self, shape, dtype=None):
-        return fixed_kernel(shape)
-
-
 def data(*shape):
     return RNG.uniform(-1.0, 1.0, size=shape).astype("float32")
-
-
-def run_layer_test(layer_cls, kwargs, input_data, expected):
-    with CustomObjectScope({"FixedKernel": FixedKernel}):
-        return layer_test(layer_cls, kwargs=kwargs, input_data=input_data, expected_output=expected)
 
 
 def correlate(x, w, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):

@@ -12,30 +12,14 @@ from keralite.layers import (Dense, Activation, Dropout, SpatialDropout1D, Spati
                              Flatten, Reshape,
                              Permute, RepeatVector, Lambda, ActivityRegularization, Masking, Input)
 from keralite.models import Model
-from keralite.utils import CustomObjectScope
-from keralite.utils.test_utils import layer_test
+
+from layer_helpers import FixedKernel, fixed_kernel, run_layer_test
 
 RNG = np.random.RandomState(11)
 
 
-def fixed_kernel(shape):
-    """A kernel whose entries all differ, so a transposed kernel would show."""
-    size = int(np.prod(shape))
-    return (np.arange(size, dtype="float32").reshape(shape) - size / 2.0) / size
-
-
-class FixedKernel(keras.initializers.Initializer):
-    def __call__(self, shape, dtype=None):
-        return fixed_kernel(shape)
-
-
 def data(*shape):
     return RNG.uniform(-1.0, 1.0, size=shape).astype("float32")
-
-
-def run_layer_test(layer_cls, kwargs, input_data, expected):
-    with CustomObjectScope({"FixedKernel": FixedKernel}):
-        return layer_test(layer_cls, kwargs=kwargs, input_data=input_data, expected_output=expected)
 
 
 # ------------------------------------------------------------------ Dense

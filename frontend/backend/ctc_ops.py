@@ -1,0 +1,342 @@
+"""Connectionist temporal classification: ctc_batch_cost, ctc_decode (greedy and beam
+search) and ctc_label_dense_to_sparse, as in the Keras 2.1.6 TensorFlow backend.
+
+Everything here is built from K ops, so it runs in the compiled graph; the time axis
+(axis 1 of `y_pred`) must be static because the recursions are unrolled over it by
+`functional_ops._unrolled_loop` until that becomes a native loop. The blank is the last
+class (`num_categories - 1`), as in TensorFlow. Log-probabilities of impossible events
+are the finite stand-in `LOG_ZERO` rather than -inf, so gradients through masked paths
+stay finite; a label that cannot be aligned with its input costs about -LOG_ZERO.
+Masks are applied with selects (`_where`), never as `m * x + (1 - m) * LOG_ZERO`: the
+generated code may reassociate such sums, which loses x next to a huge constant.
+"""
+import numpy as np
+
+from . import math_ops as M
+from .config import epsilon
+from .core import cast, constant, switch, to_tensor, zeros_like
+from .functional_ops import _unrolled_loop
+from .nn_ops import log_softmax
+from .shape_ops import concatenate, expand_dims, one_hot, permute_dimensions, reshape, stack
+
+LOG_ZERO = -1e30
+
+
+# ------------------------------------------------------------------ helpers
+def _static_dim(x, axis, function_name, what):
+    d = x.shape[axis]
+    if d is None:
+        raise ValueError(f"{function_name}: axis {axis} of `{what}` (shape {x.shape}) must be known when the "
+                         "graph is built; keralite unrolls CTC over a static length for now")
+    return d
+
+
+def _check_rank(x, rank, function_name, what):
+    if x.ndim != rank:
+        raise ValueError(f"{function_name}: `{what}` must be of rank {rank}, got shape {x.shape}")
+
+
+def _lengths(x, function_name, what):
+    """Lengths given as (samples, 1) or (samples,), as an int32 (samples, 1) tensor."""
+    x = to_tensor(x)
+    if x.ndim == 1:
+        x = expand_dims(x, 1)
+    if x.ndim != 2 or x.shape[1] != 1:
+        raise ValueError(f"{function_name}: `{what}` must have shape (samples, 1) or (samples,), "
+                         f"got {x.shape}")
+    return cast(x, "int32")
+
+
+def _lse(*tensors):
+    """log(sum(exp(t))) of several tensors of one shape, elementwise."""
+    return M.logsumexp(stack(list(tensors), axis=-1), axis=-1)
+
+
+def _where(condition, then_values, else_values):
+    """then_values where the bool `condition` holds (broadcast), else else_values."""
+    return switch(condition, then_values, else_values)
+
+
+def _filled_columns(like, value, width):
+    """A (samples, width) tensor of `value`, with the batch dim and dtype of `like`."""
+    column = zeros_like(like[:, :1]) + value
+    return column if width == 1 else concatenate([column] * width, axis=1)
+
+
+def _time_mask(input_length, time_steps):
+    """(samples, time) bool: t < input_length."""
+    steps = constant(np.arange(time_steps).reshape(1, time_steps), "int32")
+    return M.less(steps, input_length)
+
+
+def _compact(values, keep):
+    """Move the kept entries of each row of `values` (samples, time) to the front, in
+    order, and fill the rest with -1: a dense stand-in for TF's sparse decoded labels."""
+    time_steps = values.shape[1]
+    keep = cast(keep, values.dtype)
+    slot = M.cumsum(keep, axis=1) - 1.0
+    placed = one_hot(cast(slot, "int32"), time_steps)                 # (samples, t, slot)
+    placed = cast(placed, values.dtype) * expand_dims(keep, -1)
+    gathered = M.sum(placed * expand_dims(values, -1), axis=1)         # (samples, slot)
+    filled = M.sum(placed, axis=1)
+    return cast(gathered - (1.0 - filled), "int64")
+
+
+# ------------------------------------------------------------------ labels
+def ctc_label_dense_to_sparse(labels, label_lengths):
+    """Converts CTC labels from dense to sparse.
+
+    keralite has no sparse tensors, so the result is a dense stand-in: an int32 tensor
+    of the shape of `labels` whose row `i` holds the first `label_lengths[i]` labels and
+    -1 after them (what TensorFlow's sparse tensor densifies to with default -1).
+
+    # Arguments
+        labels: dense CTC labels.
+        label_lengths: length of the labels.
+
+    # Returns
+        A dense tensor standing for the sparse representation of the labels.
+    """
+    labels = cast(to_tensor(labels), "int32")
+    _check_rank(labels, 2, "ctc_label_dense_to_sparse", "labels")
+    max_length = _static_dim(labels, 1, "ctc_label_dense_to_sparse", "labels")
+    inside = _time_mask(_lengths(label_lengths, "ctc_label_dense_to_sparse", "label_lengths"), max_length)
+    return _where(inside, labels, -1)
+
+
+def _extended_labels(labels, blank):
+    """(samples, L) labels -> (samples, 2L+1): a blank before, between and after them."""
+    blanks = zeros_like(labels) + blank
+    interleaved = reshape(stack([blanks, labels], axis=2), (-1, 2 * labels.shape[1]))
+    return concatenate([interleaved, blanks[:, :1]], axis=1)
+
+
+# ------------------------------------------------------------------ loss
+def ctc_batch_cost(y_true, y_pred, input_length, label_length):
+    """Runs CTC loss algorithm on each batch element.
+
+    # Arguments
+        y_true: tensor `(samples, max_string_length)`
+            containing the truth labels.
+        y_pred: tensor `(samples, time_steps, num_categories)`
+            containing the prediction, or output of the softmax.
+        input_length: tensor `(samples, 1)` containing the sequence length for
+            each batch item in `y_pred`.
+        label_length: tensor `(samples, 1)` containing the sequence length for
+            each batch item in `y_true`.
+
+    # Returns
+        Tensor with shape (samples,1) containing the
+            CTC loss of each element.
+    """
+    y_pred = to_tensor(y_pred)
+    _check_rank(y_pred, 3, "ctc_batch_cost", "y_pred")
+    time_steps = _static_dim(y_pred, 1, "ctc_batch_cost", "y_pred")
+    num_classes = _static_dim(y_pred, 2, "ctc_batch_cost", "y_pred")
+    labels = cast(to_tensor(y_true), "int32")
+    _check_rank(labels, 2, "ctc_batch_cost", "y_true")
+    max_label_length = _static_dim(labels, 1, "ctc_batch_cost", "y_true")
+    if max_label_length < 1:
+        raise ValueError("ctc_batch_cost: `y_true` must have at least one label column")
+    input_length = _lengths(input_length, "ctc_batch_cost", "input_length")
+    label_length = _lengths(label_length, "ctc_batch_cost", "label_length")
+    dtype = y_pred.dtype
+    blank = num_classes - 1
+
+    # As Keras: log(y_pred + epsilon) are the logits of TF's ctc_loss, which normalises them.
+    log_probs = log_softmax(M.log(y_pred + epsilon()))
+    extended = _extended_labels(labels, blank)                          # (samples, S)
+    states = 2 * max_label_length + 1
+    emitted = M.batch_dot(log_probs, cast(one_hot(extended, num_classes), dtype), axes=(2, 2))  # (samples, T, S)
+    # A state may be entered from two states back when it is a label that differs from
+    # the label before the blank between them.
+    two_back = concatenate([_filled_columns(extended, blank, 2), extended[:, :-2]], axis=1)
+    skip = M.not_equal(extended, blank) & M.not_equal(extended, two_back)
+
+    def step(alpha, emitted_t, active_t):
+        from_previous = concatenate([_filled_columns(alpha, LOG_ZERO, 1), alpha[:, :-1]], axis=1)
+        from_two_back = concatenate([_filled_columns(alpha, LOG_ZERO, 2), alpha[:, :-2]], axis=1)
+        advanced = _lse(alpha, from_previous, _where(skip, from_two_back, LOG_ZERO)) + emitted_t
+        return _where(active_t, advanced, alpha), None
+
+    start = np.full((states,), LOG_ZERO)
+    start[:2] = 0.0
+    alpha = emitted[:, 0, :] + constant(start, dtype)
+    active = expand_dims(_time_mask(input_length, time_steps), -1)            # (samples, T, 1)
+    alpha, _ = _unrolled_loop(step, alpha, [permute_dimensions(emitted, (1, 0, 2)),
+                                            permute_dimensions(active, (1, 0, 2))], range(1, time_steps))
+
+    # The path ends in the last label or in the blank after it.
+    state_index = constant(np.arange(states).reshape(1, states), "int32")
+    last = 2 * label_length
+    final = M.equal(state_index, last) | M.equal(state_index, last - 1)
+    log_likelihood = M.logsumexp(_where(final, alpha, LOG_ZERO), axis=1, keepdims=True)
+    return -log_likelihood
+
+
+# ------------------------------------------------------------------ decoding
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
+    """Decodes the output of a softmax.
+
+    Can use either greedy search (also known as best path)
+    or a constrained dictionary search.
+
+    # Arguments
+        y_pred: tensor `(samples, time_steps, num_categories)`
+            containing the prediction, or output of the softmax.
+        input_length: tensor `(samples, )` containing the sequence length for
+            each batch item in `y_pred`.
+        greedy: perform much faster best-path search if `true`.
+            This does not use a dictionary.
+        beam_width: if `greedy` is `false`: a beam search decoder will be used
+            with a beam of this width.
+        top_paths: if `greedy` is `false`,
+            how many of the most probable paths will be returned.
+
+    # Returns
+        Tuple:
+            List: if `greedy` is `true`, returns a list of one element that
+                contains the decoded sequence.
+                If `false`, returns the `top_paths` most probable
+                decoded sequences.
+                Important: blank labels are returned as `-1`.
+            Tensor `(top_paths, )` that contains
+                the log probability of each decoded sequence.
+
+    keralite's decoded tensors have a static width of `time_steps` (TF's are as wide
+    as the longest decoded sequence); the extra columns hold -1.
+    """
+    y_pred = to_tensor(y_pred)
+    _check_rank(y_pred, 3, "ctc_decode", "y_pred")
+    time_steps = _static_dim(y_pred, 1, "ctc_decode", "y_pred")
+    _static_dim(y_pred, 2, "ctc_decode", "y_pred")
+    input_length = _lengths(input_length, "ctc_decode", "input_length")
+    log_inputs = M.log(y_pred + epsilon())
+    if greedy:
+        return _greedy_decode(log_inputs, input_length, time_steps)
+    beam_width, top_paths = int(beam_width), int(top_paths)
+    if beam_width < 1:
+        raise ValueError("ctc_decode: beam_width must be >= 1, got %d" % beam_width)
+    if not 1 <= top_paths <= beam_width:
+        raise ValueError("ctc_decode: top_paths must be between 1 and beam_width (%d), got %d"
+                         % (beam_width, top_paths))
+    return _beam_search_decode(log_softmax(log_inputs), input_length, time_steps, beam_width, top_paths)
+
+
+def _greedy_decode(log_inputs, input_length, time_steps):
+    """TF's greedy decoder: the best class at each step, repeats merged, blanks dropped;
+    its log probability is TF's: minus the sum of the best logits."""
+    dtype = log_inputs.dtype
+    blank = log_inputs.shape[2] - 1
+    best = cast(M.argmax(log_inputs, axis=-1), "int32")                  # (samples, T)
+    active = _time_mask(input_length, time_steps)
+    previous = concatenate([_filled_columns(best, -1, 1), best[:, :-1]], axis=1)
+    keep = M.not_equal(best, blank) & M.not_equal(best, previous) & active
+    decoded = _compact(cast(best, dtype), keep)
+    log_prob = -M.sum(_where(active, M.max(log_inputs, axis=-1), 0.0), axis=1, keepdims=True)
+    return [decoded], log_prob
+
+
+def _beam_search_decode(log_probs, input_length, time_steps, beam_width, top_paths):
+    """CTC prefix beam search with fixed-size tensors.
+
+    The state holds `beam_width` prefixes (labels padded with -1, length, last label)
+    with the log-probabilities of ending in a blank (`p_blank`) and in a label
+    (`p_label`); a beam scored LOG_ZERO is empty. Each step makes the candidates (every
+    beam kept as it is, every beam extended by every label), folds an extension that
+    equals an existing prefix into that prefix, and keeps the best `beam_width`
+    candidates by ranking every candidate against every other (there is no top_k op):
+    the work per step grows as (beam_width * num_categories) ** 2. The beams stay
+    sorted, best first. As TF's decoder did in Keras 2.1.6 (merge_repeated=True),
+    repeated labels in a decoded path are merged.
+    """
+    dtype = log_probs.dtype
+    num_classes = log_probs.shape[2]
+    blank = num_classes - 1
+    labels_count = num_classes - 1
+    width = beam_width
+    candidates = width + width * labels_count
+    batch_zero = expand_dims(zeros_like(log_probs[:, 0, :1]), -1)         # (samples, 1, 1)
+
+    positions = constant(np.arange(time_steps), dtype)                   # (T,)
+    label_ids = constant(np.arange(labels_count), dtype)                 # (K,)
+    earlier = constant(np.tril(np.ones((candidates, candidates)), -1), "bool")   # [i, j]: j < i
+    start_scores = np.full((1, width), LOG_ZERO)
+    start_scores[0, 0] = 0.0
+    state = {
+        "labels": batch_zero + constant(-np.ones((width, time_steps)), dtype),
+        "length": batch_zero[:, 0] + constant(np.zeros((1, width)), dtype),
+        "last": batch_zero[:, 0] + constant(-np.ones((1, width)), dtype),
+        "p_blank": batch_zero[:, 0] + constant(start_scores, dtype),
+        "p_label": batch_zero[:, 0] + constant(np.full((1, width), LOG_ZERO), dtype),
+    }
+
+    def step(state, log_probs_t, active_t):
+        labels, length, last = state["labels"], state["length"], state["last"]
+        p_blank, p_label = state["p_blank"], state["p_label"]
+        total = _lse(p_blank, p_label)
+        valid = M.greater(total, LOG_ZERO / 2)                                       # (samples, W)
+        lp_blank = log_probs_t[:, blank:blank + 1]
+        lp_labels = log_probs_t[:, :blank]                                           # (samples, K)
+        lp_last = M.sum(cast(one_hot(cast(last, "int32"), num_classes), dtype) * expand_dims(log_probs_t, 1), -1)
+
+        # every beam, unchanged: a blank after it, or its last label repeated
+        same_blank = total + lp_blank
+        same_label = p_label + lp_last
+        # every beam extended by label k (after a blank when k repeats its last label)
+        repeats = M.equal(expand_dims(last, -1), label_ids)                          # (samples, W, K)
+        extended = (_where(repeats, expand_dims(p_blank, -1), expand_dims(total, -1))
+                    + expand_dims(lp_labels, 1))
+
+        # extension (w, k) == prefix of beam v: v is one longer, starts as w and ends in k
+        within = M.less(positions, expand_dims(expand_dims(length, 1), -1))        # (samples, 1, W, T)
+        agree = M.all(M.equal(expand_dims(labels, 2), expand_dims(labels, 1)) | ~within, axis=-1)
+        one_longer = M.equal(expand_dims(length, 2), expand_dims(length, 1) + 1.0)  # (samples, V, W)
+        prefix_match = agree & one_longer & expand_dims(valid, 2) & expand_dims(valid, 1)
+        match = expand_dims(prefix_match, -1) & expand_dims(M.equal(expand_dims(last, -1), label_ids), 2)
+        extended_v = expand_dims(extended, 1) + zeros_like(cast(match, dtype))     # (samples, V, W, K)
+        folded = M.logsumexp(_where(match, extended_v, LOG_ZERO), axis=(2, 3))
+        same_label = _lse(same_label, folded)
+        extension_valid = expand_dims(valid, -1) & ~M.any(match, axis=1)
+
+        flat = width * labels_count
+        cand_blank = concatenate([_where(valid, same_blank, LOG_ZERO), _filled_columns(total, LOG_ZERO, flat)],
+                                 axis=1)
+        cand_label = concatenate([_where(valid, same_label, LOG_ZERO),
+                                  reshape(_where(extension_valid, extended, LOG_ZERO), (-1, flat))], axis=1)
+        ones_k = zeros_like(extended) + 1.0
+        cand_length = concatenate([length, reshape(expand_dims(length, -1) * ones_k + 1.0, (-1, flat))], axis=1)
+        cand_last = concatenate([last, reshape(ones_k * label_ids, (-1, flat))], axis=1)
+        at_end = cast(M.equal(positions, expand_dims(expand_dims(length, -1), -1)), dtype)   # (samples, W, 1, T)
+        grown = expand_dims(labels, 2) + at_end * expand_dims(expand_dims(label_ids + 1.0, -1), 0)
+        cand_labels = concatenate([labels, reshape(grown, (-1, flat, time_steps))], axis=1)
+
+        # keep the best `width` candidates, ordered by score (ties: the earlier first)
+        score = _lse(cand_blank, cand_label)                                         # (samples, N)
+        score_i, score_j = expand_dims(score, 2), expand_dims(score, 1)
+        beaten_by = M.greater(score_j, score_i) | (M.equal(score_j, score_i) & earlier)
+        rank = M.sum(cast(beaten_by, "int32"), axis=2)
+        select = cast(one_hot(rank, width), dtype)                                   # (samples, N, W)
+
+        def pick(values):
+            return M.sum(select * expand_dims(values, -1), axis=1)
+
+        new_state = {"labels": M.batch_dot(select, cand_labels, axes=(1, 1)),
+                     "length": pick(cand_length), "last": pick(cand_last),
+                     "p_blank": pick(cand_blank), "p_label": pick(cand_label)}
+        kept = {}
+        for key, new in new_state.items():
+            on = expand_dims(active_t, -1) if key == "labels" else active_t
+            kept[key] = _where(on, new, state[key])
+        return kept, None
+
+    active = expand_dims(_time_mask(input_length, time_steps), -1)
+    state, _ = _unrolled_loop(step, state, [permute_dimensions(log_probs, (1, 0, 2)),
+                                            permute_dimensions(active, (1, 0, 2))], range(time_steps))
+    decoded = []
+    for path in range(top_paths):
+        labels = state["labels"][:, path, :]
+        previous = concatenate([_filled_columns(labels, -1.0, 1), labels[:, :-1]], axis=1)
+        decoded.append(_compact(labels, M.greater_equal(labels, 0.0) & M.not_equal(labels, previous)))
+    log_prob = _lse(state["p_blank"], state["p_label"])[:, :top_paths]
+    return decoded, log_prob

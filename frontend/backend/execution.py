@@ -1,0 +1,230 @@
+"""Compiling and running graphs: K.function (the Function a graph compiles to, and the
+graph itself, which exports also use), K.eval, K.get_value and K.print_tensor.
+
+One call of a Function is one native call. Before compiling, the graph is completed
+here: fed tensors that are not placeholders become placeholders, an unfed learning
+phase becomes a constant, and each random draw's call counter is advanced."""
+import collections
+import sys
+import weakref
+
+import numpy as np
+
+from keralite.compiler import graph_queries as Q
+from keralite.compiler.driver import compile_graph
+from keralite.compiler.execute import executable
+from keralite.compiler.ir.graph import Graph
+from keralite.compiler.ir.shapes import shape_str
+from keralite.compiler.ops import source
+from keralite.compiler.ops.registry import apply
+from keralite.compiler.ops.source import scalar
+
+from . import config
+from .core import LEARNING_PHASE_NAME, cast, forget_learning_phase, new_uid, to_tensor
+from .tensor import Tensor, Variable, variable_for
+
+
+def get_value(x):
+    """A copy of a variable's value (evaluates any other tensor)."""
+    if isinstance(x, Variable):
+        v = x.value.copy()
+        return v.view(np.bool_) if x.dtype == "bool" else v
+    return eval(x)
+
+
+def batch_get_value(xs):
+    return [get_value(x) for x in xs]
+
+
+# node id -> compiled Function of the most recently evaluated tensors (ids are never
+# reused, and the bound keeps the functions' variable buffers from piling up)
+_eval_cache = collections.OrderedDict()
+_EVAL_CACHE_SIZE = 64
+
+
+def eval(x):
+    """The value of a tensor that depends on no placeholder (compiled once per tensor)."""
+    if isinstance(x, Variable):
+        return get_value(x)
+    x = to_tensor(x)
+    if Q.is_constant(x.node):
+        # a constant's value is already here: nothing to compile
+        value = Q.constant_value(x.node)
+        return value.view(np.bool_) if x.dtype == "bool" else value
+    key = x.node.id
+    fn = _eval_cache.get(key)
+    if fn is None:
+        fn = function([], [x])
+        _eval_cache[key] = fn
+        if len(_eval_cache) > _EVAL_CACHE_SIZE:
+            _eval_cache.popitem(last=False)
+    else:
+        _eval_cache.move_to_end(key)
+    return fn([])[0]
+
+
+def clear_session():
+    """Forget the learning phase and layer-name uids (compiled code stays cached)."""
+    forget_learning_phase()
+    config.reset_uids()
+    _eval_cache.clear()
+
+
+_print_messages = weakref.WeakKeyDictionary()   # identity node -> message
+
+
+def print_tensor(x, message=""):
+    """x, printed (after message) every time a function that computes it runs.
+
+    The result is a fresh (not interned) identity node, so only computations that go
+    through it print; the function fetches it as a hidden extra output."""
+    x = to_tensor(x)
+    node = apply("reshape", [x.node], intern=False, shape=x.node.shape)
+    _print_messages[node] = message
+    out = Tensor(node)
+    for attr in ("_keras_shape", "_uses_learning_phase"):
+        if hasattr(x, attr):
+            setattr(out, attr, getattr(x, attr))
+    return out
+
+
+# ------------------------------------------------------------------ functions
+
+
+# ------------------------------------------------------------------ functions
+class Function:
+    """A compiled callable: list of input arrays -> list of output arrays, applying
+    the updates to variables in place (one native call)."""
+
+    def __init__(self, inputs, outputs, updates=None, name=None, learning_phase=None, **kwargs):
+        unknown = set(kwargs) - {"session_kwargs", "fetches", "feed_dict", "options", "run_metadata"}
+        if unknown:
+            raise ValueError(f"Invalid argument {sorted(unknown)[0]!r} passed to K.function "
+                             "with the keralite backend")
+        if not isinstance(inputs, (list, tuple)):
+            raise TypeError("`inputs` to a keralite backend function should be a list or tuple.")
+        if not isinstance(outputs, (list, tuple)):
+            raise TypeError("`outputs` of a keralite backend function should be a list or tuple.")
+        if updates is not None and not isinstance(updates, (list, tuple)):
+            raise TypeError("`updates` in a keralite backend function should be a list or tuple.")
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        graph, printed = build_graph(self.inputs, self.outputs, updates, learning_phase)
+        self._n_outputs = len(self.outputs)
+        self._prints = [(self._n_outputs + k, _print_messages[n]) for k, n in enumerate(printed)]
+        self.compiled = compile_graph(graph, name or "function")
+        self._executable = executable(self.compiled, variable_buffers(self.compiled.variables))
+
+    def __call__(self, inputs):
+        if isinstance(inputs, dict):
+            inputs = [inputs[x] for x in self.inputs]
+        if not isinstance(inputs, (list, tuple)):
+            raise TypeError("`inputs` to a keralite function should be a list or tuple.")
+        outs = self._executable(inputs)
+        for i, message in self._prints:
+            sys.stdout.write(f"{message}{outs[i]}\n")
+        return [o[()] if o.ndim == 0 else o for o in outs[:self._n_outputs]]
+
+
+def build_graph(inputs, outputs, updates=None, learning_phase=None):
+    """The Graph that K.function(inputs, outputs, updates) compiles, and the print_tensor
+    nodes added to it as hidden extra outputs (also used to export models ahead of time).
+
+    An unfed learning-phase placeholder is folded to `learning_phase` (0 when None), so
+    training-only branches (dropout) disappear from test-mode code and the phase switch
+    from training code."""
+    update_pairs = []
+    for u in _flatten_updates(updates or []):
+        var, value = u
+        if not isinstance(var, Variable):
+            raise TypeError("an update must assign to a variable")
+        value = to_tensor(value)
+        if value.node.shape != var.node.shape:
+            raise ValueError(f"update of {var.name!r}: value shape {shape_str(value.node.shape)} "
+                             f"differs from the variable's {shape_str(var.node.shape)}")
+        if value.node.dtype is not var.node.dtype:
+            value = cast(value, var.dtype)
+        update_pairs.append((var.node, value.node))
+    in_nodes = []
+    for x in inputs:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"K.function inputs must be tensors, got {type(x).__name__}")
+        if x.node in in_nodes:
+            raise ValueError(f"input {x.name!r} is given twice")
+        in_nodes.append(x.node)
+    out_nodes = [to_tensor(o).node for o in outputs]
+    # print_tensor nodes the outputs or updates go through become hidden extra outputs
+    printed = [n for n in Graph(in_nodes, out_nodes, update_pairs).nodes() if n in _print_messages]
+    graph = Graph(in_nodes, out_nodes + printed, update_pairs)
+    graph = _feed_non_placeholders(graph)
+    graph = _default_learning_phase(graph, bool(learning_phase))
+    graph = _advance_random_counter(graph)
+    return graph, printed
+
+
+def variable_buffers(variable_nodes):
+    """The runtime buffers holding the values of variable nodes, in order."""
+    buffers = []
+    for vnode in variable_nodes:
+        var = variable_for(vnode)
+        value = var.value if var is not None else vnode.payload
+        if value is None:
+            raise RuntimeError("a variable used by this function no longer exists")
+        buffers.append(value)
+    return buffers
+
+
+def function(inputs, outputs, updates=None, **kwargs):
+    return Function(inputs, outputs, updates=updates, **kwargs)
+
+
+def _flatten_updates(updates):
+    out = []
+    for u in updates:
+        if isinstance(u, tuple) and len(u) == 2 and isinstance(u[0], Tensor):
+            out.append(u)
+        elif isinstance(u, (list, tuple)):
+            out.extend(_flatten_updates(u))
+        else:
+            raise TypeError(f"unsupported update {u!r}: use K.update / (variable, value) pairs")
+    return out
+
+
+def _feed_non_placeholders(graph):
+    """Feeding a computed tensor (or a variable) replaces it with a fresh placeholder,
+    as TF allows."""
+    subs = {}
+    new_inputs = []
+    for x in graph.inputs:
+        if Q.is_placeholder(x):
+            new_inputs.append(x)
+            continue
+        p = source.placeholder(new_uid(), x.shape, x.dtype)
+        subs[x] = p
+        new_inputs.append(p)
+    if not subs:
+        return graph
+    return Q.substitute(graph, subs, new_inputs)
+
+
+def _default_learning_phase(graph, value=False):
+    """An unfed learning-phase placeholder means test mode, as in Keras (where it is a
+    placeholder_with_default(False)), unless the function fixes it (`value`); this holds
+    for placeholders of earlier sessions too."""
+    unfed = [n for n in Q.unfed_placeholders(graph)
+             if n.attr("name") == LEARNING_PHASE_NAME and n.dtype.is_bool and n.shape == ()]
+    if not unfed:
+        return graph
+    phase = scalar(bool(value), "bool")
+    return Q.substitute(graph, {n: phase for n in unfed}, graph.inputs)
+
+
+def _advance_random_counter(graph):
+    """Each call advances the call counter of every random op in the graph (each op owns
+    its counter, as a TF random op owns its state, so a seed reproduces across functions)."""
+    counters = Q.random_counters(graph)
+    updated = {v for v, _ in graph.updates}
+    new = [(c, apply("add", [c, scalar(1, "int64")])) for c in counters if c not in updated]
+    if not new:
+        return graph
+    return Graph(graph.inputs, graph.outputs, graph.updates + new)
