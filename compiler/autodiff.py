@@ -2,7 +2,13 @@
 derivative nodes; this module only walks the graph backwards and sums contributions.
 
 The loss is first rewritten into its stable forms (passes/simplify.py `stable_forms`),
-so a cross-entropy written on a softmax output is differentiated as a log-softmax."""
+so a cross-entropy written on a softmax output is differentiated as a log-softmax.
+
+Ops with several results (a scan) are differentiated as a whole: the gradients of their
+`result`-kind nodes are collected, and the op's `grad_results(node, result_grads, vjp)`
+turns them into gradients of its inputs, with this module's `vjp` to differentiate
+its body.
+"""
 from .ir.graph import topological_order
 from .ir.shapes import dims_match
 from .ops.source import scalar
@@ -36,29 +42,37 @@ def _stable_loss(loss, wrt):
     return stable
 
 
-def gradients(loss, wrt, seed=None):
-    """d(sum(loss))/d(w) for each w in `wrt`; None where the loss does not depend on w."""
-    loss = _stable_loss(loss, wrt)
-    order = topological_order([loss])
-    wanted = {w for w in wrt}
-    # only walk nodes that lie on a path from some w to the loss
+def _backprop(seeds, wrt):
+    """Pull the (node, cotangent) seeds back to every node of `wrt`."""
+    order = topological_order([n for n, _ in seeds])
+    wanted = set(wrt)
+    # only walk nodes that lie on a path from some w to a seeded node
     on_path = set()
     for n in order:
         if n in wanted or any(i in on_path for i in n.inputs):
             on_path.add(n)
     grads = {}
-    if seed is None:
-        seed = apply("broadcast_to", [scalar(1, loss.dtype)], shape=loss.shape) if loss.shape else scalar(1, loss.dtype)
-    grads[loss] = seed
+    for n, seed in seeds:
+        _accumulate(grads, n, seed)
+    result_grads = {}      # multi-result op -> {result node: gradient}
     for node in reversed(order):
-        g = grads.get(node)
-        if g is None or node not in on_path or not node.inputs:
+        if node not in on_path or not node.inputs:
             continue
-        if node.op.name == "stop_gradient":
+        if node.op.kind == "result":
+            g = grads.get(node)
+            if g is not None:
+                result_grads.setdefault(node.inputs[0], {})[node] = g
             continue
-        if not node.dtype.is_float:
-            continue
-        input_grads = node.op.grad(node, g)
+        if getattr(node.op, "multi_result", False):
+            collected = result_grads.get(node)
+            if not collected:
+                continue
+            input_grads = node.op.grad_results(node, collected, vjp)
+        else:
+            g = grads.get(node)
+            if g is None or node.op.name == "stop_gradient" or not node.dtype.is_float:
+                continue
+            input_grads = node.op.grad(node, g)
         if len(input_grads) != len(node.inputs):
             raise RuntimeError(f"gradient rule of {node.op.name!r} returned {len(input_grads)} values "
                                f"for {len(node.inputs)} inputs")
@@ -66,3 +80,20 @@ def gradients(loss, wrt, seed=None):
             if x in on_path and x.dtype.is_float:
                 _accumulate(grads, x, gx)
     return [grads.get(w) for w in wrt]
+
+
+def gradients(loss, wrt, seed=None):
+    """d(sum(loss))/d(w) for each w in `wrt`; None where the loss does not depend on w."""
+    loss = _stable_loss(loss, wrt)
+    if seed is None:
+        seed = apply("broadcast_to", [scalar(1, loss.dtype)], shape=loss.shape) if loss.shape else scalar(1, loss.dtype)
+    return _backprop([(loss, seed)], wrt)
+
+
+def vjp(outputs, cotangents, wrt):
+    """The vector-Jacobian product: sum over outputs of cotangent . d(output)/d(w), for
+    each w; a None cotangent stands for zero, a None result for no dependence."""
+    seeds = [(o, c) for o, c in zip(outputs, cotangents) if c is not None]
+    if not seeds:
+        return [None] * len(wrt)
+    return _backprop(seeds, wrt)

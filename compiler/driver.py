@@ -14,13 +14,14 @@ import json
 import threading
 
 from .fingerprint import compiler_fingerprint
-from .ir.graph import Graph, format_attr
+from .ir.graph import Graph, format_attr, is_subgraph
 from .ir.shapes import Sym, shape_str
 from .passes.pipeline import (Dumper, Pipeline, Stage, CompileState, graph_pass, checking_from_environment,
                               disabled_from_environment, timings_listing)
 from .passes.resolve_dims import resolve_dims
 from .passes.simplify import simplify
 from .passes.fold import fold_constants
+from .passes.loops import prune_loops, hoist_loops, sink_accumulations
 from .passes.composites import expand_composites
 from .passes.schedule import schedule
 from .passes.memory import MemoryPlan
@@ -29,7 +30,8 @@ from .codegen.module import build_module
 
 FORMAT_VERSION = "1"
 
-ERRORS = {1: "gather: index out of range"}
+ERRORS = {1: "gather: index out of range",
+          2: "scan: out of memory for a loop's buffers"}   # codegen/control_flow.OUT_OF_MEMORY
 
 _memory_cache = {}
 _loaded = {}      # key -> entry address of a JIT-loaded object
@@ -100,11 +102,12 @@ def _check_inputs(graph):
                              "the outputs but is not among the function's inputs")
 
 
-def canonical_text(graph):
-    """The graph as text with process-specific names replaced by positions."""
+def canonical_text(graph, syms=None):
+    """The graph as text with process-specific names replaced by positions; a loop's
+    body is spelled out inside its node (its symbols named with the outer graph's)."""
     nodes = graph.nodes()
     names = {n.id: k for k, n in enumerate(nodes)}
-    syms = {}
+    syms = {} if syms is None else syms
 
     def dim(d):
         if isinstance(d, Sym):
@@ -117,6 +120,8 @@ def canonical_text(graph):
             return dim(v)
         if isinstance(v, tuple):
             return "(" + ",".join(attr(x) for x in v) + ")"
+        if is_subgraph(v):
+            return "{" + v.header() + "\n" + canonical_text(v.graph, syms) + "}"
         return format_attr(v)
 
     lines = []
@@ -179,6 +184,12 @@ def resolve_target(name):
 
 def _schedule(state):
     state.program = schedule(state.graph)
+    for kernel in state.program.kernels:
+        if kernel.kind == "control":
+            # a loop's body goes through the same stages, up to its memory plan
+            body = CompileState(kernel.node.attr("body").graph, check=state.check, **state.options)
+            PIPELINE.run(body, state.dumper, stop="plan_memory", disabled=state.disabled)
+            kernel.body_program, kernel.body_plan = body.program, body.plan
 
 
 def _plan_memory(state):
@@ -218,6 +229,9 @@ def evaluate_constants(nodes):
 PIPELINE = Pipeline([
     graph_pass("resolve_dims", resolve_dims, required=True),
     graph_pass("simplify", simplify),
+    graph_pass("prune_loops", prune_loops),
+    graph_pass("hoist_loops", hoist_loops),
+    graph_pass("sink_accumulations", sink_accumulations),
     graph_pass("fold_constants", functools.partial(fold_constants, evaluate=evaluate_constants)),
     graph_pass("expand_composites", expand_composites, required=True),
     graph_pass("simplify_expanded", simplify),

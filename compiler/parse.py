@@ -15,6 +15,7 @@ import re
 from .ir.graph import Graph
 from .ir.shapes import Sym, new_symbol
 from .ops.registry import apply, OPS
+from .ops.control import ScanBody
 
 _LINE = re.compile(r"^%(\w+):(\w+)\[([^\]]*)\]\s*=\s*(\w+)\((.*)\)\s*$")
 _SYM = re.compile(r"^(?:(\d+)\*)?([a-z]\w*(?:\*[a-z]\w*)*)$")
@@ -88,13 +89,35 @@ def _split_args(text):
     return parts
 
 
+_BODY = re.compile(r"^body @(\w+) \(sequences=(\d+), states=(\d+), outputs=(\d+)\) \{$")
+
+
 def parse_graph(text):
-    """A Graph from a listing (the inverse of Graph.listing for graphs without array constants)."""
-    symbols, nodes = {}, {}
+    """A Graph from a listing (the inverse of Graph.listing for graphs without array
+    constants), loop bodies (`body @k (...) { ... }` blocks) included."""
+    graph, _ = _parse_block(text.strip().splitlines(), 0, {}, {})
+    return graph
+
+
+def _parse_block(lines, start, symbols, bodies):
+    """Parse lines from `start` up to a closing `}` (or the end); returns the graph and
+    the index after the block."""
+    nodes = {}
     inputs, outputs, updates = [], [], []
-    for raw in text.strip().splitlines():
+    position = start
+    while position < len(lines):
+        raw = lines[position]
+        position += 1
         line = raw.strip()
         if not line or line.startswith("#"):
+            continue
+        if line == "}":
+            break
+        block = _BODY.match(line)
+        if block:
+            name, n_seq, n_state, n_out = block.groups()
+            body_graph, position = _parse_block(lines, position, symbols, bodies)
+            bodies[f"@{name}"] = ScanBody(body_graph, int(n_seq), int(n_state), int(n_out))
             continue
         if line.startswith("inputs:"):
             inputs = [nodes[r.strip().lstrip("%")] for r in line[7:].split(",") if r.strip()]

@@ -2,7 +2,8 @@
 
     int32_t ENTRY(void **buffers, const int64_t *dims, void *runtime)
 
-Kernels are internal functions `void k(ptr ctx, i64 lo, i64 hi)`. The entry runs them in
+Kernels are internal functions `void k(ptr ctx, i64 lo, i64 hi)`; the body of a loop
+(scan) is an internal entry of its own that the loop's kernel calls once per step. The entry runs them in
 order, handing the large ones to the C thread pool (`kl_parallel_for`) and calling small
 ones directly, and returns 0 or the first error code a kernel recorded.
 """
@@ -11,6 +12,7 @@ from llvmlite import ir
 from ..ir.shapes import Sym
 from .context import KernelContext, KERNEL_TYPE, I32, I64, PTR
 from .loops import emit_loop_kernel
+from .control_flow import emit_scan_kernel
 
 PARALLEL_FOR = "kl_parallel_for"
 # Work below this many elements runs on the calling thread: waking a worker costs more.
@@ -44,7 +46,17 @@ class EntryDims:
 
 def build_module(program, plan, symbol_index, entry_name):
     module = ir.Module(name=entry_name)
-    parallel_for = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64]), PARALLEL_FOR)
+    add_entry(module, program, plan, symbol_index, entry_name)
+    return module
+
+
+def add_entry(module, program, plan, symbol_index, entry_name, internal=False):
+    """Emit the kernels of `program` and the entry that runs them into `module`;
+    returns the entry function. Loop bodies (scans) become internal entries of their
+    own, added by this same function."""
+    parallel_for = module.globals.get(PARALLEL_FOR)
+    if parallel_for is None:
+        parallel_for = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64]), PARALLEL_FOR)
     kernels = []
     for k, kernel in enumerate(program.kernels):
         fn = ir.Function(module, KERNEL_TYPE, f"{entry_name}_k{k}")
@@ -53,7 +65,11 @@ def build_module(program, plan, symbol_index, entry_name):
         # entry would compile its loops twice
         fn.attributes.add("noinline")
         kx = KernelContext(module, fn, plan, symbol_index)
-        if kernel.kind == "opaque":
+        if kernel.kind == "control":
+            ranges = emit_scan_kernel(kx, kernel, f"{entry_name}_k{k}_body",
+                                      lambda body_name: add_entry(module, kernel.body_program, kernel.body_plan,
+                                                                  symbol_index, body_name, internal=True))
+        elif kernel.kind == "opaque":
             # a lowering that loops over [lo, hi) of its outer axis returns
             # (outer count, inner work) and is split over the pool like a loop kernel
             ranges = kernel.node.op.lower(kx, kernel.node) or (1, 0)
@@ -63,6 +79,8 @@ def build_module(program, plan, symbol_index, entry_name):
         kernels.append((fn, ranges, kernel))
 
     entry = ir.Function(module, ir.FunctionType(I32, [PTR, PTR, PTR]), entry_name)
+    if internal:
+        entry.linkage = "internal"
     buffers, dims_ptr, _runtime = entry.args
     b = ir.IRBuilder(entry.append_basic_block("entry"))
     status = b.alloca(I32, name="status")
@@ -97,4 +115,4 @@ def build_module(program, plan, symbol_index, entry_name):
     b.ret(ir.Constant(I32, 0))
     b.position_at_end(fail)
     b.ret(b.load(status, typ=I32))
-    return module
+    return entry

@@ -43,16 +43,31 @@ class Graph:
         return g
 
     def to_dot(self):
-        """The graph in Graphviz DOT text."""
-        g = self.to_networkx()
+        """The graph in Graphviz DOT text; a loop's body is a cluster beside the loop,
+        joined to it by a dashed edge."""
         lines = ["digraph keralite {", "  node [shape=box, fontname=monospace];"]
-        for n, data in g.nodes(data=True):
-            label = data["label"].replace('"', '\\"').replace("\n", "\\n")
-            lines.append(f'  n{n} [label="{label}"];')
-        for a, b in g.edges():
-            lines.append(f"  n{a} -> n{b};")
+        _dot_lines(self, lines, "n", "  ")
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+
+def _dot_lines(graph, lines, prefix, indent):
+    g = graph.to_networkx()
+    for n, data in g.nodes(data=True):
+        label = data["label"].replace('"', '\\"').replace("\n", "\\n")
+        lines.append(f'{indent}{prefix}{n} [label="{label}"];')
+    for a, b in g.edges():
+        lines.append(f"{indent}{prefix}{a} -> {prefix}{b};")
+    for node in graph.nodes():
+        for _, value in node.attrs:
+            if is_subgraph(value):
+                inner = f"{prefix}{node.id}_"
+                lines.append(f"{indent}subgraph cluster_{inner} {{")
+                lines.append(f'{indent}  label="body of %{node.id} {node.op.name}";')
+                _dot_lines(value.graph, lines, inner, indent + "  ")
+                lines.append(f"{indent}}}")
+                first = value.graph.outputs[0] if value.graph.outputs else value.graph.inputs[0]
+                lines.append(f"{indent}{inner}{first.id} -> {prefix}{node.id} [style=dashed];")
 
 
 def topological_order(roots):
@@ -76,29 +91,53 @@ def topological_order(roots):
     return order
 
 
-def format_attr(value):
+def is_subgraph(value):
+    """An attribute that holds a graph of its own (a loop body): it has `graph` and
+    `header()` (the counts that say how its inputs and outputs split)."""
+    return hasattr(value, "graph") and hasattr(value, "header")
+
+
+def format_attr(value, bodies=None):
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, tuple):
-        return "(" + ",".join(format_attr(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+        return "(" + ",".join(format_attr(v, bodies) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if bodies is not None and is_subgraph(value):
+        return f"@{bodies[id(value)]}"
     return str(value)
 
 
-def node_line(node, names):
+def node_line(node, names, bodies=None):
     """One listing line; `names` maps node ids to their printed numbers."""
     args = ", ".join(f"%{names[i.id]}" for i in node.inputs)
-    attrs = ", ".join(f"{k}={format_attr(v)}" for k, v in node.attrs)
+    attrs = ", ".join(f"{k}={format_attr(v, bodies)}" for k, v in node.attrs)
     inner = ", ".join(p for p in (args, attrs) if p)
     return f"%{names[node.id]}:{node.dtype.short}{shape_str(node.shape)} = {node.op.name}({inner})"
 
 
 def listing(graph):
-    """The graph as text, numbered from 0 in topological order (stable across processes)."""
-    nodes = graph.nodes()
-    names = {n.id: k for k, n in enumerate(nodes)}
-    lines = [node_line(n, names) for n in nodes]
-    lines.append("inputs: " + ", ".join(f"%{names[i.id]}" for i in graph.inputs))
-    lines.append("outputs: " + ", ".join(f"%{names[o.id]}" for o in graph.outputs))
-    if graph.updates:
-        lines.append("updates: " + ", ".join(f"%{names[v.id]} <- %{names[x.id]}" for v, x in graph.updates))
+    """The graph as text, numbered from 0 in topological order (stable across processes).
+
+    A loop body is printed before the graph as a block `body @k (counts) { ... }` with
+    its own numbering, and the loop refers to it as `body=@k`, as HLO prints the
+    computations a while loop calls before the loop."""
+    lines, bodies = [], {}
+    _listing_lines(graph, lines, bodies, "")
     return "\n".join(lines) + "\n"
+
+
+def _listing_lines(graph, lines, bodies, indent):
+    nodes = graph.nodes()
+    for n in nodes:
+        for _, value in n.attrs:
+            if is_subgraph(value) and id(value) not in bodies:
+                bodies[id(value)] = len(bodies)
+                lines.append(f"{indent}body @{bodies[id(value)]} ({value.header()}) {{")
+                _listing_lines(value.graph, lines, bodies, indent + "  ")
+                lines.append(f"{indent}}}")
+    names = {n.id: k for k, n in enumerate(nodes)}
+    lines.extend(indent + node_line(n, names, bodies) for n in nodes)
+    lines.append(indent + "inputs: " + ", ".join(f"%{names[i.id]}" for i in graph.inputs))
+    lines.append(indent + "outputs: " + ", ".join(f"%{names[o.id]}" for o in graph.outputs))
+    if graph.updates:
+        lines.append(indent + "updates: " + ", ".join(f"%{names[v.id]} <- %{names[x.id]}" for v, x in graph.updates))

@@ -25,7 +25,8 @@ def _static_numel(n):
 
 
 def _foldable(n, constant):
-    if not n.inputs or not n.op.pure or n.op.kind in ("source",):
+    # loops are never run at compile time: a scan's results live in its kernel
+    if not n.inputs or not n.op.pure or n.op.kind in ("source", "control", "result"):
         return False
     if not all(i in constant for i in n.inputs):
         return False

@@ -127,6 +127,7 @@ class Pipeline:
     def run(self, state, dumper, start=None, stop=None, disabled=()):
         """Run the stages from `start` through `stop` (names; both ends included)."""
         skipped = self.skipped(disabled)
+        state.dumper, state.disabled = dumper, disabled
         first = self.names.index(start) if start else 0
         last = self.names.index(stop) if stop else len(self.stages) - 1
         if first == 0:

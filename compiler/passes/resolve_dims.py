@@ -9,16 +9,21 @@ mutated: another function built from the same nodes sees none of this graph's fa
 """
 from ..ir.graph import Graph
 from ..ir.shapes import Sym, recording_equalities, solve, substitute, shape_str, ConflictingDims
-from ..ops.registry import OPS, ShapeError, apply
+from ..ops.control import ScanBody
+from ..ops.registry import ShapeError, apply
 
 
 def graph_equalities(graph):
-    """Every (symbol, dim) equality the shape rules of the graph's nodes assume."""
+    """Every (symbol, dim) equality the shape rules of the graph's nodes assume,
+    loop bodies included."""
     found = []
     for node in graph.nodes():
         with recording_equalities() as assumed:
             node.op.infer(node.inputs, dict(node.attrs))
         found.extend((node, eq) for eq in assumed)
+        for _, value in node.attrs:
+            if isinstance(value, ScanBody):
+                found.extend(graph_equalities(value.graph))
     return found
 
 
@@ -27,6 +32,10 @@ def _substituted(value, solution):
         return substitute(value, solution)
     if isinstance(value, tuple):
         return tuple(_substituted(v, solution) for v in value)
+    if isinstance(value, ScanBody):
+        graph = _substitute_graph(value.graph, solution)
+        same = all(a is b for a, b in zip(graph.inputs + graph.outputs, value.graph.inputs + value.graph.outputs))
+        return value if same else value.with_graph(graph)
     return value
 
 
@@ -43,13 +52,18 @@ def resolve_dims(graph):
                          f"together: {culprits}") from None
     if not solution:
         return graph
+    return _substitute_graph(graph, solution)
+
+
+def _substitute_graph(graph, solution):
     mapping = {}
     for node in graph.nodes():
         inputs = [mapping[i] for i in node.inputs]
         attrs = {k: _substituted(v, solution) for k, v in node.attrs}
-        if all(a is b for a, b in zip(inputs, node.inputs)) and attrs == dict(node.attrs):
+        if all(a is b for a, b in zip(inputs, node.inputs)) and all(attrs[k] is v or attrs[k] == v
+                                                                    for k, v in node.attrs):
             mapping[node] = node
             continue
-        mapping[node] = apply(OPS[node.op.name].name, inputs, payload=node.payload, **attrs)
+        mapping[node] = apply(node.op.name, inputs, payload=node.payload, **attrs)
     return Graph([mapping[i] for i in graph.inputs], [mapping[o] for o in graph.outputs],
                  [(mapping[v], mapping[x]) for v, x in graph.updates])

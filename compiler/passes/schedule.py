@@ -14,7 +14,9 @@ LOOP_KINDS = ("elementwise", "view", "reduce")
 
 
 class Kernel:
-    """One loop nest (kind 'loop') or one opaque op (kind 'opaque').
+    """One loop nest (kind 'loop'), one opaque op (kind 'opaque') or one loop over a
+    subgraph (kind 'control': a scan, whose results are its extras; the driver attaches
+    the compiled body as `body_program` and `body_plan`).
 
     `node` is the value computed (for a loop: the root of the inlined expression);
     `target` is the key of the storage it is written to (the node itself, or a
@@ -161,8 +163,12 @@ def schedule(graph):
         kind = n.op.kind
         if kind in ("source", "alias"):
             continue
-        if kind == "opaque":
-            kernels.append(Kernel("opaque", n, n, [n], [i for i in n.inputs if not is_immediate(i)]))
+        if kind in ("opaque", "control"):
+            kernels.append(Kernel(kind, n, n, [n], [i for i in n.inputs if not is_immediate(i)]))
+        elif kind == "result":
+            # stored by the kernel of the node it is a result of (a scan's loop)
+            producer = next(k for k in reversed(kernels) if k.node is n.inputs[0])
+            producer.extras.append([n, n])
         else:
             kernels.append(loop_kernel(n, n, materialized))
 
