@@ -146,8 +146,9 @@ def _parse_block(lines, start, symbols, bodies):
                 args.append(nodes[ref])
             else:
                 key, _, value = part.partition("=")
-                attrs[key.strip()] = _Values(value.strip(), symbols).value()
+                value = value.strip()
+                attrs[key.strip()] = bodies[value] if value in bodies else _Values(value, symbols).value()
         if op_name == "constant" and "value" not in attrs:
             raise ParseError("array constants carry no data in a listing and cannot be parsed back")
         nodes[name] = apply(op_name, args, **attrs)
-    return Graph(inputs, outputs, updates)
+    return Graph(inputs, outputs, updates), position

@@ -1,9 +1,9 @@
 """Connectionist temporal classification: ctc_batch_cost, ctc_decode (greedy and beam
 search) and ctc_label_dense_to_sparse, as in the Keras 2.1.6 TensorFlow backend.
 
-Everything here is built from K ops, so it runs in the compiled graph; the time axis
-(axis 1 of `y_pred`) must be static because the recursions are unrolled over it by
-`functional_ops._unrolled_loop` until that becomes a native loop. The blank is the last
+Everything here is built from K ops, so it runs in the compiled graph; the recursions
+over the time axis (axis 1 of `y_pred`) are native loops (`functional_ops._loop`), and
+the time axis must be static (the masks of active steps are built from its length). The blank is the last
 class (`num_categories - 1`), as in TensorFlow. Log-probabilities of impossible events
 are the finite stand-in `LOG_ZERO` rather than -inf, so gradients through masked paths
 stay finite; a label that cannot be aligned with its input costs about -LOG_ZERO.
@@ -15,7 +15,7 @@ import numpy as np
 from . import math_ops as M
 from .config import epsilon
 from .core import cast, constant, switch, to_tensor, zeros_like
-from .functional_ops import _unrolled_loop
+from .functional_ops import _loop
 from .nn_ops import log_softmax
 from .shape_ops import concatenate, expand_dims, one_hot, permute_dimensions, reshape, stack
 
@@ -163,8 +163,8 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     start[:2] = 0.0
     alpha = emitted[:, 0, :] + constant(start, dtype)
     active = expand_dims(_time_mask(input_length, time_steps), -1)            # (samples, T, 1)
-    alpha, _ = _unrolled_loop(step, alpha, [permute_dimensions(emitted, (1, 0, 2)),
-                                            permute_dimensions(active, (1, 0, 2))], range(1, time_steps))
+    alpha, _ = _loop(step, alpha, [permute_dimensions(emitted, (1, 0, 2)), permute_dimensions(active, (1, 0, 2))],
+                     start=1)
 
     # The path ends in the last label or in the blank after it.
     state_index = constant(np.arange(states).reshape(1, states), "int32")
@@ -331,8 +331,7 @@ def _beam_search_decode(log_probs, input_length, time_steps, beam_width, top_pat
         return kept, None
 
     active = expand_dims(_time_mask(input_length, time_steps), -1)
-    state, _ = _unrolled_loop(step, state, [permute_dimensions(log_probs, (1, 0, 2)),
-                                            permute_dimensions(active, (1, 0, 2))], range(time_steps))
+    state, _ = _loop(step, state, [permute_dimensions(log_probs, (1, 0, 2)), permute_dimensions(active, (1, 0, 2))])
     decoded = []
     for path in range(top_paths):
         labels = state["labels"][:, path, :]

@@ -1,41 +1,57 @@
 """Higher-order functions over the first axis of a tensor: map_fn, foldl, foldr.
 
-For now each is unrolled: `fn` is applied once per element of the static first dim of
-`elems`, so the graph grows with that length. `_unrolled_loop` is the one place where
-the iteration happens; it will become a native loop (scan) op, after which a first dim
-known only at run time works too.
+Each is one native loop (scan_ops.scan): `fn` is traced once and the compiled function
+runs it for every element of the first axis, whose length may be known only at run
+time. `_loop` is the one place where the iteration happens; the CTC functions
+(ctc_ops) use it too.
 """
 from .core import to_tensor, cast
-from .shape_ops import stack
+from .scan_ops import scan
 from .tensor import Tensor
 
 
-def _static_length(elems, function_name):
-    """The static length of the first axis of `elems`, or a ValueError naming the case."""
+def _check_iterable(elems, function_name):
     if elems.ndim == 0:
         raise ValueError(f"{function_name}: `elems` must have at least one dimension to iterate over, "
                          "got a scalar")
-    length = elems.shape[0]
-    if length is None:
-        raise ValueError(f"{function_name}: the first dimension of `elems` (shape {elems.shape}) is None; "
-                         "keralite unrolls this loop over a static length for now, so the first "
-                         "dimension must be known when the graph is built")
-    return length
 
 
-def _unrolled_loop(step, carry, sequences, indices):
-    """Run `carry, output = step(carry, *[s[i] for s in sequences])` for i in `indices`,
-    in that order, and return the final carry and the list of outputs.
+def _flatten(carry):
+    """A carry (None, a tensor, or a dict/list/tuple of tensors) as a list, and how to
+    rebuild it."""
+    if carry is None:
+        return [], lambda values: None
+    if isinstance(carry, dict):
+        keys = sorted(carry)
+        return [carry[k] for k in keys], lambda values: dict(zip(keys, values))
+    if isinstance(carry, (list, tuple)):
+        kind = type(carry)
+        return list(carry), lambda values: kind(values)
+    return [carry], lambda values: values[0]
 
-    `carry` may be any nest of tensors that `step` understands. This is the only loop
-    over a static length in map_fn/foldl/foldr and the CTC functions (ctc_ops): a scan
-    op with the same contract (carry in, carry and per-step output out, sequences sliced
-    along axis 0) replaces it."""
-    outputs = []
-    for i in indices:
-        carry, output = step(carry, *[sequence[i] for sequence in sequences])
-        outputs.append(output)
-    return carry, outputs
+
+def _loop(step, carry, sequences, start=0, stop=None, reverse=False):
+    """Run `carry, output = step(carry, *[s[i] for s in sequences])` for the elements
+    `start:stop` of the first axis (the last first when `reverse`), as ONE native loop.
+    Returns the final carry and the outputs stacked along a new first axis, in position
+    order (None when `step` returns None as its output).
+
+    `carry` is None, a tensor, or a dict/list/tuple of tensors; each keeps its shape and
+    dtype from step to step. `start`/`stop` slice a first axis of known length only."""
+    sequences = [to_tensor(x) for x in sequences]
+    if start or stop is not None:
+        sequences = [x[start:stop] for x in sequences]
+    flat, rebuild = _flatten(carry)
+    holder = {}
+
+    def body(values, states):
+        new_carry, output = step(rebuild(list(states)), *values)
+        new_flat, _ = _flatten(new_carry)
+        holder["has_output"] = output is not None
+        return ([output] if output is not None else []), new_flat
+
+    stacked, _, final = scan(body, sequences, flat, reverse=reverse)
+    return rebuild(final), (stacked[0] if holder["has_output"] else None)
 
 
 def _as_tensor(value, function_name):
@@ -61,10 +77,7 @@ def map_fn(fn, elems, name=None, dtype=None):
         Tensor with dtype `dtype`.
     """
     elems = to_tensor(elems)
-    length = _static_length(elems, "map_fn")
-    if length == 0:
-        raise ValueError("map_fn: `elems` has an empty first dimension (shape "
-                         f"{elems.shape}); the output shape of `fn` cannot be inferred")
+    _check_iterable(elems, "map_fn")
 
     def step(carry, element):
         out = _as_tensor(fn(element), "map_fn")
@@ -72,27 +85,31 @@ def map_fn(fn, elems, name=None, dtype=None):
             out = cast(out, dtype)
         return carry, out
 
-    _, outputs = _unrolled_loop(step, None, [elems], range(length))
-    result = stack(outputs, axis=0)
+    _, result = _loop(step, None, [elems])
     return Tensor(result.node, name) if name else result
 
 
-def _fold(function_name, fn, elems, initializer, indices):
+def _fold(function_name, fn, elems, initializer, reverse):
     elems = to_tensor(elems)
-    length = _static_length(elems, function_name)
-    indices = list(indices(length))
+    _check_iterable(elems, function_name)
+    start, stop = 0, None
     if initializer is None:
-        if not indices:
+        length = elems.shape[0]
+        if length == 0:
             raise ValueError(f"{function_name}: `elems` has an empty first dimension and no `initializer` "
                              "was given")
-        accumulator, indices = elems[indices[0]], indices[1:]
+        if length is None:
+            raise ValueError(f"{function_name}: without an `initializer`, the first dimension of `elems` "
+                             f"(shape {elems.shape}) must be known, to take its first element out of the loop")
+        accumulator = elems[length - 1] if reverse else elems[0]
+        start, stop = (0, length - 1) if reverse else (1, None)
     else:
         accumulator = _as_tensor(initializer, function_name)
 
     def step(acc, element):
         return _as_tensor(fn(acc, element), function_name), None
 
-    accumulator, _ = _unrolled_loop(step, accumulator, [elems], indices)
+    accumulator, _ = _loop(step, accumulator, [elems], start, stop, reverse)
     return accumulator
 
 
@@ -109,7 +126,7 @@ def foldl(fn, elems, initializer=None, name=None):
     # Returns
         Tensor with same type and shape as `initializer`.
     """
-    result = _fold("foldl", fn, elems, initializer, lambda n: range(n))
+    result = _fold("foldl", fn, elems, initializer, reverse=False)
     return Tensor(result.node, name) if name else result
 
 
@@ -126,5 +143,5 @@ def foldr(fn, elems, initializer=None, name=None):
     # Returns
         Tensor with same type and shape as `initializer`.
     """
-    result = _fold("foldr", fn, elems, initializer, lambda n: range(n - 1, -1, -1))
+    result = _fold("foldr", fn, elems, initializer, reverse=True)
     return Tensor(result.node, name) if name else result

@@ -1,22 +1,20 @@
 """K.rnn: iterate a step function over the time axis of a (batch, time, ...) tensor.
 
-For now the loop is unrolled over the static time length: each step is sliced out with
-K ops, passed to the step function, masked, and the outputs are stacked. The pieces
-(`_time_steps`, `_step_input`, `_step_mask`, `_apply_mask`, `_stack_outputs`) are
-separate so that a native loop op can replace `_unrolled_loop` for symbolic lengths.
+With `unroll=False` (Keras' default) the step is traced once and runs as ONE native
+loop in the compiled function (scan_ops.rnn_loop), for any time length, known or not.
+With `unroll=True` the graph holds one copy of the step per time step: each step is
+sliced out with K ops, passed to the step function, masked, and the outputs are stacked.
 """
 from .core import to_tensor, cast, zeros_like, switch
 from .shape_ops import stack
+from .scan_ops import rnn_loop
 
 
 def _time_length(inputs, unroll):
-    """The static number of time steps of (batch, time, ...) inputs."""
+    """The static number of time steps of (batch, time, ...) inputs (unrolling needs it)."""
     timesteps = inputs.shape[1]
     if timesteps is None:
-        if unroll:
-            raise ValueError("Unrolling requires a fixed number of timesteps.")
-        raise ValueError("K.rnn: the time dimension must be known until the loop op lands "
-                         "(inputs of shape %s)" % (inputs.shape,))
+        raise ValueError("Unrolling requires a fixed number of timesteps.")
     return timesteps
 
 
@@ -95,7 +93,8 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
         mask: binary tensor of shape `(samples, time)`, zero (False) for a masked step,
             which carries the previous output and the previous states.
         constants: a list of tensors passed to the step function at every step.
-        unroll: whether to unroll the loop (both forms are unrolled for now).
+        unroll: whether to unroll the loop (one copy of the step per time step, which
+            needs a known time length) rather than run it as a native loop.
         input_length: the static number of time steps (unused: read from `inputs`).
 
     # Returns
@@ -108,10 +107,12 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
     inputs = to_tensor(inputs)
     if inputs.ndim < 3:
         raise ValueError("Input should be at least 3D.")
-    timesteps = _time_length(inputs, unroll)
     constants = list(constants or [])
     if mask is not None:
         mask = _standardize_mask(mask, inputs)
+    if not unroll:
+        return rnn_loop(step_function, inputs, list(initial_states), constants, mask, go_backwards)
+    timesteps = _time_length(inputs, unroll)
     outputs, states, uses_learning_phase = _unrolled_loop(step_function, inputs, list(initial_states), constants,
                                                           mask, timesteps, go_backwards)
     last_output = outputs[-1]

@@ -82,7 +82,10 @@ def rnn_loop(step_function, inputs, initial_states, constants, mask, go_backward
     # call, and those must be computed once, outside the loop (the loop captures them).
     step_zeros = Tensor(apply("broadcast_to", [scalar(0, inputs.node.dtype)],
                               shape=inputs.node.shape[:1] + inputs.node.shape[2:]))
-    probe, _ = step_function(step_zeros, initial_states + constants)
+    probe, probe_states = step_function(step_zeros, initial_states + constants)
+    # a state given for one sample (batch 1) is broadcast to the batch the step makes
+    initial_states = [state if state.node.shape == new.node.shape else state + zeros_like(new)
+                      for state, new in zip(initial_states, probe_states)]
     # the output a masked step repeats: zeros before the first step
     extra = [zeros_like(probe)] if mask is not None else []
     uses_learning_phase = getattr(probe, "_uses_learning_phase", False)

@@ -82,11 +82,29 @@ def test_foldl_gradient_by_finite_differences():
     np.testing.assert_allclose(f([x])[1], numeric_gradient(reference, x), rtol=1e-6, atol=1e-8)
 
 
-def test_unknown_first_dim_is_a_clear_error():
+def test_a_first_dim_known_only_at_run_time_is_one_loop_for_any_length():
     holder = K.placeholder((None, 3))
-    for call in (lambda: K.map_fn(lambda v: v, holder), lambda: K.foldl(lambda a, v: a + v, holder),
-                 lambda: K.foldr(lambda a, v: a + v, holder)):
-        with pytest.raises(ValueError, match="first dimension of `elems`.*None"):
+    mapped = K.map_fn(lambda v: v * 2.0 + 1.0, holder)
+    left = K.foldl(lambda a, v: a * 0.5 + v, holder, initializer=K.zeros((3,)))
+    right = K.foldr(lambda a, v: a * 0.5 + v, holder, initializer=K.zeros((3,)))
+    f = K.function([holder], [mapped, left, right])
+    for n in (4, 1, 0):
+        x = np.random.RandomState(n).randn(n, 3).astype("float32")
+        got_map, got_left, got_right = f([x])
+        want_left, want_right = np.zeros(3), np.zeros(3)
+        for row in x:
+            want_left = want_left * 0.5 + row
+        for row in x[::-1]:
+            want_right = want_right * 0.5 + row
+        np.testing.assert_allclose(got_map, x * 2 + 1, rtol=1e-6)
+        np.testing.assert_allclose(got_left, want_left, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got_right, want_right, rtol=1e-5, atol=1e-6)
+
+
+def test_fold_without_initializer_needs_a_known_first_dim():
+    holder = K.placeholder((None, 3))
+    for call in (lambda: K.foldl(lambda a, v: a + v, holder), lambda: K.foldr(lambda a, v: a + v, holder)):
+        with pytest.raises(ValueError, match="first dimension of `elems`.*must be known"):
             call()
 
 

@@ -83,8 +83,14 @@ def test_k_rnn_unroll_and_errors():
     np.testing.assert_allclose(got_outputs, np.cumsum(x_value, axis=1), rtol=1e-6)
     np.testing.assert_allclose(got_last, x_value.sum(axis=1), rtol=1e-6)
     unknown = K.placeholder((None, None, 2))
-    with pytest.raises(ValueError, match="the time dimension must be known"):
-        K.rnn(step, unknown, [K.zeros_like(unknown[:, 0])])
+    # a native loop: one compile, any time length
+    last, outputs, _ = K.rnn(step, unknown, [K.zeros_like(unknown[:, 0])])
+    f = K.function([unknown], [last, outputs])
+    for steps in (3, 5, 1):
+        x_value = data(2, steps, 2)
+        got_last, got_outputs = f([x_value])
+        np.testing.assert_allclose(got_outputs, np.cumsum(x_value, axis=1), rtol=1e-6)
+        np.testing.assert_allclose(got_last, x_value.sum(axis=1), rtol=1e-6)
     with pytest.raises(ValueError, match="Unrolling requires a fixed number of timesteps"):
         K.rnn(step, unknown, [K.zeros_like(unknown[:, 0])], unroll=True)
     with pytest.raises(ValueError, match="at least 3D"):
