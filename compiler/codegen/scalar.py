@@ -12,6 +12,7 @@ from llvmlite import ir  # noqa: E402
 from ..ir import dtypes  # noqa: E402
 
 FAST = target.FAST
+REDUCTION_FAST = target.REDUCTION_FAST
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)
 

@@ -12,9 +12,13 @@ os.environ.setdefault("LLVMLITE_ENABLE_IR_LAYER_TYPED_POINTERS", "0")
 import llvmlite  # noqa: E402
 import llvmlite.binding as llvm  # noqa: E402
 
-# Fast-math flags for arithmetic: reassociation and contraction (FMA) but no
-# nnan/ninf, so inf and nan propagate as numpy's do.
-FAST = ("contract", "reassoc", "nsz", "arcp", "afn")
+# Fast-math flags for elementwise arithmetic: contraction (FMA) but no nnan/ninf, so inf
+# and nan propagate as numpy's do, and no reassociation: with it LLVM may distribute
+# `x + (1 - m) * -1e30` into `(x - 1e30) + m * 1e30`, which loses x next to the huge
+# constant that masking code relies on.
+FAST = ("contract", "nsz", "arcp", "afn")
+# A reduction's accumulation may be reordered (that is what vectorises a sum).
+REDUCTION_FAST = FAST + ("reassoc",)
 
 _lock = threading.RLock()
 _initialized = False

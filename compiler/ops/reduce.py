@@ -1,6 +1,6 @@
 """Reductions (sum, prod, max, min, any, all), arg-reductions and cumulative scans."""
 from ..codegen.loops import emit_argreduce, emit_scan
-from ..codegen.scalar import FAST, const, select_max
+from ..codegen.scalar import REDUCTION_FAST, const, select_max
 from ..ir import dtypes
 from ..ir.shapes import normalize_axis, numel
 from .registry import Op, register, apply
@@ -65,7 +65,7 @@ class Sum(Reduce):
         return const(dtype, 0)
 
     def combine(self, b, acc, x, dtype):
-        return b.fadd(acc, x, flags=FAST) if dtype.is_float else b.add(acc, x)
+        return b.fadd(acc, x, flags=REDUCTION_FAST) if dtype.is_float else b.add(acc, x)
 
     def grad(self, node, g):
         return [expand_back(g, node)]
@@ -79,7 +79,7 @@ class Prod(Reduce):
         return const(dtype, 1)
 
     def combine(self, b, acc, x, dtype):
-        return b.fmul(acc, x, flags=FAST) if dtype.is_float else b.mul(acc, x)
+        return b.fmul(acc, x, flags=REDUCTION_FAST) if dtype.is_float else b.mul(acc, x)
 
     def grad(self, node, g):
         x = node.inputs[0]

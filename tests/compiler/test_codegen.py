@@ -79,3 +79,17 @@ def test_disk_cache_is_used_and_corrupt_entries_rebuilt(tmp_path):
     key3, _ = _child(tmp_path)
     assert key3 == key1
     assert files[0].read_bytes() != b"garbage"
+
+
+def test_masking_next_to_a_huge_constant_keeps_the_value():
+    # x + (1 - m) * -1e30 with m == 1 is x: elementwise code must not reassociate it into
+    # (x - 1e30) + m * 1e30, which rounds x away (reductions may still reorder their sums)
+    from keralite import backend as K
+    x = K.placeholder((None, 7))
+    m = K.placeholder((None, 7))
+    f = K.function([x, m], [x + (1.0 - m) * (-1e30), K.sum(x * m, axis=1)])
+    xv = np.full((2, 7), -3.0, "float32")
+    mv = (np.arange(14).reshape(2, 7) % 3 == 0).astype("float32")
+    masked, total = f([xv, mv])
+    np.testing.assert_array_equal(masked, np.where(mv == 1, -3.0, -1e30).astype("float32"))
+    np.testing.assert_allclose(total, (xv * mv).sum(axis=1))
