@@ -7,7 +7,7 @@ of the answer per step. The questions are generated here, so the program runs of
 As in Keras' own addition example, the question is fed reversed, which shortens the
 distance between the digits to add and the digits of the answer.
 
-    python examples/addition_rnn.py [--epochs 30] [--samples 20000] [--digits 2] [--quick]
+    python examples/addition_rnn.py [--epochs 30] [--samples 10000] [--digits 2] [--quick]
 """
 import argparse
 import time
@@ -72,7 +72,7 @@ def build_model(digits, alphabet_size, hidden_size=128, decoder_layers=1):
     return model
 
 
-def main(epochs=30, samples=20000, digits=2, hidden_size=128, batch_size=128, seed=0, verbose=2):
+def main(epochs=30, samples=10000, digits=2, hidden_size=128, batch_size=128, seed=0, verbose=2):
     """Train and return a dict with the validation accuracy and the training history."""
     np.random.seed(seed)
     rng = np.random.RandomState(seed)
@@ -112,7 +112,7 @@ def main(epochs=30, samples=20000, digits=2, hidden_size=128, batch_size=128, se
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--samples", type=int, default=20000)
+    parser.add_argument("--samples", type=int, default=10000)
     parser.add_argument("--digits", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="a tiny run that checks the program works")
     args = parser.parse_args()

@@ -1,6 +1,6 @@
 """The `keralite` command (also `python -m keralite`).
 
-    keralite compile MODEL -o DIR [--name NAME] [--batch N|dynamic] [--target T] [--dtype D]
+    keralite compile MODEL -o DIR [--name NAME] [--batch N|dynamic] [--seq-len N] [--target T] [--dtype D]
     keralite inspect MODEL [--llvm] [--asm]
     keralite run LIB_OR_MODEL --input x.npy [--input ...] [--output y.npy ...] [--labels y.npy]
 
@@ -107,7 +107,8 @@ def cmd_compile(args):
     model = load_model_spec(args.model, args.weights, args.dtype, args.allow_lambda)
     name = args.name or default_name(args.model.rpartition(":")[2] if ":" in args.model and
                                      not os.path.exists(args.model) else args.model)
-    result = export_model(model, args.output, name=name, batch=args.batch, target=args.target)
+    result = export_model(model, args.output, name=name, batch=args.batch, target=args.target,
+                          seq_len=args.seq_len)
     size = os.path.getsize(result.library)
     batch = result.metadata["batch"]
     print(f"compiled {args.model} -> {result.library} ({size / 1e6:.1f} MB, batch "
@@ -237,6 +238,8 @@ def build_parser():
     p.add_argument("--name", help="C name of the model, prefixing its functions (default: from MODEL)")
     p.add_argument("--batch", default="dynamic", metavar="N|dynamic",
                    help="batch size every call uses, or 'dynamic' for any (default: dynamic)")
+    p.add_argument("--seq-len", type=int, default=None, metavar="N",
+                   help="time length of a recurrent model whose input shape leaves it unknown")
     p.add_argument("--target", choices=TARGETS, default="host",
                    help="CPU to compile for: host (every feature of this CPU, default), x86-64 (any "
                         "x86-64 CPU), x86-64-v3 (AVX2), x86-64-v4 (AVX-512)")

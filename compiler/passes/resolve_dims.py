@@ -67,3 +67,16 @@ def _substitute_graph(graph, solution):
         mapping[node] = apply(node.op.name, inputs, payload=node.payload, **attrs)
     return Graph([mapping[i] for i in graph.inputs], [mapping[o] for o in graph.outputs],
                  [(mapping[v], mapping[x]) for v, x in graph.updates])
+
+
+def fix_input_dims(graph, sizes):
+    """The graph with some input dims fixed: `sizes` maps (input index, axis) to an int.
+    The symbol on that axis takes that size everywhere in the graph (an export that
+    runs a model for one sequence length, say)."""
+    solution = {}
+    for (k, axis), size in sizes.items():
+        d = graph.inputs[k].shape[axis]
+        if not isinstance(d, Sym) or d.coef != 1 or len(d.syms) != 1:
+            raise ValueError(f"input {k} has the size {d!r} on axis {axis}, not a size of its own to fix")
+        solution[d.syms[0]] = int(size)
+    return resolve_dims(_substitute_graph(graph, solution)) if solution else graph

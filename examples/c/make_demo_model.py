@@ -4,7 +4,9 @@
 
 writes OUT_DIR/demo_model.h5 (a 16-32-32-4 MLP with dropout and a softmax, seeded), and
 OUT_DIR/demo_x.npy with OUT_DIR/demo_y0.npy: 5 inputs and the outputs model.predict gives
-for them, which the C examples must reproduce.
+for them, which the C examples must reproduce. Likewise OUT_DIR/demo_lstm_model.h5 with
+demo_lstm_x.npy / demo_lstm_y0.npy: a recurrent model (Embedding -> LSTM -> Dense) over
+12 time steps, whose loop runs inside the exported library.
 """
 import os
 import sys
@@ -23,6 +25,14 @@ def main(out_dir):
     x = np.random.RandomState(2).rand(5, 16).astype("float32")
     np.save(os.path.join(out_dir, "demo_x.npy"), x)
     np.save(os.path.join(out_dir, "demo_y0.npy"), model.predict(x))
+
+    from keralite.layers import Embedding, LSTM
+    recurrent = Sequential([Embedding(50, 8, input_length=12), LSTM(16, recurrent_dropout=0.2),
+                            Dense(3, activation="softmax")])
+    recurrent.save(os.path.join(out_dir, "demo_lstm_model.h5"))
+    ids = np.random.RandomState(3).randint(0, 50, size=(4, 12)).astype("int32")
+    np.save(os.path.join(out_dir, "demo_lstm_x.npy"), ids)
+    np.save(os.path.join(out_dir, "demo_lstm_y0.npy"), recurrent.predict(ids))
 
 
 if __name__ == "__main__":

@@ -81,15 +81,16 @@ def parse_batch(value):
     return batch
 
 
-def export_model(model, directory, name=None, batch=None, target="host", dump=None):
+def export_model(model, directory, name=None, batch=None, target="host", dump=None, seq_len=None):
     """Compile `model` (its predict graph) into `directory`; returns an Export.
 
     batch: an int, or None for a dynamic batch size; target: 'host' (every feature of this
-    CPU), 'x86-64' (any x86-64 CPU), 'x86-64-v3' (AVX2) or 'x86-64-v4' (AVX-512)."""
+    CPU), 'x86-64' (any x86-64 CPU), 'x86-64-v3' (AVX2) or 'x86-64-v4' (AVX-512);
+    seq_len: the time length of a recurrent model whose inputs leave it unknown."""
     name = check_name(name or default_name(getattr(model, "name", None) or "model"))
     batch = parse_batch(batch)
     start = time.perf_counter()
-    compiled = CompiledExport(model, name, batch, target, dump=dump)
+    compiled = CompiledExport(model, name, batch, target, dump=dump, seq_len=seq_len)
     compiled_at = time.perf_counter()
     os.makedirs(directory, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"keralite-export-{name}-") as build_dir:

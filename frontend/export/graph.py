@@ -4,6 +4,7 @@ import numpy as np
 
 from keralite.backend.execution import build_graph, variable_buffers
 from keralite.compiler.driver import compile_graph, resolve_target
+from keralite.compiler.passes.resolve_dims import fix_input_dims
 from keralite.compiler.ir.graph import Graph
 from keralite.runtime.executable import storage_dtype
 
@@ -50,6 +51,25 @@ def _public_shape(spec, what, batch):
     return shape
 
 
+def _fixed_lengths(graph, seq_len):
+    """The graph with the time axis (axis 1) of sequence inputs fixed to `seq_len`: an
+    export knows one size that varies, the batch."""
+    free = {}
+    for k, x in enumerate(graph.inputs):
+        if len(x.shape) >= 3 and not isinstance(x.shape[1], int):
+            free[(k, 1)] = seq_len
+    if not free:
+        if seq_len is not None:
+            raise ExportError("--seq-len was given, but no input of the model has a time axis of unknown "
+                              "length (its length is fixed by the model's input shape)")
+        return graph
+    if seq_len is None:
+        raise ExportError("the model's inputs have a time axis (axis 1) of unknown length; an export runs one "
+                          "length: give it with --seq-len N (or build the model with input_length / a fixed "
+                          "input shape)")
+    return fix_input_dims(graph, free)
+
+
 class CompiledExport:
     """Object code of a model's predict graph and everything the C side needs to run it.
 
@@ -59,13 +79,15 @@ class CompiledExport:
     `batch`: the batch size, or None for a dynamic batch.
     """
 
-    def __init__(self, model, name, batch, target, dump=None):
+    def __init__(self, model, name, batch, target, dump=None, seq_len=None):
         if batch is not None and (not isinstance(batch, int) or batch < 1):
             raise ExportError(f"batch size must be a positive integer or 'dynamic', got {batch!r}")
+        if seq_len is not None and (not isinstance(seq_len, int) or seq_len < 1):
+            raise ExportError(f"sequence length must be a positive integer, got {seq_len!r}")
         self.name = name
         self.target = target or "host"
         self.cpu, self.features = resolve_target(self.target)
-        self.graph = predict_graph(model)
+        self.graph = _fixed_lengths(predict_graph(model), seq_len)
         self.compiled = compile_graph(self.graph, name, dump=dump, cpu=self.cpu, features=self.features,
                                       jit=False, entry=f"{name}_graph")
         signature = self.compiled.signature

@@ -29,7 +29,7 @@ def _cmake(build, *options):
 def test_cmake_build_exports_a_demo_model_and_ctest_passes(tmp_path):
     _, _, ctest = _cmake(tmp_path / "build")
     assert "100% tests passed" in ctest.stdout
-    for test in ("check_errors", "run_model", "run_model_static"):
+    for test in ("check_errors", "run_model", "run_model_static", "run_lstm_model"):
         assert test in ctest.stdout
     if shutil.which("valgrind"):
         assert "run_model_valgrind" in ctest.stdout
