@@ -141,8 +141,49 @@ def logit_of_sigmoid(n):
                 return _same_type(n, s.inputs[0])
 
 
+def _zeros_with_box(n):
+    """(axis, start, value) when n writes `value` into one contiguous box along a single
+    axis of a tensor of zeros (the gradient of a slice), else None."""
+    if n.op.name != "slice_update":
+        return None
+    base, value = n.inputs
+    if base.op.name != "broadcast_to" or not _is(base.inputs[0], 0) or any(s != 1 for s in n.attr("steps")):
+        return None
+    cut = [a for a, (d, v) in enumerate(zip(n.shape, value.shape)) if d != v]
+    starts = n.attr("starts")
+    if len(cut) != 1 or any(starts[a] for a in range(n.ndim) if a != cut[0]):
+        return None
+    return cut[0], starts[cut[0]], value
+
+
+def _summands(n):
+    if n.op.name == "add" and n.inputs[0].shape == n.shape and n.inputs[1].shape == n.shape:
+        return _summands(n.inputs[0]) + _summands(n.inputs[1])
+    return [n]
+
+
+def slice_gradients_concatenate(n):
+    # sum of slice gradients that tile one axis -> concatenate(values); as the gradient
+    # of z[:, :u], z[:, u:2u], ... it writes each block once instead of a zeroed copy per block
+    if n.op.name != "add":
+        return None
+    boxes = [_zeros_with_box(s) for s in _summands(n)]
+    if len(boxes) < 2 or any(b is None for b in boxes) or len({b[0] for b in boxes}) != 1:
+        return None
+    axis = boxes[0][0]
+    boxes.sort(key=lambda b: b[1])
+    position = 0
+    for _, start, value in boxes:
+        if start != position or value.dtype is not n.dtype:
+            return None
+        position += value.shape[axis]
+    if position != n.shape[axis]:
+        return None
+    return apply("concatenate", [value for _, _, value in boxes], axis=axis)
+
+
 RULES = [select_constant, add_zero, sub_zero, mul_one, div_one, double_neg, cast_same, reshape_same,
-         transpose_identity, broadcast_same]
+         transpose_identity, broadcast_same, slice_gradients_concatenate]
 STABLE_RULES = [softmax_normalised, log_of_softmax, log_softmax_twice, logit_of_sigmoid]
 
 

@@ -150,3 +150,28 @@ def test_dot_export_names_every_node():
     g = graph(HEAD + "%1:f32[n0,3] = exp(%0)\ninputs: %0\noutputs: %1\n")
     dot = g.to_dot()
     assert dot.startswith("digraph") and "placeholder" in dot and "exp" in dot and "->" in dot
+
+
+def test_slice_gradients_that_tile_an_axis_become_one_concatenate():
+    g = graph("%0:f32[n0,2] = placeholder(dtype=float32, shape=(n0,2), uid=120)\n"
+              "%1:f32[n0,3] = placeholder(dtype=float32, shape=(n0,3), uid=121)\n"
+              "%2:f32[] = constant(dtype=float32, shape=(), value=0.0)\n"
+              "%3:f32[n0,5] = broadcast_to(%2, shape=(n0,5))\n"
+              "%4:f32[n0,5] = slice_update(%3, %1, starts=(0,2), steps=(1,1))\n"
+              "%5:f32[n0,5] = slice_update(%3, %0, starts=(0,0), steps=(1,1))\n"
+              "%6:f32[n0,5] = add(%4, %5)\ninputs: %0, %1\noutputs: %6\n")
+    want = graph("%0:f32[n0,2] = placeholder(dtype=float32, shape=(n0,2), uid=120)\n"
+                 "%1:f32[n0,3] = placeholder(dtype=float32, shape=(n0,3), uid=121)\n"
+                 "%2:f32[n0,5] = concatenate(%0, %1, axis=1)\ninputs: %0, %1\noutputs: %2\n")
+    after = simplify(g)
+    assert_same_structure(after, want, g)
+    a, b = np.ones((4, 2), "f"), np.full((4, 3), 2.0, "f")
+    np.testing.assert_array_equal(run(g, [a, b])[0], np.concatenate([a, b], axis=1))
+    # a box that leaves a gap is not a concatenation
+    gap = graph("%0:f32[n0,2] = placeholder(dtype=float32, shape=(n0,2), uid=122)\n"
+                "%1:f32[] = constant(dtype=float32, shape=(), value=0.0)\n"
+                "%2:f32[n0,5] = broadcast_to(%1, shape=(n0,5))\n"
+                "%3:f32[n0,5] = slice_update(%2, %0, starts=(0,0), steps=(1,1))\n"
+                "%4:f32[n0,5] = slice_update(%2, %0, starts=(0,3), steps=(1,1))\n"
+                "%5:f32[n0,5] = add(%3, %4)\ninputs: %0\noutputs: %5\n")
+    assert not any(n.op.name == "concatenate" for n in simplify(gap).nodes())
