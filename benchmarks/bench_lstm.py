@@ -10,7 +10,8 @@ Measures, each library in a process of its own (thread pools spin after a call):
 
 Peers (optional; each runs when importable): JAX (jit + lax.scan, a hand-written cell),
 PyTorch eager and torch.compile (nn.LSTM has no hard sigmoid: a hand-written cell),
-tf_keras, ONNX Runtime (inference only, its LSTM op).
+tf_keras, ONNX Runtime (inference only, its LSTM op). A peer installed in another
+environment runs there when KERALITE_BENCH_PYTHON names that environment's python.
 
     python benchmarks/bench_lstm.py
 """
@@ -250,11 +251,17 @@ PEERS = {"keralite": (None, run_keralite), "jax": ("jax", run_jax), "pytorch": (
          "onnxruntime": ("onnxruntime", run_onnxruntime)}
 
 
-def _installed(module):
+def _interpreter(module):
+    """The python that can import `module`: this one, or KERALITE_BENCH_PYTHON's; None."""
     if module is None:
-        return True
+        return sys.executable
     import importlib.util
-    return importlib.util.find_spec(module) is not None
+    if importlib.util.find_spec(module) is not None:
+        return sys.executable
+    other = os.environ.get("KERALITE_BENCH_PYTHON")
+    if other and subprocess.run([other, "-c", f"import {module}"], capture_output=True).returncode == 0:
+        return other
+    return None
 
 
 def main():
@@ -265,10 +272,10 @@ def main():
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, KERALITE_CACHE_DIR=cache)       # every process starts cold
         for name, (module, _) in PEERS.items():
-            if not _installed(module):
+            python = _interpreter(module)
+            if python is None:
                 continue
-            proc = subprocess.run([sys.executable, __file__, "--only", name], env=env,
-                                  capture_output=True, text=True)
+            proc = subprocess.run([python, __file__, "--only", name], env=env, capture_output=True, text=True)
             if proc.returncode != 0:
                 print(f"{name}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
                 continue

@@ -7,7 +7,7 @@ digits that ship with scikit-learn (offline) instead of MNIST.
   hierarchical  A hierarchical RNN (functional API): TimeDistributed(LSTM) encodes each
                 row of pixels, then an LSTM reads the 8 row encodings.
 
-    python examples/mnist_irnn_digits.py [--model irnn|hierarchical|all] [--epochs 40]
+    python examples/mnist_irnn_digits.py [--model irnn|hierarchical|all] [--epochs 25]
 """
 import argparse
 import time
@@ -88,7 +88,7 @@ def train_one(kind, data, epochs, batch_size, hidden_units, learning_rate, verbo
     return {"test_loss": loss, "test_acc": accuracy, "history": history.history, "seconds": elapsed}
 
 
-def main(epochs=40, samples=None, model="all", hidden_units=100, learning_rate=1e-3,
+def main(epochs=25, samples=None, model="all", hidden_units=100, learning_rate=1e-3,
          batch_size=32, seed=0, verbose=2):
     """Train the chosen model(s) on `samples` digits (all 1797 when None); return
     {model name: {"test_acc": ..., "test_loss": ..., ...}}."""
@@ -103,7 +103,7 @@ def main(epochs=40, samples=None, model="all", hidden_units=100, learning_rate=1
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=MODELS + ("all",), default="all")
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--samples", type=int, default=None)
     args = parser.parse_args()
     main(args.epochs, args.samples, args.model)
