@@ -7,7 +7,7 @@ some epochs a LambdaCallback writes new text: starting from a random piece of th
 it repeatedly samples the next character from the predicted distribution, sharpened or
 flattened by a temperature ("diversity"), and feeds it back in.
 
-    python examples/lstm_text_generation_small.py [--epochs 20] [--source zen|MODULE]
+    python examples/lstm_text_generation_small.py [--epochs 40] [--source zen|MODULE]
 """
 import argparse
 import codecs
@@ -75,8 +75,8 @@ def generate(model, text, maxlen, chars, char_index, length, temperature, rng):
     return seed, "".join(generated)
 
 
-def main(epochs=20, samples=None, source="zen", maxlen=20, step=1, units=128, batch_size=64,
-         generate_length=120, show_every=5, diversities=(0.2, 0.5, 1.0, 1.2), seed=0, verbose=2):
+def main(epochs=40, samples=None, source="zen", maxlen=20, step=1, units=128, batch_size=64,
+         generate_length=120, show_every=10, diversities=(0.2, 0.5, 1.0, 1.2), seed=0, verbose=2):
     """Train on the text (its first `samples` windows when given); return a dict with the
     training history and the samples written at the last epoch, keyed by diversity."""
     np.random.seed(seed)
@@ -121,7 +121,7 @@ def main(epochs=20, samples=None, source="zen", maxlen=20, step=1, units=128, ba
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--source", default="zen", help="'zen' or the name of a standard module")
     args = parser.parse_args()

@@ -134,5 +134,7 @@ def test_sizes_other_than_the_batch_must_be_fixed(tmp_path):
     from keralite.models import Model
     x = Input((None, 4))
     model = Model(x, Dense(3)(x))
-    with pytest.raises(ExportError, match="only the batch axis"):
+    with pytest.raises(ExportError, match="time axis .axis 1. of unknown length.*--seq-len N"):
         export_model(model, str(tmp_path), name="seq")
+    export = export_model(model, str(tmp_path), name="seq", seq_len=5)
+    assert export.metadata["inputs"][0]["shape"] == [-1, 5, 4]
