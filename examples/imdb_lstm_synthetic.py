@@ -29,7 +29,10 @@ MODELS = ("lstm", "bidirectional", "cnn_lstm")
 def make_reviews(samples, max_features, min_length, max_length, rng, telling_words=10):
     """Random reviews and their labels; ids 0 (padding) and 1 (start mark) are reserved.
 
-    Ids 2 .. 2+telling_words-1 are positive, the next `telling_words` ids are negative."""
+    Ids 2 .. 2+telling_words-1 are positive, the next `telling_words` ids are negative.
+    A review holds up to 7 telling words, so min_length must be at least 7."""
+    if min_length < 7:
+        raise ValueError("reviews need room for 7 telling words; min_length is %d" % min_length)
     positive = np.arange(2, 2 + telling_words)
     negative = np.arange(2 + telling_words, 2 + 2 * telling_words)
     neutral_start = 2 + 2 * telling_words

@@ -54,7 +54,7 @@ def build_irnn(hidden_units, learning_rate):
     return model
 
 
-def build_hierarchical(row_hidden, column_hidden):
+def build_hierarchical(row_hidden, column_hidden, learning_rate):
     images = Input(shape=(ROWS, COLUMNS, 1))
     # Each row (8 pixels, one feature each) becomes a vector of size row_hidden...
     encoded_rows = TimeDistributed(LSTM(row_hidden))(images)
@@ -62,7 +62,8 @@ def build_hierarchical(row_hidden, column_hidden):
     encoded_image = LSTM(column_hidden)(encoded_rows)
     prediction = Dense(NUM_CLASSES, activation="softmax")(encoded_image)
     model = Model(images, prediction)
-    model.compile(loss="categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
+    model.compile(loss="categorical_crossentropy", optimizer=RMSprop(lr=learning_rate),
+                  metrics=["accuracy"])
     return model
 
 
@@ -72,7 +73,7 @@ def train_one(kind, data, epochs, batch_size, hidden_units, learning_rate, verbo
     if kind == "irnn":
         model = build_irnn(hidden_units, learning_rate)
     elif kind == "hierarchical":
-        model = build_hierarchical(hidden_units, hidden_units)
+        model = build_hierarchical(hidden_units, hidden_units, learning_rate)
         x_train, x_test = x_train[..., np.newaxis], x_test[..., np.newaxis]
     else:
         raise ValueError("unknown model %r, expected one of %s" % (kind, ", ".join(MODELS)))
