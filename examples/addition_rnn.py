@@ -97,7 +97,8 @@ def main(epochs=30, samples=10000, digits=2, hidden_size=128, batch_size=128, se
     for question, expected, scores in zip(x_val[:10], y_val[:10], predictions):
         guess = table.decode(scores)
         mark = "ok" if guess == table.decode(expected) else "--"
-        print("%s = %s  %s (answer %s)" % (table.decode(question)[::-1], guess, mark, table.decode(expected)))
+        asked = table.decode(question)[::-1]
+        print("%s = %s  %s (answer %s)" % (asked, guess, mark, table.decode(expected)))
 
     loss, char_accuracy = model.evaluate(x_val, y_val, verbose=0)
     decoded_guesses = model.predict(x_val).argmax(axis=-1)

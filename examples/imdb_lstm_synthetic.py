@@ -6,10 +6,10 @@ when it holds more positive than negative words, so the model has to find the te
 ids wherever they occur in the sequence. Reviews are padded (or cut) to a fixed length
 with keralite.preprocessing.sequence.pad_sequences, as the IMDB examples do.
 
-Three models, chosen with --model:
-  lstm           Embedding -> LSTM(dropout, recurrent_dropout) -> Dense(sigmoid)   (imdb_lstm)
-  bidirectional  Embedding -> Bidirectional(LSTM) -> Dropout -> Dense(sigmoid)     (imdb_bidirectional_lstm)
-  cnn_lstm       Embedding -> Dropout -> Conv1D -> MaxPooling1D -> LSTM -> Dense    (imdb_cnn_lstm)
+Three models, chosen with --model, after three of Keras' IMDB examples:
+  lstm           Embedding -> LSTM(dropout, recurrent_dropout) -> Dense(sigmoid)
+  bidirectional  Embedding -> Bidirectional(LSTM) -> Dropout -> Dense(sigmoid)
+  cnn_lstm       Embedding -> Dropout -> Conv1D -> MaxPooling1D -> LSTM -> Dense -> sigmoid
 
     python examples/imdb_lstm_synthetic.py [--model lstm|bidirectional|cnn_lstm|all] [--epochs 3]
 """

@@ -9,7 +9,7 @@ window in each sample and needs no memory across samples.
 
 Both are measured against the guess that ignores the past, value[t] / window.
 
-    python examples/stateful_lstm.py [--epochs 10] [--samples 1000] [--window 2]
+    python examples/stateful_lstm.py [--epochs 10] [--samples 1000] [--window 2] [--batch-size 1]
 """
 import argparse
 import time
@@ -35,6 +35,19 @@ def windows(signal, steps):
     return np.stack([padded[t:t + steps] for t in range(len(signal))])[..., np.newaxis]
 
 
+def interleave(values, streams):
+    """Cut `values` into `streams` equal contiguous pieces and order them so that row i
+    of every batch of `streams` samples continues row i of the batch before."""
+    pieces = values.reshape((streams, len(values) // streams) + values.shape[1:])
+    return pieces.swapaxes(0, 1).reshape(values.shape)
+
+
+def deinterleave(values, streams):
+    """The inverse of interleave: back to time order."""
+    steps = values.reshape((len(values) // streams, streams) + values.shape[1:])
+    return steps.swapaxes(0, 1).reshape(values.shape)
+
+
 def build_model(stateful, steps, units, batch_size):
     model = Sequential()
     if stateful:
@@ -46,21 +59,22 @@ def build_model(stateful, steps, units, batch_size):
     return model
 
 
-def train_stateful(x_train, y_train, x_test, y_test, epochs, units, batch_size, verbose):
+def train_stateful(x_train, y_train, x_test, epochs, units, batch_size, verbose):
     model = build_model(True, 1, units, batch_size)
     model.summary()
+    # With batch_size > 1 the signal runs as batch_size parallel streams, one per row.
+    x_train, y_train = interleave(x_train, batch_size), interleave(y_train, batch_size)
     losses = []
     for epoch in range(epochs):
         print("stateful: epoch %d/%d" % (epoch + 1, epochs))
-        # The test part follows the training part in time, so the states carry on into it.
         history = model.fit(x_train, y_train, batch_size=batch_size, epochs=1, verbose=verbose,
-                            validation_data=(x_test, y_test), shuffle=False)
+                            shuffle=False)
         losses.append(history.history["loss"][0])
         model.reset_states()
-    # Run over the training part once more so that the states are right at the test part.
-    model.predict(x_train, batch_size=batch_size)
-    predicted = model.predict(x_test, batch_size=batch_size)[:, 0]
-    return model, losses, predicted
+    # The states start from zero on the test part too: only each stream's first value
+    # has no past.
+    predicted = model.predict(interleave(x_test, batch_size), batch_size=batch_size)[:, 0]
+    return model, losses, deinterleave(predicted, batch_size)
 
 
 def train_stateless(x_train, y_train, x_test, epochs, units, batch_size, verbose):
@@ -86,8 +100,7 @@ def main(epochs=10, samples=1000, window=2, units=20, batch_size=1, seed=0, verb
     single_values = signal[:, np.newaxis, np.newaxis]
     start = time.time()
     _, stateful_losses, stateful_predicted = train_stateful(
-        single_values[:split], y_train, single_values[split:end], y_test, epochs, units, batch_size,
-        verbose)
+        single_values[:split], y_train, single_values[split:end], epochs, units, batch_size, verbose)
     stateful_seconds = time.time() - start
     start = time.time()
     whole_windows = windows(signal, window)
@@ -99,7 +112,8 @@ def main(epochs=10, samples=1000, window=2, units=20, batch_size=1, seed=0, verb
     stateful_mse = float(np.mean((stateful_predicted - y_test) ** 2))
     stateless_mse = float(np.mean((stateless_predicted - y_test) ** 2))
     memoryless_mse = float(np.mean((signal[split:end] / window - y_test) ** 2))
-    print("training took %.2f s (stateful) and %.2f s (stateless)" % (stateful_seconds, stateless_seconds))
+    print("training took %.2f s (stateful) and %.2f s (stateless)"
+          % (stateful_seconds, stateless_seconds))
     print("test mean squared error: stateful %.6f, stateless %.6f, value[t]/%d %.6f"
           % (stateful_mse, stateless_mse, window, memoryless_mse))
     return {"stateful_mse": stateful_mse, "stateless_mse": stateless_mse,
@@ -112,5 +126,6 @@ if __name__ == "__main__":
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--window", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=1)
     args = parser.parse_args()
-    main(args.epochs, args.samples, args.window)
+    main(args.epochs, args.samples, args.window, batch_size=args.batch_size)

@@ -114,10 +114,12 @@ def test_conv_lstm_predicts_next_frames():
     assert result["history"]["loss"][-1] < result["history"]["loss"][0]
 
 
-def test_stateful_lstm_remembers_the_previous_value():
+@pytest.mark.parametrize("batch_size, epochs", [(1, 4), (4, 16)])   # about 1000 updates each
+def test_stateful_lstm_remembers_the_previous_value(batch_size, epochs):
     stateful = load_example("stateful_lstm")
-    result = stateful.main(epochs=4, samples=300, window=2, units=8, verbose=0)
-    assert len(result["stateful_losses"]) == 4
+    result = stateful.main(epochs=epochs, samples=300, window=2, units=8, batch_size=batch_size,
+                           verbose=0)
+    assert len(result["stateful_losses"]) == epochs
     # value[t] / 2 ignores the past; only a model that kept value[t-1] in its state does better.
     assert result["stateful_mse"] < result["memoryless_mse"]
     assert result["stateless_mse"] < result["memoryless_mse"]
@@ -129,6 +131,10 @@ def test_moving_average_targets():
     np.testing.assert_allclose(average[2:], [signal[t - 2:t + 1].mean() for t in range(2, 6)], rtol=1e-6)
     np.testing.assert_allclose(average[0], signal[0] / 3, rtol=1e-6)
     assert stateful.windows(signal, 3).shape == (6, 3, 1)
+    values = np.arange(12)
+    streams = stateful.interleave(values, 3)              # 3 streams of 4 steps each
+    np.testing.assert_array_equal(streams[:6], [0, 4, 8, 1, 5, 9])
+    np.testing.assert_array_equal(stateful.deinterleave(streams, 3), values)
 
 
 def test_addition_script_runs_from_the_command_line():
