@@ -196,6 +196,11 @@ def make_scan(sequences, initial_states, step_params, state_params, step_outputs
     order = topological_order(roots)
     inside = _depends_on(order, params)
     captured, mapping = [], {p: p for p in params}
+    # a tensor filled with an immediate costs nothing inside a fused loop, and inside the
+    # body the simplifier sees its value (x * ones -> x): it goes in, it is not captured
+    for n in order:
+        if n not in inside and n.op.name == "broadcast_to" and _is_immediate(n.inputs[0]):
+            inside.add(n)
     # frontier: values outside the loop that an inside node reads (or a root itself)
     frontier = []
     for n in order:

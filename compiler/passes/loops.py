@@ -3,7 +3,7 @@
 - `prune_loops`: a scan computes only what the graph reads. Per-step outputs no result
   reads are dropped from the body, and so are carried states that neither a result nor
   a kept value depends on (dead carried values), with the captured values only they
-  read.
+  read; captured values that are just filled tensors move into the body.
 - `hoist_loops`: work in the body that depends on the sequences but on no carried state
   is done for every step at once, before the loop. A step's `x_t @ W` becomes one
   `(T*batch, F) @ W` GEMM over the whole sequence, whose rows the loop then reads as a
@@ -71,10 +71,38 @@ def _new_scan(scan, body_inputs, body_outputs, n_sequences, n_states, n_outputs,
 
 
 # ------------------------------------------------------------------ pruning
+def _inline_free_captures(scan):
+    """The scan with captured values that are just filled tensors (a dropout mask of ones
+    once the learning phase is folded) moved into the body, where the simplifier sees
+    them; the scan itself when there are none."""
+    body = scan.attr("body")
+    n_fixed = body.n_sequences + body.n_states
+    captured = list(scan.inputs[n_fixed:])
+    free = {p: value for p, value in zip(body.captured_params, captured) if _is_free(value)}
+    if not free:
+        return scan
+    mapping = dict(free)
+    for n in topological_order(list(body.graph.outputs)):
+        if n not in mapping:
+            mapping[n] = n if not n.inputs else rebuild(n, [mapping.get(i, i) for i in n.inputs])
+    kept = [k for k, p in enumerate(body.captured_params) if p not in free]
+    inputs = list(body.graph.inputs[:n_fixed]) + [body.captured_params[k] for k in kept]
+    outer = list(scan.inputs[:n_fixed]) + [captured[k] for k in kept]
+    return _new_scan(scan, inputs, [mapping[o] for o in body.graph.outputs], body.n_sequences,
+                     body.n_states, body.n_outputs, outer)
+
+
 def prune_loops(graph):
     used = _used_results(graph)
 
     def transform(original, scan):
+        inlined = _inline_free_captures(scan)
+        out = _prune(original, inlined)
+        if out is None and inlined is not scan:
+            return inlined, lambda kind, index: index
+        return out
+
+    def _prune(original, scan):
         body = scan.attr("body")
         results = used.get(original, set())
         outputs = [k for k in range(body.n_outputs) if ("outputs", k) in results or ("last", k) in results]
@@ -108,6 +136,11 @@ def _is_immediate(node):
     return node.op.name == "constant" and node.shape == () and node.attr("value") is not None
 
 
+def _is_free(node):
+    """An immediate, or a tensor filled with one: the same value at every step."""
+    return _is_immediate(node) or (node.op.name == "broadcast_to" and _is_immediate(node.inputs[0]))
+
+
 class _Batching:
     """Which body values depend on the sequences only, and how to compute them for
     every step at once outside the loop."""
@@ -130,7 +163,7 @@ class _Batching:
         if not stepped:
             return False
         others = [i for i in n.inputs if i not in self.batchable]
-        if not all(i in self.captured or _is_immediate(i) for i in others):
+        if not all(i in self.captured or _is_free(i) for i in others):
             return False
         if n.op.kind == "elementwise":
             return all(i.ndim == n.ndim for i in stepped) and all(i.ndim <= n.ndim for i in others)

@@ -11,6 +11,11 @@ from ..ops.registry import apply
 from .rewrite import rewrite
 
 
+def _filled(node):
+    """The scalar node a tensor is filled with (broadcast_to of an immediate), or node."""
+    return node.inputs[0] if node.op.name == "broadcast_to" else node
+
+
 def _is(node, value):
     v = scalar_value(node)
     return v is not None and v == value and not isinstance(v, str)
@@ -38,12 +43,13 @@ def sub_zero(n):
 
 
 def mul_one(n):
-    # x * 1 -> x ; 1 * x -> x
+    # x * 1 -> x ; 1 * x -> x (1 a scalar, or a tensor filled with ones: a dropout mask
+    # at predict time)
     if n.op.name == "mul":
         a, b = n.inputs
-        if _is(b, 1):
+        if _is(_filled(b), 1):
             return _same_type(n, a)
-        if _is(a, 1):
+        if _is(_filled(a), 1):
             return _same_type(n, b)
 
 

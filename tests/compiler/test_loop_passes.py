@@ -148,3 +148,24 @@ def test_a_loop_exports_to_dot_with_its_body_as_a_cluster():
     x, h0, c0, stacked, last, final, _ = _two_state_loop()
     dot = Graph([x.node, h0.node, c0.node], [stacked[0].node]).to_dot()
     assert "subgraph cluster_" in dot and "body of %" in dot and "style=dashed" in dot
+
+
+def test_a_captured_tensor_of_ones_moves_into_the_body_and_vanishes():
+    from keralite.compiler.passes.simplify import simplify
+    x = K.placeholder((None, None, F))
+    h0 = K.placeholder((None, U))
+    u = K.variable(np.random.RandomState(0).randn(U, U))
+    ones = K.ones_like(h0)           # a recurrent dropout mask once the learning phase is folded
+
+    def step(values, states):
+        h = K.tanh(values[0][:, :U] + K.dot(states[0] * ones, u))
+        return [h], [h]
+
+    stacked, _, _ = scan(step, [x], [h0])
+    g = Graph([x.node, h0.node], [stacked[0].node])
+    before_body = _body(_scans(g)[0])
+    assert any(n.op.name == "mul" for n in before_body.graph.nodes()) or len(before_body.captured_params) >= 1
+    after = prune_loops(g)
+    body = _body(_scans(after)[0])
+    assert all(p.shape != h0.node.shape or p in body.state_params for p in body.captured_params)
+    assert not any(n.op.name == "mul" for n in simplify(body.graph).nodes())
