@@ -254,6 +254,8 @@ def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=T
     """
     dumper = Dumper(dump, name)
     _check_inputs(graph)
+    if jit:
+        support.prefetch()     # the GEMM library builds on the other core meanwhile, if it must
     if cpu is None:
         cpu, features = target.host_cpu()
     features = features or ""

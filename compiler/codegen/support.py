@@ -6,6 +6,8 @@ the toolchain) and JIT-loaded once per process before any graph that calls it, s
 graph with a matmul does not pay the GEMM's compile time again.
 """
 import hashlib
+import subprocess
+import sys
 import threading
 
 from llvmlite import ir
@@ -16,6 +18,7 @@ from . import gemm, target
 _DTYPES = ("float32", "float64")
 _lock = threading.Lock()
 _loaded = False
+_background = None      # the process prefetch() started (False: none will be)
 
 
 def declare_gemm(module, dtype):
@@ -61,6 +64,36 @@ def object_code(cpu=None, features=None, jit=True):
     return obj
 
 
+def prefetch():
+    """On a machine whose disk cache has no support library yet, start building it in a
+    process of its own, so that it compiles on the other core while this process compiles
+    the first graph (LLVM serialises compiles within a process); `ensure_loaded` then
+    finds it in the cache. Does nothing when it is cached, loaded or the cache is off."""
+    global _background
+    from ...runtime import cache
+    if _loaded or _background is not None or not cache.disk_cache_enabled():
+        return
+    cpu, features = target.host_cpu()
+    if cache.get("support", _key(cpu, features) + "-jit") is not None:
+        return
+    code = "from keralite.compiler.codegen import support; support.object_code()"
+    try:
+        _background = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        _background = False       # build it here instead, when it is needed
+
+
+def _wait_for_prefetch():
+    global _background
+    if _background:
+        try:
+            _background.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            _background.kill()
+    _background = False
+
+
 def ensure_loaded():
     """JIT-load the support library once and make its symbols visible to graph code."""
     global _loaded
@@ -69,6 +102,7 @@ def ensure_loaded():
     with _lock:
         if _loaded:
             return
+        _wait_for_prefetch()      # a failed prefetch only means object_code() builds it here
         from ...runtime import native
         target.add_symbol("kl_parallel_for", native.symbol_address("kl_parallel_for"))
         addresses = target.load_object(object_code(), symbols())
