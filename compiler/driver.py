@@ -61,7 +61,7 @@ class CompiledGraph:
             with _lock:
                 address = _loaded.get(self.key)
                 if address is None:
-                    _register_runtime_symbols()
+                    _register_runtime_symbols(self.signature.get("support", True))
                     name = self.signature["entry"]
                     address = target.load_object(self.obj, [name])[name]
                     _loaded[self.key] = address
@@ -69,9 +69,13 @@ class CompiledGraph:
         return self._address
 
 
-def _register_runtime_symbols():
-    """The thread pool and the support library (GEMMs) that graph code calls."""
-    support.ensure_loaded()
+def _register_runtime_symbols(needs_support):
+    """The thread pool, and the support library (GEMMs) when the graph calls it: a graph
+    without a matmul runs while the support library may still be building elsewhere."""
+    if needs_support:
+        support.ensure_loaded()
+    else:
+        support.ensure_runtime()
 
 
 def _symbol_order(graph):
@@ -149,10 +153,22 @@ def _dims_spec(shape, sym_index):
     return out
 
 
+def _calls_support(graph):
+    """Whether the graph's code calls the support library (its GEMMs: every matmul, loop
+    bodies included)."""
+    for n in graph.nodes():
+        if n.op.name == "matmul":
+            return True
+        if any(is_subgraph(v) and _calls_support(v.graph) for _, v in n.attrs):
+            return True
+    return False
+
+
 def _signature(graph, plan, sym_order, entry):
     sym_index = {s: i for i, s in enumerate(sym_order)}
     return {
         "entry": entry,
+        "support": _calls_support(graph),
         "symbols": len(sym_order),
         "inputs": [{"dtype": x.dtype.name, "shape": _dims_spec(x.shape, sym_index),
                     "name": x.attr("name") or ""} for x in graph.inputs],

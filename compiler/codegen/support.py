@@ -19,6 +19,7 @@ _DTYPES = ("float32", "float64")
 _lock = threading.Lock()
 _loaded = False
 _background = None      # the process prefetch() started (False: none will be)
+_runtime_ready = False
 
 
 def declare_gemm(module, dtype):
@@ -94,17 +95,28 @@ def _wait_for_prefetch():
     _background = False
 
 
+def ensure_runtime():
+    """Make the C runtime's thread pool visible to graph code (every graph may call it)."""
+    global _runtime_ready
+    if _runtime_ready:
+        return
+    with _lock:
+        if not _runtime_ready:
+            from ...runtime import native
+            target.add_symbol("kl_parallel_for", native.symbol_address("kl_parallel_for"))
+            _runtime_ready = True
+
+
 def ensure_loaded():
     """JIT-load the support library once and make its symbols visible to graph code."""
     global _loaded
     if _loaded:
         return
+    ensure_runtime()
     with _lock:
         if _loaded:
             return
         _wait_for_prefetch()      # a failed prefetch only means object_code() builds it here
-        from ...runtime import native
-        target.add_symbol("kl_parallel_for", native.symbol_address("kl_parallel_for"))
         addresses = target.load_object(object_code(), symbols())
         for name, address in addresses.items():
             target.add_symbol(name, address)
