@@ -203,9 +203,29 @@ def _schedule(state):
     for kernel in state.program.kernels:
         if kernel.kind == "control":
             # a loop's body goes through the same stages, up to its memory plan
-            body = CompileState(kernel.node.attr("body").graph, check=state.check, **state.options)
+            graph, kernel.body_outputs = _body_graph(kernel.node.attr("body"))
+            body = CompileState(graph, check=state.check, **state.options)
             PIPELINE.run(body, state.dumper, stop="plan_memory", disabled=state.disabled)
             kernel.body_program, kernel.body_plan = body.program, body.plan
+
+
+def _body_graph(body):
+    """The graph a loop body compiles to, and where each of its outputs lands in it: a
+    per-step output that is also a new state, or repeats an earlier output, is written
+    once (the loop reads it from the state's buffer), not copied every step."""
+    outputs = list(body.graph.outputs)
+    n_out = body.n_outputs
+    states = outputs[n_out:]
+    kept = []
+    for k, y in enumerate(outputs[:n_out]):
+        if y not in states and y not in kept:
+            kept.append(y)
+    compiled = kept + states
+    landing = []
+    for k, y in enumerate(outputs[:n_out]):
+        landing.append(len(kept) + states.index(y) if y in states else kept.index(y))
+    landing += [len(kept) + j for j in range(len(states))]
+    return Graph(body.graph.inputs, compiled), landing
 
 
 def _plan_memory(state):

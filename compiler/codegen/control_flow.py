@@ -68,6 +68,11 @@ def emit_scan_kernel(kx, kernel, body_name, add_body):
     false = ir.Constant(ir.IntType(1), 0)
 
     n_seq, n_state, n_out = body.n_sequences, body.n_states, body.n_outputs
+    # the body was compiled with each per-step output that is also a new state (an LSTM's
+    # h) or an earlier output written once: body_outputs maps an output of the ScanBody to
+    # the compiled body's output; such an output is read from the state's buffer
+    landing = kernel.body_outputs
+    state_of = {k: j for k in range(n_out) for j in range(n_state) if landing[k] == landing[n_out + j]}
     sequences = node.inputs[:n_seq]
     initial = node.inputs[n_seq:n_seq + n_state]
     captured = node.inputs[n_seq + n_state:]
@@ -101,8 +106,11 @@ def emit_scan_kernel(kx, kernel, body_name, add_body):
     n_in = len(body.graph.inputs)
     for m, value in enumerate(captured):
         b.store(kx.pointer(value), slot(n_seq + n_state + m))
+    scratch = {}            # compiled output index -> its scratch buffer
     for k in range(n_out):
-        b.store(out_scratch[k], slot(n_in + k))
+        if k not in state_of and landing[k] not in scratch:
+            scratch[landing[k]] = out_scratch[k]
+            b.store(out_scratch[k], slot(n_in + landing[k]))
     current = []
     for j in range(n_state):
         cell = b.alloca(PTR, name=f"state{j}")
@@ -129,7 +137,7 @@ def emit_scan_kernel(kx, kernel, body_name, add_body):
                 b.call(memcpy, [dst, cur, state_bytes[j], false])
             # write into whichever buffer this step does not read
             nxt = b.select(b.icmp_unsigned("==", cur, buf_a[j]), buf_b[j], buf_a[j])
-            b.store(nxt, slot(n_in + n_out + j))
+            b.store(nxt, slot(n_in + landing[n_out + j]))
             nexts.append(nxt)
         status = b.call(body_entry, [table, kx.dims_ptr, ir.Constant(PTR, None)])
         went_wrong = b.icmp_signed("!=", status, ir.Constant(I32, 0))
@@ -140,7 +148,8 @@ def emit_scan_kernel(kx, kernel, body_name, add_body):
             stacked = results.get(("outputs", k))
             if stacked is not None:
                 dst = b.gep(kx.pointer(stacked), [b.mul(position, out_bytes[k])], source_etype=I8)
-                b.call(memcpy, [dst, out_scratch[k], out_bytes[k], false])
+                src = nexts[state_of[k]] if k in state_of else scratch[landing[k]]
+                b.call(memcpy, [dst, src, out_bytes[k], false])
         for j in range(n_state):
             b.store(nexts[j], current[j])
     b.branch(stop)
@@ -157,7 +166,8 @@ def emit_scan_kernel(kx, kernel, body_name, add_body):
                 with then:
                     b.call(memset, [kx.pointer(last), ir.Constant(I8, 0), out_bytes[k], false])
                 with otherwise:
-                    b.call(memcpy, [kx.pointer(last), out_scratch[k], out_bytes[k], false])
+                    src = b.load(current[state_of[k]], typ=PTR) if k in state_of else scratch[landing[k]]
+                    b.call(memcpy, [kx.pointer(last), src, out_bytes[k], false])
     b.call(free, [block])
     code = b.load(failed, typ=I32)
     with b.if_then(b.icmp_signed("!=", code, ir.Constant(I32, 0)), likely=False):
