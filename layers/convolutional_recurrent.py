@@ -4,12 +4,12 @@ of images, `ConvLSTM2DCell` is the LSTM whose products are 2D convolutions, and
 import numpy as np
 
 from keralite import backend as K
-from keralite import activations, initializers, regularizers, constraints
+from keralite import activations, regularizers
 from keralite.engine.base_layer import InputSpec
 from keralite.utils import conv_utils
 
-from .recurrent import RNN
-from .recurrent_cells import _DropoutCell, _UnitForgetBias
+from .recurrent import RNN, _set_states
+from .recurrent_cells import _DropoutCell, _UnitForgetBias, _add_kernels, _state_sizes, _weight_options_config
 
 __all__ = ["ConvRNN2D", "ConvLSTM2DCell", "ConvLSTM2D"]
 
@@ -99,23 +99,12 @@ class ConvRNN2D(RNN):
         return output_shape
 
     def build(self, input_shape):
-        constants_shape = None
-        if self._num_constants is not None:
-            constants_shape = input_shape[-self._num_constants:]
-        if isinstance(input_shape, list):
-            input_shape = input_shape[0]
+        input_shape, constants_shape = self._split_build_shape(input_shape)
         input_shape = tuple(input_shape)
         batch_size = input_shape[0] if self.stateful else None
         self.input_spec[0] = InputSpec(shape=(batch_size, None) + input_shape[2:5])
-        step_input_shape = (input_shape[0],) + input_shape[2:]
-        with K.name_scope(self.cell.name):
-            if constants_shape is not None:
-                self.cell.build([step_input_shape] + list(constants_shape))
-            else:
-                self.cell.build(step_input_shape)
-        self.cell.built = True
-        state_size = list(self.cell.state_size) if hasattr(self.cell.state_size, "__len__") \
-            else [self.cell.state_size]
+        self._build_cell((input_shape[0],) + input_shape[2:], constants_shape)
+        state_size = _state_sizes(self.cell)
         channel_axis = 1 if self.cell.data_format == "channels_first" else 3
         if self.state_spec is not None:
             if [spec.shape[channel_axis] for spec in self.state_spec] != state_size:
@@ -139,9 +128,7 @@ class ConvRNN2D(RNN):
         shape[-1] = self.cell.filters
         initial_state = self.cell.input_conv(initial_state, K.constant(np.zeros(shape), K.dtype(inputs)),
                                              padding=self.cell.padding)
-        if hasattr(self.cell.state_size, "__len__"):
-            return [initial_state for _ in self.cell.state_size]
-        return [initial_state]
+        return [initial_state for _ in _state_sizes(self.cell)]
 
     def reset_states(self, states=None):
         if not self.stateful:
@@ -158,35 +145,7 @@ class ConvRNN2D(RNN):
                              "passing a `batch_input_shape` argument to your first layer.\n- If using the "
                              "functional API, specify the time dimension by passing a `batch_shape` argument "
                              "to your Input layer.\nThe same thing goes for the number of rows and columns.")
-        count = len(self.cell.state_size) if hasattr(self.cell.state_size, "__len__") else 1
-        if self.states[0] is None:
-            self.states = [K.zeros(state_shape) for _ in range(count)]
-        elif states is None:
-            for state in self.states:
-                K.set_value(state, np.zeros(state_shape))
-        else:
-            if not isinstance(states, (list, tuple)):
-                states = [states]
-            if len(states) != len(self.states):
-                raise ValueError("Layer " + self.name + " expects " + str(len(self.states)) + " states, but it "
-                                 "received " + str(len(states)) + " state values. Input received: " + str(states))
-            for index, (value, state) in enumerate(zip(states, self.states)):
-                if value.shape != tuple(state_shape):
-                    raise ValueError("State " + str(index) + " is incompatible with layer " + self.name +
-                                     ": expected shape=" + str(tuple(state_shape)) + ", found shape=" +
-                                     str(value.shape))
-                K.set_value(state, value)
-
-    @property
-    def states(self):
-        if self._states is None:
-            count = len(self.cell.state_size) if hasattr(self.cell.state_size, "__len__") else 1
-            return [None] * count
-        return self._states
-
-    @states.setter
-    def states(self, states):
-        self._states = states
+        _set_states(self, states, [tuple(state_shape) for _ in _state_sizes(self.cell)])
 
 
 class ConvLSTM2DCell(_DropoutCell):
@@ -240,20 +199,11 @@ class ConvLSTM2DCell(_DropoutCell):
         self.padding = conv_utils.normalize_padding(padding)
         self.data_format = conv_utils.normalize_data_format(data_format)
         self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, 2, "dilation_rate")
-        self.activation = activations.get(activation)
+        self._init_common(activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                          kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                          recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.unit_forget_bias = unit_forget_bias
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self._init_dropout(dropout, recurrent_dropout)
         self.state_size = (self.filters, self.filters)
 
     def build(self, input_shape):
@@ -263,18 +213,9 @@ class ConvLSTM2DCell(_DropoutCell):
         input_dim = input_shape[channel_axis]
         self.kernel_shape = self.kernel_size + (input_dim, self.filters * 4)
         recurrent_kernel_shape = self.kernel_size + (self.filters, self.filters * 4)
-        self.kernel = self.add_weight(shape=self.kernel_shape, initializer=self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(shape=recurrent_kernel_shape, initializer=self.recurrent_initializer,
-                                                name="recurrent_kernel", regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        if self.use_bias:
-            initializer = _UnitForgetBias(self.bias_initializer, self.filters) if self.unit_forget_bias \
-                else self.bias_initializer
-            self.bias = self.add_weight(shape=(self.filters * 4,), initializer=initializer, name="bias",
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        _add_kernels(self, self.kernel_shape, recurrent_kernel_shape)
+        initializer = _UnitForgetBias(self.bias_initializer, self.filters) if self.unit_forget_bias else None
+        self._add_bias((self.filters * 4,), initializer)
         self.built = True
 
     def _gate(self, tensor, k):
@@ -319,18 +260,12 @@ class ConvLSTM2DCell(_DropoutCell):
                   "activation": activations.serialize(self.activation),
                   "recurrent_activation": activations.serialize(self.recurrent_activation),
                   "use_bias": self.use_bias,
-                  "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                  "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-                  "bias_initializer": initializers.serialize(self.bias_initializer),
                   "unit_forget_bias": self.unit_forget_bias,
-                  "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                  "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-                  "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                  "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                  "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-                  "bias_constraint": constraints.serialize(self.bias_constraint),
                   "dropout": self.dropout,
                   "recurrent_dropout": self.recurrent_dropout}
+        config.update(_weight_options_config(self))
+        # in Keras' order
+        config = {key: config[key] for key in _CELL_ARGUMENTS}
         base_config = super().get_config()
         return dict(list(base_config.items()) + list(config.items()))
 
@@ -456,14 +391,7 @@ class ConvLSTM2D(ConvRNN2D):
         return super().call(inputs, mask=mask, training=training, initial_state=initial_state)
 
     def get_config(self):
-        config = self.cell.get_config()
-        for key in ("name", "trainable"):
-            config.pop(key, None)
-        config = {key: config[key] for key in _CELL_ARGUMENTS}
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        base_config = super().get_config()
-        del base_config["cell"]
-        return dict(list(base_config.items()) + list(config.items()))
+        return self._layer_config(_CELL_ARGUMENTS)
 
     @classmethod
     def from_config(cls, config):

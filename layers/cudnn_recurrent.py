@@ -12,10 +12,11 @@ too (6 * units), the GRU applying its reset gate after the recurrent product
 import numpy as np
 
 from keralite import backend as K
-from keralite import initializers, regularizers, constraints
+from keralite import regularizers
 from keralite.engine.base_layer import InputSpec, Layer
 
 from .recurrent import RNN
+from .recurrent_cells import _add_kernels, _set_weight_options, _weight_options_config
 
 
 # ------------------------------------------------------------------ weight conversions
@@ -144,13 +145,7 @@ class _CuDNNRNN(RNN):
         self.supports_masking = False
 
     def _build_weights(self, input_dim, n_gates, bias_initializer):
-        self.kernel = self.add_weight(shape=(input_dim, n_gates * self.units), name="kernel",
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(shape=(self.units, n_gates * self.units), name="recurrent_kernel",
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
+        _add_kernels(self, (input_dim, n_gates * self.units), (self.units, n_gates * self.units))
         self.bias = self.add_weight(shape=(2 * n_gates * self.units,), name="bias", initializer=bias_initializer,
                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint)
 
@@ -217,17 +212,10 @@ class _CuDNNRNN(RNN):
         return Layer.get_losses_for(self, inputs)
 
     def _common_config(self):
-        config = {"units": self.units,
-                  "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                  "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-                  "bias_initializer": initializers.serialize(self.bias_initializer),
-                  "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                  "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-                  "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                  "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                  "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                  "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-                  "bias_constraint": constraints.serialize(self.bias_constraint)}
+        # in Keras' order: the activity regularizer follows the other regularizers
+        options = list(_weight_options_config(self).items())
+        config = dict([("units", self.units)] + options[:6] +
+                      [("activity_regularizer", regularizers.serialize(self.activity_regularizer))] + options[6:])
         base = {"return_sequences": self.return_sequences, "return_state": self.return_state,
                 "go_backwards": self.go_backwards, "stateful": self.stateful}
         base.update(Layer.get_config(self))
@@ -241,16 +229,10 @@ class _CuDNNRNN(RNN):
                     recurrent_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
                     recurrent_constraint, bias_constraint):
         self.units = units
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        _set_weight_options(self, kernel_initializer, recurrent_initializer, bias_initializer, kernel_regularizer,
+                            recurrent_regularizer, bias_regularizer, kernel_constraint, recurrent_constraint,
+                            bias_constraint)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
 
 
 class CuDNNGRU(_CuDNNRNN):

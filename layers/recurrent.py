@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from keralite import backend as K
+from keralite import regularizers
 from keralite.engine.base_layer import Layer, InputSpec
 from keralite.utils.generic_utils import has_arg
 
@@ -72,6 +73,114 @@ def _standardize_args(inputs, initial_state, constants, num_constants):
         return [x]
 
     return inputs, to_list_or_none(initial_state), to_list_or_none(constants)
+
+
+def _spec_list(spec):
+    if spec is None:
+        return [None]
+    return list(spec) if isinstance(spec, list) else [spec]
+
+
+def _all_keras_tensors(tensors, message):
+    """Whether `tensors` are all Keras tensors (False: none is); a mix raises ValueError(message)."""
+    is_keras_tensor = hasattr(tensors[0], "_keras_history")
+    for tensor in tensors:
+        if hasattr(tensor, "_keras_history") != is_keras_tensor:
+            raise ValueError(message)
+    return is_keras_tensor
+
+
+def _call_with_node_inputs(layer, layer_call, inputs, additional_inputs, additional_specs, kwargs):
+    """`layer_call([inputs] + additional_inputs)`: Keras tensors among the initial states and
+    constants become inputs of the node (call() reads them back from the list)."""
+    full_input = [inputs] + additional_inputs
+    original_input_spec = layer.input_spec
+    layer.input_spec = _spec_list(layer.input_spec) + additional_specs
+    try:
+        return layer_call(full_input, **kwargs)
+    finally:
+        layer.input_spec = original_input_spec
+
+
+def _deserialize_with_constants(cls, config, inner_key, custom_objects, optional_inner_keys=()):
+    """`cls(inner, **config)` for a layer whose config holds a layer or cell under `inner_key`
+    (and possibly `optional_inner_keys`) and its `num_constants` (RNN, Bidirectional)."""
+    from . import deserialize as deserialize_layer
+    config = dict(config)
+    inner = deserialize_layer(config.pop(inner_key), custom_objects=custom_objects)
+    num_constants = config.pop("num_constants", None)
+    for key in optional_inner_keys:
+        if config.get(key) is not None:
+            config[key] = deserialize_layer(config[key], custom_objects=custom_objects)
+    layer = cls(inner, **config)
+    layer._num_constants = num_constants
+    return layer
+
+
+def _output_mask(layer, mask):
+    """The mask of a recurrent layer's outputs (RNN and the Keras 1 `Recurrent`)."""
+    if isinstance(mask, list):
+        mask = mask[0]
+    output_mask = mask if layer.return_sequences else None
+    if layer.return_state:
+        return [output_mask] + [None for _ in layer.states]
+    return output_mask
+
+
+def _check_initial_state_count(layer, initial_state):
+    if len(initial_state) != len(layer.states):
+        raise ValueError("Layer has " + str(len(layer.states)) + " states but was passed " +
+                         str(len(initial_state)) + " initial states.")
+
+
+def _step_outputs(layer, inputs, last_output, outputs, states):
+    """The output of a recurrent layer's call from K.rnn's results (the stateful update added)."""
+    if layer.stateful:
+        layer.add_update([(layer.states[i], states[i]) for i in range(len(states))], inputs)
+    return outputs if layer.return_sequences else last_output
+
+
+def _with_states(layer, output, states):
+    if layer.return_state:
+        return [output] + list(states)
+    return output
+
+
+def _stateful_batch_size(layer, message):
+    """The batch size of a stateful layer's inputs (reset_states); ValueError(message) when unknown."""
+    if not layer.stateful:
+        raise AttributeError("Layer must be stateful.")
+    batch_size = layer.input_spec[0].shape[0]
+    if not batch_size:
+        raise ValueError(message)
+    return batch_size
+
+
+def _check_state_values(layer, states):
+    """`states` given to reset_states as a list, one value per state of `layer`."""
+    if not isinstance(states, (list, tuple)):
+        states = [states]
+    if len(states) != len(layer.states):
+        raise ValueError("Layer " + layer.name + " expects " + str(len(layer.states)) + " states, but it "
+                         "received " + str(len(states)) + " state values. Input received: " + str(states))
+    return states
+
+
+def _set_states(layer, states, shapes):
+    """Set a stateful layer's states (one per shape in `shapes`) to zeros, or to `states` (numpy arrays)."""
+    if layer.states[0] is None:
+        layer.states = [K.zeros(shape) for shape in shapes]
+    elif states is None:
+        for state, shape in zip(layer.states, shapes):
+            K.set_value(state, np.zeros(shape))
+    else:
+        states = _check_state_values(layer, states)
+        for index, (value, state) in enumerate(zip(states, layer.states)):
+            if value.shape != shapes[index]:
+                raise ValueError("State " + str(index) + " is incompatible with layer " + layer.name +
+                                 ": expected shape=" + str(shapes[index]) + ", found shape=" +
+                                 str(value.shape))
+            K.set_value(state, value)
 
 
 def _reset_dropout_masks(cell):
@@ -173,30 +282,32 @@ class RNN(Layer):
         return output_shape
 
     def compute_mask(self, inputs, mask):
-        if isinstance(mask, list):
-            mask = mask[0]
-        output_mask = mask if self.return_sequences else None
-        if self.return_state:
-            return [output_mask] + [None for _ in self.states]
-        return output_mask
+        return _output_mask(self, mask)
 
-    def build(self, input_shape):
+    def _split_build_shape(self, input_shape):
+        """(input shape, constants shapes or None) from the shape(s) `build` is given."""
         constants_shape = None
         if self._num_constants is not None:
             constants_shape = input_shape[-self._num_constants:]
         if isinstance(input_shape, list):
             input_shape = input_shape[0]
+        return input_shape, constants_shape
+
+    def _build_cell(self, step_input_shape, constants_shape):
+        with K.name_scope(self.cell.name):
+            if constants_shape is not None:
+                self.cell.build([step_input_shape] + list(constants_shape))
+            else:
+                self.cell.build(step_input_shape)
+        self.cell.built = True
+
+    def build(self, input_shape):
+        input_shape, constants_shape = self._split_build_shape(input_shape)
         batch_size = input_shape[0] if self.stateful else None
         input_dim = input_shape[-1]
         self.input_spec[0] = InputSpec(shape=(batch_size, None, input_dim))
         if isinstance(self.cell, Layer):
-            step_input_shape = (input_shape[0],) + tuple(input_shape[2:])
-            with K.name_scope(self.cell.name):
-                if constants_shape is not None:
-                    self.cell.build([step_input_shape] + list(constants_shape))
-                else:
-                    self.cell.build(step_input_shape)
-            self.cell.built = True
+            self._build_cell((input_shape[0],) + tuple(input_shape[2:]), constants_shape)
         state_size = _state_sizes(self.cell)
         if self.state_spec is not None:
             if [spec.shape[-1] for spec in self.state_spec] != state_size:
@@ -231,22 +342,12 @@ class RNN(Layer):
             self.constants_spec = [InputSpec(shape=K.int_shape(constant)) for constant in constants]
             self._num_constants = len(constants)
             additional_specs += self.constants_spec
-        is_keras_tensor = hasattr(additional_inputs[0], "_keras_history")
-        for tensor in additional_inputs:
-            if hasattr(tensor, "_keras_history") != is_keras_tensor:
-                raise ValueError("The initial state or constants of an RNN layer cannot be specified with a mix "
-                                 "of Keras tensors and non-Keras tensors (a \"Keras tensor\" is a tensor that was "
-                                 "returned by a Keras layer, or by `Input`)")
-        if is_keras_tensor:
-            # states and constants become inputs of the node (call reads them back from the list)
-            full_input = [inputs] + additional_inputs
-            original_input_spec = self.input_spec
-            self.input_spec = list(self.input_spec) + additional_specs
-            try:
-                output = super().__call__(full_input, **kwargs)
-            finally:
-                self.input_spec = original_input_spec
-            return output
+        if _all_keras_tensors(additional_inputs,
+                              "The initial state or constants of an RNN layer cannot be specified with a mix "
+                              "of Keras tensors and non-Keras tensors (a \"Keras tensor\" is a tensor that was "
+                              "returned by a Keras layer, or by `Input`)"):
+            return _call_with_node_inputs(self, super().__call__, inputs, additional_inputs, additional_specs,
+                                          kwargs)
         if initial_state is not None:
             kwargs["initial_state"] = [K.constant(s) if isinstance(s, np.ndarray) else s for s in initial_state]
         if constants is not None:
@@ -271,9 +372,7 @@ class RNN(Layer):
             initial_state = self.get_initial_state(inputs)
         if isinstance(mask, list):
             mask = mask[0]
-        if len(initial_state) != len(self.states):
-            raise ValueError("Layer has " + str(len(self.states)) + " states but was passed " +
-                             str(len(initial_state)) + " initial states.")
+        _check_initial_state_count(self, initial_state)
         timesteps = K.int_shape(inputs)[1]
         if self.unroll and timesteps in [None, 1]:
             raise ValueError("Cannot unroll a RNN if the time dimension is undefined or equal to 1. \n"
@@ -301,47 +400,21 @@ class RNN(Layer):
         last_output, outputs, states = K.rnn(step, inputs, initial_state, constants=constants,
                                              go_backwards=self.go_backwards, mask=mask, unroll=self.unroll,
                                              input_length=timesteps)
-        if self.stateful:
-            self.add_update([(self.states[i], states[i]) for i in range(len(states))], inputs)
-        output = outputs if self.return_sequences else last_output
+        output = _step_outputs(self, inputs, last_output, outputs, states)
         if getattr(last_output, "_uses_learning_phase", False):
             output._uses_learning_phase = True
             for state in states:
                 state._uses_learning_phase = True
-        if self.return_state:
-            return [output] + list(states)
-        return output
+        return _with_states(self, output, states)
 
     def reset_states(self, states=None):
         """Set a stateful layer's states to zeros, or to `states` (numpy arrays)."""
-        if not self.stateful:
-            raise AttributeError("Layer must be stateful.")
-        batch_size = self.input_spec[0].shape[0]
-        if not batch_size:
-            raise ValueError("If a RNN is stateful, it needs to know its batch size. Specify the batch size "
-                             "of your input tensors: \n- If using a Sequential model, specify the batch size by "
-                             "passing a `batch_input_shape` argument to your first layer.\n- If using the "
-                             "functional API, specify the batch size by passing a `batch_shape` argument to "
-                             "your Input layer.")
-        state_size = _state_sizes(self.cell)
-        if self.states[0] is None:
-            self.states = [K.zeros((batch_size, dim)) for dim in state_size]
-        elif states is None:
-            for state, dim in zip(self.states, state_size):
-                K.set_value(state, np.zeros((batch_size, dim)))
-        else:
-            if not isinstance(states, (list, tuple)):
-                states = [states]
-            if len(states) != len(self.states):
-                raise ValueError("Layer " + self.name + " expects " + str(len(self.states)) + " states, but it "
-                                 "received " + str(len(states)) + " state values. Input received: " + str(states))
-            for index, (value, state) in enumerate(zip(states, self.states)):
-                dim = state_size[index]
-                if value.shape != (batch_size, dim):
-                    raise ValueError("State " + str(index) + " is incompatible with layer " + self.name +
-                                     ": expected shape=" + str((batch_size, dim)) + ", found shape=" +
-                                     str(value.shape))
-                K.set_value(state, value)
+        batch_size = _stateful_batch_size(
+            self, "If a RNN is stateful, it needs to know its batch size. Specify the batch size of your input "
+                  "tensors: \n- If using a Sequential model, specify the batch size by passing a "
+                  "`batch_input_shape` argument to your first layer.\n- If using the functional API, specify "
+                  "the batch size by passing a `batch_shape` argument to your Input layer.")
+        _set_states(self, states, [(batch_size, dim) for dim in _state_sizes(self.cell)])
 
     def get_config(self):
         config = {"return_sequences": self.return_sequences, "return_state": self.return_state,
@@ -352,15 +425,18 @@ class RNN(Layer):
         base_config = super().get_config()
         return dict(list(base_config.items()) + list(config.items()))
 
+    def _layer_config(self, cell_names):
+        """The config of a layer that takes its cell's arguments (`cell_names`) as its own."""
+        cell_config = self.cell.get_config()
+        config = {name: cell_config[name] for name in cell_names}
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        base_config = RNN.get_config(self)
+        del base_config["cell"]
+        return dict(list(base_config.items()) + list(config.items()))
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from . import deserialize as deserialize_layer
-        config = dict(config)
-        cell = deserialize_layer(config.pop("cell"), custom_objects=custom_objects)
-        num_constants = config.pop("num_constants", None)
-        layer = cls(cell, **config)
-        layer._num_constants = num_constants
-        return layer
+        return _deserialize_with_constants(cls, config, "cell", custom_objects)
 
     @property
     def trainable_weights(self):

@@ -26,6 +26,47 @@ def _merged_config(base, config):
     return dict(list(base.items()) + list(config.items()))
 
 
+def _set_weight_options(layer, kernel_initializer, recurrent_initializer, bias_initializer, kernel_regularizer,
+                        recurrent_regularizer, bias_regularizer, kernel_constraint, recurrent_constraint,
+                        bias_constraint):
+    """The initializers, regularizers and constraints of a kernel, a recurrent kernel and a
+    bias (the cells here, ConvLSTM2DCell and the CuDNN layers)."""
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.recurrent_initializer = initializers.get(recurrent_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.recurrent_constraint = constraints.get(recurrent_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
+
+
+def _weight_options_config(layer):
+    """The config entries of what `_set_weight_options` sets, in Keras' order."""
+    return {
+        "kernel_initializer": initializers.serialize(layer.kernel_initializer),
+        "recurrent_initializer": initializers.serialize(layer.recurrent_initializer),
+        "bias_initializer": initializers.serialize(layer.bias_initializer),
+        "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
+        "recurrent_regularizer": regularizers.serialize(layer.recurrent_regularizer),
+        "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
+        "kernel_constraint": constraints.serialize(layer.kernel_constraint),
+        "recurrent_constraint": constraints.serialize(layer.recurrent_constraint),
+        "bias_constraint": constraints.serialize(layer.bias_constraint),
+    }
+
+
+def _add_kernels(layer, kernel_shape, recurrent_kernel_shape):
+    """Create `layer.kernel` and `layer.recurrent_kernel` (in that order, as saved files expect)."""
+    layer.kernel = layer.add_weight(shape=kernel_shape, name="kernel", initializer=layer.kernel_initializer,
+                                    regularizer=layer.kernel_regularizer, constraint=layer.kernel_constraint)
+    layer.recurrent_kernel = layer.add_weight(shape=recurrent_kernel_shape, name="recurrent_kernel",
+                                              initializer=layer.recurrent_initializer,
+                                              regularizer=layer.recurrent_regularizer,
+                                              constraint=layer.recurrent_constraint)
+
+
 class _DropoutCell(Layer):
     """The shared parts of the built-in cells: dropout masks created at the first step
     and reused at every step of a sequence (reset by the RNN before each call)."""
@@ -57,48 +98,24 @@ class _DropoutCell(Layer):
             output._uses_learning_phase = True
 
     def _common_config(self):
-        return {
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-        }
+        config = {"units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias}
+        config.update(_weight_options_config(self))
+        config.update({"dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout})
+        return config
 
-    def _init_common(self, units, activation, use_bias, kernel_initializer, recurrent_initializer,
+    def _init_common(self, activation, use_bias, kernel_initializer, recurrent_initializer,
                      bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
                      kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout):
-        self.units = units
+        """The arguments all the cells share but the size (`units`, or ConvLSTM2DCell's `filters`)."""
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        _set_weight_options(self, kernel_initializer, recurrent_initializer, bias_initializer, kernel_regularizer,
+                            recurrent_regularizer, bias_regularizer, kernel_constraint, recurrent_constraint,
+                            bias_constraint)
         self._init_dropout(dropout, recurrent_dropout)
 
     def _build_kernels(self, input_dim, gates):
-        self.kernel = self.add_weight(shape=(input_dim, gates * self.units), name="kernel",
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(shape=(self.units, gates * self.units), name="recurrent_kernel",
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
+        _add_kernels(self, (input_dim, gates * self.units), (self.units, gates * self.units))
 
     def _add_bias(self, shape, initializer=None):
         if not self.use_bias:
@@ -133,9 +150,10 @@ class SimpleRNNCell(_DropoutCell):
                  recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0., recurrent_dropout=0., **kwargs):
         super().__init__(**kwargs)
-        self._init_common(units, activation, use_bias, kernel_initializer, recurrent_initializer,
+        self._init_common(activation, use_bias, kernel_initializer, recurrent_initializer,
                           bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
                           kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
+        self.units = units
         self.state_size = self.units
 
     def build(self, input_shape):
@@ -190,12 +208,13 @@ class GRUCell(_DropoutCell):
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.,
                  recurrent_dropout=0., implementation=1, reset_after=False, **kwargs):
         super().__init__(**kwargs)
-        self._init_common(units, activation, use_bias, kernel_initializer, recurrent_initializer,
+        self._init_common(activation, use_bias, kernel_initializer, recurrent_initializer,
                           bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
                           kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.implementation = implementation
         self.reset_after = reset_after
+        self.units = units
         self.state_size = self.units
 
     def build(self, input_shape):
@@ -313,12 +332,13 @@ class LSTMCell(_DropoutCell):
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.,
                  recurrent_dropout=0., implementation=1, **kwargs):
         super().__init__(**kwargs)
-        self._init_common(units, activation, use_bias, kernel_initializer, recurrent_initializer,
+        self._init_common(activation, use_bias, kernel_initializer, recurrent_initializer,
                           bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
                           kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = unit_forget_bias
         self.implementation = implementation
+        self.units = units
         self.state_size = (self.units, self.units)
 
     def build(self, input_shape):
@@ -452,41 +472,30 @@ class StackedRNNCells(Layer):
         cells = [deserialize_layer(cell_config, custom_objects=custom_objects) for cell_config in config.pop("cells")]
         return cls(cells, **config)
 
+    def _from_cells(self, get):
+        """`get(cell)` concatenated over the cells that are layers."""
+        collected = []
+        for cell in self.cells:
+            if isinstance(cell, Layer):
+                collected += get(cell)
+        return collected
+
     @property
     def trainable_weights(self):
         if not self.trainable:
             return []
-        weights = []
-        for cell in self.cells:
-            if isinstance(cell, Layer):
-                weights += cell.trainable_weights
-        return weights
+        return self._from_cells(lambda cell: cell.trainable_weights)
 
     @property
     def non_trainable_weights(self):
-        weights = []
-        for cell in self.cells:
-            if isinstance(cell, Layer):
-                weights += cell.non_trainable_weights
+        weights = self._from_cells(lambda cell: cell.non_trainable_weights)
         if not self.trainable:
-            trainable = []
-            for cell in self.cells:
-                if isinstance(cell, Layer):
-                    trainable += cell.trainable_weights
-            return trainable + weights
+            return self._from_cells(lambda cell: cell.trainable_weights) + weights
         return weights
 
     @property
     def losses(self):
-        losses = []
-        for cell in self.cells:
-            if isinstance(cell, Layer):
-                losses += cell.losses
-        return losses + self._losses
+        return self._from_cells(lambda cell: cell.losses) + self._losses
 
     def get_losses_for(self, inputs=None):
-        losses = []
-        for cell in self.cells:
-            if isinstance(cell, Layer):
-                losses += cell.get_losses_for(inputs)
-        return losses + super().get_losses_for(inputs)
+        return self._from_cells(lambda cell: cell.get_losses_for(inputs)) + super().get_losses_for(inputs)

@@ -7,7 +7,8 @@ from keralite import backend as K
 from keralite import regularizers
 from keralite.engine.base_layer import Layer, InputSpec
 
-from .recurrent import RNN, recurrent_support
+from .recurrent import (RNN, recurrent_support, _check_initial_state_count, _check_state_values, _output_mask,
+                        _stateful_batch_size, _step_outputs, _with_states)
 from .recurrent_cells import SimpleRNNCell, GRUCell, LSTMCell
 
 
@@ -26,13 +27,8 @@ class _CellLayer(RNN):
         self.cell.reset_dropout_mask()
         return super().call(inputs, mask=mask, training=training, initial_state=initial_state)
 
-    def _layer_config(self, cell_names):
-        cell_config = self.cell.get_config()
-        config = {name: cell_config[name] for name in cell_names}
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        base_config = super().get_config()
-        del base_config["cell"]
-        return dict(list(base_config.items()) + list(config.items()))
+    def get_config(self):
+        return self._layer_config(type(self)._cell_attributes)
 
     @classmethod
     def from_config(cls, config):
@@ -89,9 +85,6 @@ class SimpleRNN(_CellLayer):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
-    def get_config(self):
-        return self._layer_config(_COMMON)
-
 
 class GRU(_CellLayer):
     """Gated Recurrent Unit - Cho et al. 2014.
@@ -128,9 +121,6 @@ class GRU(_CellLayer):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
-    def get_config(self):
-        return self._layer_config(_COMMON + ("recurrent_activation", "implementation", "reset_after"))
-
 
 class LSTM(_CellLayer):
     """Long Short-Term Memory layer - Hochreiter 1997.
@@ -166,9 +156,6 @@ class LSTM(_CellLayer):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-
-    def get_config(self):
-        return self._layer_config(_COMMON + ("recurrent_activation", "unit_forget_bias", "implementation"))
 
 
 class Recurrent(Layer):
@@ -210,12 +197,7 @@ class Recurrent(Layer):
         return output_shape
 
     def compute_mask(self, inputs, mask):
-        if isinstance(mask, list):
-            mask = mask[0]
-        output_mask = mask if self.return_sequences else None
-        if self.return_state:
-            return [output_mask] + [None for _ in self.states]
-        return output_mask
+        return _output_mask(self, mask)
 
     def step(self, inputs, states):
         raise NotImplementedError
@@ -241,9 +223,7 @@ class Recurrent(Layer):
             initial_state = self.states if self.stateful else self.get_initial_state(inputs)
         if isinstance(mask, list):
             mask = mask[0]
-        if len(initial_state) != len(self.states):
-            raise ValueError("Layer has " + str(len(self.states)) + " states but was passed " +
-                             str(len(initial_state)) + " initial states.")
+        _check_initial_state_count(self, initial_state)
         timesteps = K.int_shape(inputs)[1]
         if self.unroll and timesteps is None:
             raise ValueError("Cannot unroll a RNN if the time dimension is undefined. ")
@@ -252,35 +232,22 @@ class Recurrent(Layer):
         last_output, outputs, states = K.rnn(self.step, preprocessed_input, initial_state,
                                              go_backwards=self.go_backwards, mask=mask, constants=constants,
                                              unroll=self.unroll, input_length=timesteps)
-        if self.stateful:
-            self.add_update([(self.states[i], states[i]) for i in range(len(states))], inputs)
-        output = outputs if self.return_sequences else last_output
+        output = _step_outputs(self, inputs, last_output, outputs, states)
         if 0 < self.dropout + self.recurrent_dropout:
             output._uses_learning_phase = True
-        if self.return_state:
-            return [output] + list(states)
-        return output
+        return _with_states(self, output, states)
 
     def reset_states(self, states=None):
-        if not self.stateful:
-            raise AttributeError("Layer must be stateful.")
-        batch_size = self.input_spec[0].shape[0]
-        if not batch_size:
-            raise ValueError("If a RNN is stateful, it needs to know its batch size. Specify the batch size "
-                             "of your input tensors by passing a `batch_input_shape` argument to your first "
-                             "layer.")
+        batch_size = _stateful_batch_size(
+            self, "If a RNN is stateful, it needs to know its batch size. Specify the batch size of your input "
+                  "tensors by passing a `batch_input_shape` argument to your first layer.")
         if self.states[0] is None:
             self.states = [K.zeros((batch_size, self.units)) for _ in self.states]
         elif states is None:
             for state in self.states:
                 K.set_value(state, K.get_value(state) * 0)
         else:
-            states = states if isinstance(states, (list, tuple)) else [states]
-            if len(states) != len(self.states):
-                raise ValueError("Layer " + self.name + " expects " + str(len(self.states)) + " states, "
-                                 "but it received " + str(len(states)) + " state values. Input received: " +
-                                 str(states))
-            for value, state in zip(states, self.states):
+            for value, state in zip(_check_state_values(self, states), self.states):
                 K.set_value(state, value)
 
     def get_config(self):

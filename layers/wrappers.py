@@ -6,7 +6,7 @@ from keralite import backend as K
 from keralite.engine.base_layer import Layer, InputSpec
 from keralite.utils.generic_utils import has_arg, object_list_uid
 
-from .recurrent import _standardize_args
+from .recurrent import _all_keras_tensors, _call_with_node_inputs, _deserialize_with_constants, _standardize_args
 
 __all__ = ["Wrapper", "TimeDistributed", "Bidirectional"]
 
@@ -287,26 +287,17 @@ class Bidirectional(Wrapper):
             self._num_constants = len(constants)
             self.forward_layer._num_constants = self._num_constants
             self.backward_layer._num_constants = self._num_constants
-        is_keras_tensor = hasattr(additional_inputs[0], "_keras_history")
-        for tensor in additional_inputs:
-            if hasattr(tensor, "_keras_history") != is_keras_tensor:
-                raise ValueError("The initial state of a Bidirectional layer cannot be specified with a mix of "
-                                 "Keras tensors and non-Keras tensors (a \"Keras tensor\" is a tensor that was "
-                                 "returned by a Keras layer, or by `Input`)")
-        if not is_keras_tensor:
+        if not _all_keras_tensors(additional_inputs,
+                                  "The initial state of a Bidirectional layer cannot be specified with a mix of "
+                                  "Keras tensors and non-Keras tensors (a \"Keras tensor\" is a tensor that was "
+                                  "returned by a Keras layer, or by `Input`)"):
             if initial_state is not None:
                 kwargs["initial_state"] = initial_state
             if constants is not None:
                 kwargs["constants"] = constants
             return super().__call__(inputs, **kwargs)
         # the states and constants become inputs of the node; call() splits them off again
-        full_input = [inputs] + additional_inputs
-        original_input_spec = self.input_spec
-        self.input_spec = _spec_list(self.input_spec) + additional_specs
-        try:
-            return super().__call__(full_input, **kwargs)
-        finally:
-            self.input_spec = original_input_spec
+        return _call_with_node_inputs(self, super().__call__, inputs, additional_inputs, additional_specs, kwargs)
 
     def call(self, inputs, training=None, mask=None, initial_state=None, constants=None):
         kwargs = {}
@@ -433,19 +424,6 @@ class Bidirectional(Wrapper):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from . import deserialize as deserialize_layer
-        config = dict(config)
-        rnn_layer = deserialize_layer(config.pop("layer"), custom_objects=custom_objects)
-        num_constants = config.pop("num_constants", None)
-        if config.get("backward_layer") is not None:
-            # newer Keras stores an explicitly given backward layer
-            config["backward_layer"] = deserialize_layer(config["backward_layer"], custom_objects=custom_objects)
-        layer = cls(rnn_layer, **config)
-        layer._num_constants = num_constants
-        return layer
-
-
-def _spec_list(spec):
-    if spec is None:
-        return [None]
-    return list(spec) if isinstance(spec, list) else [spec]
+        # newer Keras stores an explicitly given backward layer
+        return _deserialize_with_constants(cls, config, "layer", custom_objects,
+                                           optional_inner_keys=("backward_layer",))
