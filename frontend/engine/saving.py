@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import backend as K
 from .. import optimizers
+from ..utils.io_utils import atomic_path
 
 KERAS_VERSION = "2.1.6"
 # Kernels are stored with TensorFlow's conventions (cross-correlation, channels_last
@@ -258,41 +259,50 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         from ..utils.io_utils import ask_to_proceed_with_overwrite
         if not ask_to_proceed_with_overwrite(filepath):
             return
-    with h5py.File(filepath, mode="w") as f:
-        f.attrs["keras_version"] = KERAS_VERSION.encode("utf8")
-        f.attrs["backend"] = SAVED_BACKEND.encode("utf8")
-        f.attrs["model_config"] = json.dumps({"class_name": model.__class__.__name__,
-                                              "config": model.get_config()},
-                                             default=_json_default).encode("utf8")
-        model_weights_group = f.create_group("model_weights")
-        save_weights_to_hdf5_group(model_weights_group, _weight_layers(model))
-        optimizer = getattr(model, "optimizer", None)
-        if include_optimizer and optimizer is not None:
-            f.attrs["training_config"] = json.dumps({
-                "optimizer_config": {"class_name": optimizer.__class__.__name__, "config": optimizer.get_config()},
-                "loss": model.loss, "metrics": model.metrics, "sample_weight_mode": model.sample_weight_mode,
-                "loss_weights": model.loss_weights}, default=_json_default).encode("utf8")
-            symbolic_weights = getattr(optimizer, "weights", [])
-            if symbolic_weights:
-                group = f.create_group("optimizer_weights")
-                values = K.batch_get_value(symbolic_weights)
-                names = [("training/" + optimizer.__class__.__name__ + "/" +
-                          _weight_name(w, i)).encode("utf8") for i, w in enumerate(symbolic_weights)]
-                # names must be unique inside the group
-                seen = {}
-                unique = []
-                for n in names:
-                    count = seen.get(n, 0)
-                    seen[n] = count + 1
-                    unique.append(n if not count else n.replace(b":0", b"_%d:0" % count))
-                save_attributes_to_hdf5_group(group, "weight_names", unique)
-                for name, val in zip(unique, values):
-                    dset = group.create_dataset(name.decode("utf8"), val.shape, dtype=val.dtype)
-                    if not val.shape:
-                        dset[()] = val
-                    else:
-                        dset[:] = val
-        f.flush()
+    if isinstance(filepath, h5py.Group):
+        _write_model(model, filepath, include_optimizer)
+        return
+    with atomic_path(filepath) as temporary:
+        with h5py.File(temporary, mode="w") as f:
+            _write_model(model, f, include_optimizer)
+
+
+def _write_model(model, f, include_optimizer):
+    """The model's architecture, weights and optimizer state into the open file `f`."""
+    f.attrs["keras_version"] = KERAS_VERSION.encode("utf8")
+    f.attrs["backend"] = SAVED_BACKEND.encode("utf8")
+    f.attrs["model_config"] = json.dumps({"class_name": model.__class__.__name__,
+                                          "config": model.get_config()},
+                                         default=_json_default).encode("utf8")
+    model_weights_group = f.create_group("model_weights")
+    save_weights_to_hdf5_group(model_weights_group, _weight_layers(model))
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and optimizer is not None:
+        f.attrs["training_config"] = json.dumps({
+            "optimizer_config": {"class_name": optimizer.__class__.__name__, "config": optimizer.get_config()},
+            "loss": model.loss, "metrics": model.metrics, "sample_weight_mode": model.sample_weight_mode,
+            "loss_weights": model.loss_weights}, default=_json_default).encode("utf8")
+        symbolic_weights = getattr(optimizer, "weights", [])
+        if symbolic_weights:
+            group = f.create_group("optimizer_weights")
+            values = K.batch_get_value(symbolic_weights)
+            names = [("training/" + optimizer.__class__.__name__ + "/" +
+                      _weight_name(w, i)).encode("utf8") for i, w in enumerate(symbolic_weights)]
+            # names must be unique inside the group
+            seen = {}
+            unique = []
+            for n in names:
+                count = seen.get(n, 0)
+                seen[n] = count + 1
+                unique.append(n if not count else n.replace(b":0", b"_%d:0" % count))
+            save_attributes_to_hdf5_group(group, "weight_names", unique)
+            for name, val in zip(unique, values):
+                dset = group.create_dataset(name.decode("utf8"), val.shape, dtype=val.dtype)
+                if not val.shape:
+                    dset[()] = val
+                else:
+                    dset[:] = val
+    f.flush()
 
 
 def _weight_layers(model):
@@ -426,9 +436,10 @@ def save_weights(model, filepath, overwrite=True):
         from ..utils.io_utils import ask_to_proceed_with_overwrite
         if not ask_to_proceed_with_overwrite(filepath):
             return
-    with h5py.File(filepath, "w") as f:
-        save_weights_to_hdf5_group(f, _weight_layers(model))
-        f.flush()
+    with atomic_path(filepath) as temporary:
+        with h5py.File(temporary, "w") as f:
+            save_weights_to_hdf5_group(f, _weight_layers(model))
+            f.flush()
 
 
 def load_weights(model, filepath, by_name=False, skip_mismatch=False, reshape=False):

@@ -22,6 +22,7 @@ import tempfile
 import time
 
 from keralite.runtime import native
+from keralite.utils.io_utils import atomic_path
 
 from . import sources, toolchain
 from .graph import CompiledExport, ExportError, predict_graph
@@ -115,14 +116,14 @@ def export_model(model, directory, name=None, batch=None, target="host", dump=No
                          "weights_bytes": weights_bytes, "keralite_version": _version()})
         _write(build_dir, f"{name}.json", json.dumps(metadata, indent=2) + "\n")
         for filename in (f"lib{name}.so", f"{name}.o", f"{name}.h", f"{name}.json"):
-            # replace, never overwrite in place: a running program may have the old library mapped
-            tmp = os.path.join(directory, f".{filename}.tmp")
-            shutil.copyfile(os.path.join(build_dir, filename), tmp)
+            # replace, never overwrite in place: a running program may have the old library
+            # mapped, and an interrupted export must leave the previous one whole
+            with atomic_path(os.path.join(directory, filename)) as tmp:
+                shutil.copyfile(os.path.join(build_dir, filename), tmp)
             if filename.endswith(".so"):
-                os.chmod(tmp, 0o755)
-            os.replace(tmp, os.path.join(directory, filename))
-    shutil.copyfile(os.path.join(native.include_dir(), "keralite_model.h"),
-                    os.path.join(directory, "keralite_model.h"))
+                os.chmod(os.path.join(directory, filename), 0o755)
+    with atomic_path(os.path.join(directory, "keralite_model.h")) as tmp:
+        shutil.copyfile(os.path.join(native.include_dir(), "keralite_model.h"), tmp)
     done = time.perf_counter()
     return Export(directory, name, metadata, {"compile": compiled_at - start, "build": done - compiled_at})
 

@@ -1,5 +1,8 @@
-"""Input/output helpers: an HDF5 dataset that reads like a numpy array, and the
-overwrite prompt used by save() (keras.utils.io_utils)."""
+"""Input/output helpers: an HDF5 dataset that reads like a numpy array, the overwrite
+prompt used by save() (keras.utils.io_utils), and atomic replacement of saved files."""
+import contextlib
+import os
+import tempfile
 from collections import defaultdict
 
 import numpy as np
@@ -84,3 +87,49 @@ def ask_to_proceed_with_overwrite(filepath):
         return False
     print("[TIP] Next time specify overwrite=True!")
     return True
+
+
+@contextlib.contextmanager
+def atomic_path(filepath):
+    """Yield a temporary path beside `filepath` to write the new file to; when the block
+    ends normally the file is flushed to disk and renamed over `filepath`, so at every
+    instant `filepath` holds the old file or the new one, whole (an interrupted save never
+    destroys the previous one). On an error the temporary file is removed."""
+    directory = os.path.dirname(os.path.abspath(filepath))
+    handle, temporary = tempfile.mkstemp(prefix="." + os.path.basename(filepath) + ".", suffix=".tmp",
+                                         dir=directory)
+    os.close(handle)
+    try:
+        yield temporary
+        os.chmod(temporary, _mode_for(filepath))
+        _fsync_path(temporary)
+        os.replace(temporary, filepath)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+    _fsync_path(directory)      # the rename itself reaches the disk
+
+
+def _mode_for(filepath):
+    """The permissions the new file gets: the old file's, or the umask's default."""
+    try:
+        return os.stat(filepath).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_path(path):
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if os.path.isdir(path) else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass        # some filesystems cannot fsync a directory
+    finally:
+        os.close(fd)

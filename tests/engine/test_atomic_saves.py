@@ -1,0 +1,64 @@
+"""Saves replace files atomically: a save interrupted part-way (here by an error raised
+while the weights are written, as a kill would) leaves the previous file whole and no
+temporary file behind; a finished save keeps the old file's permissions."""
+import os
+import stat
+
+import numpy as np
+import pytest
+
+from keralite.models import Sequential, load_model
+from keralite.layers import Dense
+from keralite.engine import saving
+
+
+def _model(seed):
+    np.random.seed(seed)
+    model = Sequential([Dense(4, input_shape=(3,), activation="relu"), Dense(2)])
+    model.compile("sgd", "mse")
+    return model
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _interrupting(monkeypatch):
+    real = saving.save_weights_to_hdf5_group
+
+    def write_then_fail(group, layers):
+        real(group, layers[:1])          # part of the new file is already on disk
+        raise Interrupted("killed mid-save")
+    monkeypatch.setattr(saving, "save_weights_to_hdf5_group", write_then_fail)
+
+
+@pytest.mark.parametrize("how", ["save", "save_weights"])
+def test_an_interrupted_save_keeps_the_previous_file(tmp_path, monkeypatch, how):
+    path = tmp_path / "model.h5"
+    old, new = _model(0), _model(1)
+    x = np.random.RandomState(2).rand(5, 3).astype("float32")
+    getattr(old, how)(str(path))
+    before = path.read_bytes()
+    _interrupting(monkeypatch)
+    with pytest.raises(Interrupted):
+        getattr(new, how)(str(path))
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["model.h5"]        # no temporary left behind
+    monkeypatch.undo()
+    if how == "save":
+        np.testing.assert_allclose(load_model(str(path)).predict(x), old.predict(x), rtol=1e-6)
+    else:
+        new.load_weights(str(path))
+        np.testing.assert_allclose(new.predict(x), old.predict(x), rtol=1e-6)
+
+
+def test_a_finished_save_replaces_the_file_and_keeps_its_mode(tmp_path):
+    path = tmp_path / "model.h5"
+    _model(0).save(str(path))
+    os.chmod(path, 0o640)
+    second = _model(3)
+    second.save(str(path))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(load_model(str(path)).predict(x), second.predict(x), rtol=1e-6)
+    assert sorted(os.listdir(tmp_path)) == ["model.h5"]
