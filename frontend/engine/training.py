@@ -7,6 +7,8 @@ once per compile() (the batch dim is symbolic, so a smaller last batch reuses th
 import copy
 import warnings
 
+import numpy as np
+
 from .. import backend as K
 from .. import losses as losses_module
 from .. import metrics as metrics_module
@@ -298,6 +300,7 @@ class Model(Network):
             raise ValueError("If fitting from data tensors, you should specify the `steps_per_epoch` argument.")
         if batch_size is None and steps_per_epoch is None:
             batch_size = 32
+        _check_batch_size(batch_size)
         x, y, sample_weights = self._standardize_user_data(x, y, sample_weight=sample_weight,
                                                            class_weight=class_weight, batch_size=batch_size)
         do_validation = False
@@ -355,6 +358,7 @@ class Model(Network):
             raise ValueError("If evaluating from data tensors, you should specify the `steps` argument.")
         if batch_size is None and steps is None:
             batch_size = 32
+        _check_batch_size(batch_size)
         x, y, sample_weights = self._standardize_user_data(x, y, sample_weight=sample_weight, batch_size=batch_size)
         ins = x + y + sample_weights
         if self._feed_learning_phase():
@@ -368,6 +372,7 @@ class Model(Network):
             raise ValueError("If predicting from data tensors, you should specify the `steps` argument.")
         if batch_size is None and steps is None:
             batch_size = 32
+        _check_batch_size(batch_size)
         x = standardize_input_data(x, self._feed_input_names, self._feed_input_shapes,
                                    check_batch_axis=False, exception_prefix="input")
         if self.stateful and batch_size and x[0].shape[0] > batch_size and x[0].shape[0] % batch_size != 0:
@@ -437,3 +442,11 @@ def _target_shape(output_shape, loss_fn):
     if name is None or getattr(losses_module, name, None) is not loss_fn:
         return None
     return output_shape
+
+
+def _check_batch_size(batch_size):
+    """fit/evaluate/predict take a positive integer batch size (or None with `steps`)."""
+    if batch_size is None:
+        return
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")

@@ -1,6 +1,8 @@
-"""Saves replace files atomically: a save interrupted part-way (here by an error raised
-while the weights are written, as a kill would) leaves the previous file whole and no
-temporary file behind; a finished save keeps the old file's permissions."""
+"""Nothing lost, clear refusals (issue 11's first and small items): saves replace files
+atomically (a save interrupted part-way, here by an error raised while the weights are
+written as a kill would, leaves the previous file whole and no temporary file behind; a
+finished save keeps the old file's permissions), and fit/evaluate/predict refuse a batch
+size that is not a positive integer."""
 import os
 import stat
 
@@ -62,3 +64,14 @@ def test_a_finished_save_replaces_the_file_and_keeps_its_mode(tmp_path):
     x = np.ones((2, 3), "float32")
     np.testing.assert_allclose(load_model(str(path)).predict(x), second.predict(x), rtol=1e-6)
     assert sorted(os.listdir(tmp_path)) == ["model.h5"]
+
+
+@pytest.mark.parametrize("batch_size", [0, -3, 2.5])
+def test_a_batch_size_that_is_not_a_positive_integer_is_refused(batch_size):
+    model = _model(0)
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 2), "float32")
+    for call in (lambda: model.fit(x, y, batch_size=batch_size, verbose=0),
+                 lambda: model.evaluate(x, y, batch_size=batch_size, verbose=0),
+                 lambda: model.predict(x, batch_size=batch_size)):
+        with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+            call()
