@@ -75,3 +75,43 @@ def test_a_batch_size_that_is_not_a_positive_integer_is_refused(batch_size):
                  lambda: model.predict(x, batch_size=batch_size)):
         with pytest.raises(ValueError, match="batch_size must be a positive integer"):
             call()
+
+
+KILL_CHILD = r"""
+import sys
+import numpy as np
+from keralite.models import Sequential
+from keralite.layers import Dense
+path = sys.argv[1]
+np.random.seed(0)
+model = Sequential([Dense(256, input_shape=(512,)), Dense(256), Dense(10)])
+model.save(path)
+print("ready", flush=True)
+while True:
+    model.save(path)
+"""
+
+
+def test_sigkill_during_saves_never_loses_the_file(tmp_path):
+    # a child saves a ~1.5 MB model in a loop; killed at random moments, the path must
+    # always hold a whole file (KERALITE_KILL_TRIES raises the count from 20)
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+    tries = int(os.environ.get("KERALITE_KILL_TRIES", "20"))
+    rng = random.Random(0)
+    path = tmp_path / "looped.h5"
+    for attempt in range(tries):
+        child = subprocess.Popen([sys.executable, "-c", KILL_CHILD, str(path)], stdout=subprocess.PIPE,
+                                 text=True)
+        try:
+            assert child.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.0, 0.3))
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            child.stdout.close()
+        model = load_model(str(path))
+        assert model.count_params() == 512 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10, attempt
