@@ -22,6 +22,7 @@ __all__ = ["load_library", "ExportedModel", "Context", "ExportRunError"]
 _CDEF_BEGIN = "/* KL_CDEF_BEGIN */"
 _CDEF_END = "/* KL_CDEF_END */"
 _STORAGE = {"bool": np.dtype("uint8")}
+_DTYPE_CODES = {1: "float32", 2: "float64", 3: "int32", 4: "int64", 5: "bool"}   # enum kl_dtype
 
 
 class ExportRunError(RuntimeError):
@@ -84,7 +85,7 @@ def load_library(path, num_threads=0):
     meta = json.loads(meta_path.read_text())
     if meta.get("format") != "keralite-export":
         raise ValueError(f"{meta_path} does not describe a keralite export")
-    return ExportedModel(meta_path.parent, meta, num_threads)
+    return ExportedModel(meta_path.parent, meta, num_threads, json_path=meta_path)
 
 
 class ExportedModel:
@@ -92,7 +93,7 @@ class ExportedModel:
     `predict`. Calls go through one default context (serialised by a lock); for calls
     from several threads at once, give each thread its own `new_context()`."""
 
-    def __init__(self, directory, meta, num_threads=0):
+    def __init__(self, directory, meta, num_threads=0, json_path=None):
         self.directory = Path(directory)
         self.meta = meta
         self.name = meta["name"]
@@ -109,6 +110,7 @@ class ExportedModel:
         self.lib = ffi.dlopen(str(self.path.resolve()))
         self._fn = {fn: getattr(self.lib, f"{self.name}_{fn}") for fn in
                     ("create", "destroy", "run_batch", "last_error", "find_input", "find_output")}
+        self._check_metadata(json_path or self.directory / f"{self.name}.json")
         self._in_dtypes = [_storage(t["dtype"]) for t in self.inputs]
         self._item_shapes = [tuple(t["shape"][1:]) for t in self.inputs]
         self._out_dtypes = [_storage(t["dtype"]) for t in self.outputs]
@@ -116,6 +118,25 @@ class ExportedModel:
         self._lock = threading.Lock()
         self._default = None
         self._num_threads = num_threads
+
+    def _check_metadata(self, json_path):
+        """NAME.json must describe the library it names: the library's own tables (counts,
+        names, dtypes, shapes) are the truth, and an edited or mismatched JSON is refused
+        rather than trusted with buffer sizes."""
+        for kind, specs in (("input", self.inputs), ("output", self.outputs)):
+            count = getattr(self.lib, f"{self.name}_num_{kind}s")()
+            if count != len(specs):
+                raise ValueError(f"{json_path}: lists {len(specs)} {kind}s, but {self.path.name} has {count}")
+            info = getattr(self.lib, f"{self.name}_{kind}_info")
+            for k, spec in enumerate(specs):
+                entry = info(k)
+                name = self.ffi.string(entry.name).decode()
+                dtype = _DTYPE_CODES.get(entry.dtype)
+                shape = [int(entry.shape[a]) for a in range(entry.rank)]
+                described = (spec.get("name"), spec.get("dtype"), list(spec.get("shape", [])))
+                if described != (name, dtype, shape):
+                    raise ValueError(f"{json_path}: {kind} {k} is described as {described[0]!r} {described[1]} "
+                                     f"{described[2]}, but {self.path.name} has {name!r} {dtype} {shape}")
 
     def __repr__(self):
         batch = "dynamic" if self.batch_size is None else self.batch_size
@@ -191,6 +212,10 @@ class ExportedModel:
                              f"({', '.join(self.input_names)}), got {len(x)}")
         arrays = []
         for k, (value, spec) in enumerate(zip(x, self.inputs)):
+            kind = np.asarray(value).dtype.kind
+            if kind not in "biuf":
+                raise TypeError(f"input {k} ({spec['name']}) is an array of {np.asarray(value).dtype}; "
+                                "an exported model takes arrays of numbers (bool, int or float)")
             array = value
             if type(value) is not np.ndarray or value.dtype != self._in_dtypes[k] or not value.flags.c_contiguous:
                 array = np.ascontiguousarray(value, dtype=self._in_dtypes[k])

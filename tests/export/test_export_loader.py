@@ -5,6 +5,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 from export_helpers import random_inputs
 
@@ -69,3 +70,28 @@ def test_cli_run_of_an_export_without_llvmlite(tmp_path, mlp_export):
         check_nothing_loaded()
     """)
     np.testing.assert_allclose(np.load(tmp_path / "y.npy"), mlp_export.model.predict(x), rtol=0, atol=1e-6)
+
+
+def test_a_json_that_does_not_match_its_library_is_refused(tmp_path, mlp_export):
+    import json
+    import shutil
+    from keralite.runtime import load_library
+    copy = tmp_path / "edited"
+    shutil.copytree(mlp_export.dir, copy)
+    meta_path = copy / "mlp.json"
+    meta = json.loads(meta_path.read_text())
+    meta["inputs"][0]["shape"] = [-1, 1]          # would make predict pass too small buffers
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match=r"mlp.json: input 0 is described as .* \[-1, 1\], but libmlp.so has"):
+        load_library(str(copy))
+    meta["inputs"] = meta["inputs"] * 2
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="lists 2 inputs, but libmlp.so has 1"):
+        load_library(str(copy))
+
+
+@pytest.mark.parametrize("bad", [np.array([["a"] * 20], dtype=object), np.array([["x"] * 20]),
+                                 np.ones((1, 20), dtype=complex)])
+def test_predict_refuses_arrays_that_are_not_numbers(mlp_export, bad):
+    with pytest.raises(TypeError, match="an exported model takes arrays of numbers"):
+        mlp_export.lib.predict(bad)
