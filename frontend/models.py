@@ -1,9 +1,10 @@
 """keralite.models: Sequential, Model, saving/loading and (de)serialising models.
 
-model_from_json, model_from_yaml and load_model take `safe_mode` (default True): Lambda
-layers stored as Python bytecode are then only rebuilt with safe_mode=False, or from a
-function given in custom_objects. Configs built in memory (model_from_config,
-Model.from_config, clone_model) are trusted unless safe_mode=True is asked for.
+model_from_json, model_from_yaml, model_from_config and load_model take `safe_mode`
+(default True): Lambda layers stored as Python bytecode are then only rebuilt with
+safe_mode=False, or from a function given in custom_objects. Every other path from a
+config to layers (Model.from_config, Sequential.from_config, layers.deserialize) fails
+closed in the same way; clone_model, which copies live layers, is trusted.
 """
 import json
 
@@ -60,7 +61,9 @@ def clone_model(model, input_tensors=None):
 
 
 def _fresh_copy(layer):
-    return layer.__class__.from_config(layer.get_config())
+    from .layers.core import lambda_safe_mode
+    with lambda_safe_mode(False):       # the config comes from a live layer, not a file
+        return layer.__class__.from_config(layer.get_config())
 
 
 def _clone_functional_model(model, input_tensors=None):

@@ -343,8 +343,9 @@ class Lambda(Layer):
                     alias = (" (or under its function name %r)" % stored_name
                              if stored_name and stored_name != "<lambda>" else "")
                     raise ValueError("Lambda layer %r stores Python bytecode, and loading it would run code "
-                                     "from the file. Pass safe_mode=False to load_model / model_from_json "
-                                     "(only for files you trust), or give the function in custom_objects "
+                                     "from the file. Pass safe_mode=False to load_model / model_from_json / "
+                                     "model_from_yaml / model_from_config (only for files you trust), or "
+                                     "give the function in custom_objects "
                                      "as {%r: function}%s." % (layer_name, layer_name, alias))
                 function = _load_bytecode(function_config, globs, layer_name)
         else:
@@ -372,10 +373,11 @@ class Lambda(Layer):
         return cls(**config)
 
 
-# Whether Lambda.from_config refuses stored bytecode. A config built in memory (from
-# get_config, clone_model) is trusted, as in Keras 2; load_model, model_from_json and
-# model_from_yaml read text that may come from anywhere, and push True by default.
-_LAMBDA_SAFE_MODE = [False]
+# Whether Lambda.from_config refuses stored bytecode. Every path from a config to layers
+# fails closed (as Keras 3 does): a config may have been read from a file, and running
+# its bytecode would run code from that file. Callers that hold the live layer the config
+# came from (clone_model) or that the user told to trust it (safe_mode=False) push False.
+_LAMBDA_SAFE_MODE = [True]
 
 
 class lambda_safe_mode:

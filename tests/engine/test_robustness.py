@@ -115,3 +115,45 @@ def test_sigkill_during_saves_never_loses_the_file(tmp_path):
             child.stdout.close()
         model = load_model(str(path))
         assert model.count_params() == 512 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10, attempt
+
+
+def test_every_path_from_a_config_refuses_stored_bytecode(tmp_path):
+    # a Lambda whose stored bytecode would plant a file when run: no public way from a
+    # config (read from a file) to layers may run it unless asked to (safe_mode=False)
+    import json
+    from keralite import layers as keras_layers
+    from keralite.layers import Input, Lambda
+    from keralite.models import Model as FunctionalModel, model_from_config, model_from_json, model_from_yaml
+    marker = tmp_path / "planted"
+
+    def plant(t, marker_path=str(marker)):
+        open(marker_path, "w").write("planted code ran")
+        return t
+
+    x = Input((3,))
+    functional = FunctionalModel(x, Lambda(plant)(x))
+    sequential = Sequential([Lambda(plant, input_shape=(3,))])
+    functional.save(str(tmp_path / "functional.h5"))
+    config = json.loads(functional.to_json())
+    seq_config = json.loads(sequential.to_json())
+    lambda_config = {"class_name": "Lambda", "config": seq_config["config"][0]["config"]
+                     if isinstance(seq_config["config"], list) else seq_config["config"]["layers"][0]["config"]}
+    marker.unlink()         # building the models above traced (so ran) the function once
+    doors = {
+        "model_from_config": lambda: model_from_config(config),
+        "Model.from_config": lambda: FunctionalModel.from_config(config["config"]),
+        "Sequential.from_config": lambda: Sequential.from_config(seq_config["config"]),
+        "layers.deserialize": lambda: keras_layers.deserialize(lambda_config),
+        "Lambda.from_config": lambda: Lambda.from_config(lambda_config["config"]),
+        "model_from_json": lambda: model_from_json(functional.to_json()),
+        "model_from_yaml": lambda: model_from_yaml(functional.to_yaml()),
+        "load_model": lambda: load_model(str(tmp_path / "functional.h5")),
+    }
+    for door, call in doors.items():
+        with pytest.raises(ValueError, match="stores Python bytecode"):
+            call()
+        assert not marker.exists(), door
+    # told to trust the file, the same config loads (and its function runs when called)
+    trusted = model_from_config(config, safe_mode=False)
+    trusted.predict(np.ones((1, 3), "float32"))
+    assert marker.read_text() == "planted code ran"
