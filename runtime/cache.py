@@ -137,6 +137,45 @@ def cache_dir() -> Path | None:
     return path
 
 
+def trusted_dir(path: Path) -> bool:
+    """A subdirectory of the cache may be used: a real directory (not a symlink), ours;
+    looser permissions than 0700 are tightened. Otherwise warned about (once)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    getuid = getattr(os, "getuid", None)
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode) or \
+            (getuid is not None and st.st_uid != getuid()):
+        _warn(f"keralite: cache subdirectory {str(path)!r} is a link, not a directory or not ours; "
+              "ignoring what it holds")
+        return False
+    if stat.S_IMODE(st.st_mode) & 0o077:
+        try:
+            os.chmod(path, 0o700)
+        except OSError:
+            return False
+    return True
+
+
+def trusted_file(path: Path) -> bool:
+    """A cache entry may be read or loaded: a regular file reached without a symlink,
+    owned by us and writable by nobody else. An entry that is not is reported (once) and
+    removed, so it is rebuilt: a damaged entry never costs more than a rebuild."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    getuid = getattr(os, "getuid", None)
+    if stat.S_ISREG(st.st_mode) and (getuid is None or st.st_uid == getuid()) and \
+            not stat.S_IMODE(st.st_mode) & 0o022:
+        return True
+    _warn(f"keralite: cache entry {str(path)!r} is a link, not a regular file, not ours, or "
+          "writable by others; ignoring it and building it again")
+    _unlink_quietly(path)
+    return False
+
+
 def _check_kind(kind: str) -> str:
     if not isinstance(kind, str) or not _KIND_RE.match(kind):
         raise ValueError(f"invalid cache kind {kind!r}: use 1-64 characters of [A-Za-z0-9_.-]")
@@ -186,8 +225,11 @@ def get(kind: str, key: str | bytes) -> bytes | None:
     if base is None:
         return None
     path = base / kind / _filename(kind_b, key_b)
+    if not os.path.lexists(path) or not trusted_dir(base / kind) or not trusted_file(path):
+        return None
     try:
-        with open(path, "rb") as f:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
             blob = f.read()
     except FileNotFoundError:
         return None

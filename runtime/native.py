@@ -202,7 +202,7 @@ def _cache_build_dir() -> Path | None:
         d.mkdir(mode=0o700, exist_ok=True)
     except OSError:
         return None
-    return d
+    return d if cache.trusted_dir(d) else None
 
 
 def _compile(cc: list[str], src: Path, c_files: list[Path], out_dir: Path, final: Path) -> None:
@@ -241,6 +241,7 @@ def _compile(cc: list[str], src: Path, c_files: list[Path], out_dir: Path, final
                 f"(exit code {proc.returncode}):\n  {shlex.join(cmd)}\n{output.strip()}"
             )
         os.chmod(tmp, 0o700)
+        _write_digest(Path(tmp), final)
         os.replace(tmp, final)
         tmp = None
     finally:
@@ -249,6 +250,53 @@ def _compile(cc: list[str], src: Path, c_files: list[Path], out_dir: Path, final
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _digest_path(library: Path) -> Path:
+    return library.with_name(library.name + ".sha256")
+
+
+def _file_digest(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def _write_digest(built: Path, final: Path) -> None:
+    """Record the digest of a library just built, beside where it will live."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".sha256", dir=final.parent)
+    with os.fdopen(fd, "w") as f:
+        f.write(_file_digest(built))
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, _digest_path(final))
+
+
+def _verified(path: Path) -> bool:
+    """A cached library may be loaded only when it, and the digest recorded when it was
+    built, are files of ours that nobody else can write, reached without a symlink, and
+    its bytes still have that digest; anything else is removed (and then rebuilt), never
+    loaded: loading a library runs its code."""
+    record = _digest_path(path)
+    if not (cache.trusted_file(path) and cache.trusted_file(record)):
+        for p in (path, record):     # unlinking a symlink removes the link, not its target
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+        return False
+    try:
+        expected = record.read_text().strip()
+        ok = _file_digest(path) == expected
+    except OSError:
+        ok = False
+    if not ok:
+        cache._warn(f"keralite: the cached native runtime {str(path)!r} does not match the digest "
+                    "recorded when it was built; building it again")
+        for p in (path, record):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+    return ok
 
 
 def _dlopen(path: Path, cdef: str) -> NativeRuntime:
@@ -276,6 +324,8 @@ def _build_and_load() -> NativeRuntime:
             if d is None:
                 continue
             for candidate in sorted(d.glob(f"{_LIB_PREFIX}-{src_hash[:16]}-*.so")):
+                if not _verified(candidate):
+                    continue
                 try:
                     return _dlopen(candidate, cdef)
                 except OSError:
@@ -294,7 +344,7 @@ def _build_and_load() -> NativeRuntime:
         if callable(d):
             d = d()
         path = d / name
-        if path.is_file():
+        if os.path.lexists(path) and _verified(path):
             try:
                 return _dlopen(path, cdef)
             except OSError:

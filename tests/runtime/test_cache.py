@@ -287,7 +287,15 @@ def test_read_errors_degrade_silently(cdir, monkeypatch):
             raise PermissionError(13, "Permission denied")
         return real_open(path, *a, **k)
 
+    real_os_open = os.open
+
+    def failing_os_open(path, *a, **k):
+        if str(path).startswith(str(cdir)):
+            raise PermissionError(13, "Permission denied")
+        return real_os_open(path, *a, **k)
+
     monkeypatch.setattr("builtins.open", failing_open)
+    monkeypatch.setattr(os, "open", failing_os_open)
     assert cache.get("obj", "key") is None
 
 
