@@ -31,9 +31,8 @@ def _declare(module, name, ret, args):
     return fn
 
 
-def _bytes(kx, node, skip_leading=False):
-    shape = node.shape[1:] if skip_leading else node.shape
-    return kx.b.mul(kx.numel(shape), ir.Constant(I64, node.dtype.itemsize))
+def _bytes(kx, node):
+    return kx.b.mul(kx.numel(node.shape), ir.Constant(I64, node.dtype.itemsize))
 
 
 def _align(b, value):

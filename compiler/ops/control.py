@@ -21,6 +21,7 @@ module and emits the loop; only the results present in the graph are written.
 import itertools
 
 from ..ir import dtypes
+from ..ir.constant import scalar_value
 from ..ir.graph import Graph, topological_order
 from ..ir.shapes import dims_match, shape_str
 from .registry import Op, register, apply
@@ -176,7 +177,13 @@ def _depends_on(nodes, params):
 
 
 def _is_immediate(node):
-    return node.op.name == "constant" and node.shape == () and node.attr("value") is not None
+    return scalar_value(node) is not None
+
+
+def is_filled(node):
+    """An immediate, or a tensor filled with one: the same value at every step, free inside
+    a fused loop, so loops keep it in their body rather than capture it."""
+    return _is_immediate(node) or (node.op.name == "broadcast_to" and _is_immediate(node.inputs[0]))
 
 
 def make_scan(sequences, initial_states, step_params, state_params, step_outputs, new_states, reverse=False):
@@ -199,7 +206,7 @@ def make_scan(sequences, initial_states, step_params, state_params, step_outputs
     # a tensor filled with an immediate costs nothing inside a fused loop, and inside the
     # body the simplifier sees its value (x * ones -> x): it goes in, it is not captured
     for n in order:
-        if n not in inside and n.op.name == "broadcast_to" and _is_immediate(n.inputs[0]):
+        if n not in inside and not _is_immediate(n) and is_filled(n):
             inside.add(n)
     # frontier: values outside the loop that an inside node reads (or a root itself)
     frontier = []
@@ -247,16 +254,17 @@ def _step_like(node, uid):
     return source.placeholder(uid, node.shape, node.dtype)
 
 
-def _substitute(body_graph, mapping):
-    """The body's outputs recomputed with its inputs replaced as `mapping` says."""
-    for n in topological_order(list(body_graph.outputs)):
+def substitute_outputs(outputs, mapping):
+    """`outputs` recomputed with the nodes `mapping` names replaced (mapping is extended
+    with every node on the way)."""
+    for n in topological_order(list(outputs)):
         if n in mapping:
             continue
         if not n.inputs:
             mapping[n] = n
             continue
         mapping[n] = apply(n.op.name, [mapping[i] for i in n.inputs], payload=n.payload, **dict(n.attrs))
-    return [mapping[o] for o in body_graph.outputs]
+    return [mapping[o] for o in outputs]
 
 
 def scan_gradient(node, result_grads, vjp):
@@ -288,7 +296,7 @@ def scan_gradient(node, result_grads, vjp):
     mapping = dict(zip(body.sequence_params, xs))
     mapping.update(zip(body.state_params, ss))
     mapping.update(zip(body.captured_params, captured))
-    recomputed = _substitute(body.graph, mapping)
+    recomputed = substitute_outputs(body.graph.outputs, mapping)
     ys, new_ss = recomputed[:body.n_outputs], recomputed[body.n_outputs:]
 
     gy_params, gy_sequences, gl_params, gl_initial, gy_step = [], [], [], [], []

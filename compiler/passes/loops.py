@@ -15,7 +15,7 @@
   output `g_t @ W` (the gradient of a sequence that was multiplied by a weight).
 """
 from ..ir.graph import Graph, topological_order
-from ..ops.control import ScanBody, scan_result
+from ..ops.control import ScanBody, is_filled, scan_result, substitute_outputs
 from ..ops.registry import apply
 from ..ops import source
 from .rewrite import rebuild
@@ -78,18 +78,14 @@ def _inline_free_captures(scan):
     body = scan.attr("body")
     n_fixed = body.n_sequences + body.n_states
     captured = list(scan.inputs[n_fixed:])
-    free = {p: value for p, value in zip(body.captured_params, captured) if _is_free(value)}
+    free = {p: value for p, value in zip(body.captured_params, captured) if is_filled(value)}
     if not free:
         return scan
-    mapping = dict(free)
-    for n in topological_order(list(body.graph.outputs)):
-        if n not in mapping:
-            mapping[n] = n if not n.inputs else rebuild(n, [mapping.get(i, i) for i in n.inputs])
+    outputs = substitute_outputs(body.graph.outputs, dict(free))
     kept = [k for k, p in enumerate(body.captured_params) if p not in free]
     inputs = list(body.graph.inputs[:n_fixed]) + [body.captured_params[k] for k in kept]
     outer = list(scan.inputs[:n_fixed]) + [captured[k] for k in kept]
-    return _new_scan(scan, inputs, [mapping[o] for o in body.graph.outputs], body.n_sequences,
-                     body.n_states, body.n_outputs, outer)
+    return _new_scan(scan, inputs, outputs, body.n_sequences, body.n_states, body.n_outputs, outer)
 
 
 def prune_loops(graph):
@@ -132,13 +128,13 @@ def prune_loops(graph):
 
 
 # ------------------------------------------------------------------ hoisting
-def _is_immediate(node):
-    return node.op.name == "constant" and node.shape == () and node.attr("value") is not None
-
-
-def _is_free(node):
-    """An immediate, or a tensor filled with one: the same value at every step."""
-    return _is_immediate(node) or (node.op.name == "broadcast_to" and _is_immediate(node.inputs[0]))
+def _users(body):
+    """body node -> the body nodes that read it (once per distinct reader)."""
+    users = {}
+    for n in topological_order(list(body.graph.outputs)):
+        for i in set(n.inputs):
+            users.setdefault(i, []).append(n)
+    return users
 
 
 class _Batching:
@@ -163,7 +159,7 @@ class _Batching:
         if not stepped:
             return False
         others = [i for i in n.inputs if i not in self.batchable]
-        if not all(i in self.captured or _is_free(i) for i in others):
+        if not all(i in self.captured or is_filled(i) for i in others):
             return False
         if n.op.kind == "elementwise":
             return all(i.ndim == n.ndim for i in stepped) and all(i.ndim <= n.ndim for i in others)
@@ -196,10 +192,7 @@ def hoist_loops(graph):
     def transform(original, scan):
         body = scan.attr("body")
         batching = _Batching(scan, body)
-        users = {}
-        for n in topological_order(list(body.graph.outputs)):
-            for i in n.inputs:
-                users.setdefault(i, []).append(n)
+        users = _users(body)
         roots = set(body.graph.outputs)
         frontier = [n for n in batching.batchable
                     if batching.has_matmul.get(n) and
@@ -214,16 +207,11 @@ def hoist_loops(graph):
             param = source.placeholder(f"hoisted{body.id}_{len(new_params)}", n.shape, n.dtype)
             new_params.append(param)
             mapping[n] = param
-        for p in body.graph.inputs:
-            mapping.setdefault(p, p)
-        for n in topological_order(list(body.graph.outputs)):
-            if n not in mapping:
-                mapping[n] = n if not n.inputs else rebuild(n, [mapping[i] for i in n.inputs])
+        outputs = substitute_outputs(body.graph.outputs, mapping)
         n_seq = body.n_sequences
         inputs = list(body.sequence_params) + new_params + list(body.state_params) + list(body.captured_params)
         outer = list(scan.inputs[:n_seq]) + new_sequences + list(scan.inputs[n_seq:])
-        new = _new_scan(scan, inputs, [mapping[o] for o in body.graph.outputs], n_seq + len(new_params),
-                        body.n_states, body.n_outputs, outer)
+        new = _new_scan(scan, inputs, outputs, n_seq + len(new_params), body.n_states, body.n_outputs, outer)
         return new, lambda kind, index: index
 
     return _rewrite_scans(graph, transform)
@@ -253,10 +241,7 @@ def sink_accumulations(graph):
         body = scan.attr("body")
         results = used.get(original, set())
         batching = _Batching(scan, body)
-        users = {}
-        for n in topological_order(list(body.graph.outputs)):
-            for i in set(n.inputs):
-                users.setdefault(i, []).append(n)
+        users = _users(body)
         sunk = {}      # state index -> (kind, per-step value, stepped operand)
         for j in range(body.n_states):
             if ("saved_states", j) in results:
