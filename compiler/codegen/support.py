@@ -75,7 +75,9 @@ def prefetch():
     if _loaded or _background is not None or not cache.disk_cache_enabled():
         return
     cpu, features = target.host_cpu()
-    if cache.get("support", _key(cpu, features) + "-jit") is not None:
+    entry = cache.entry_path("support", _key(cpu, features) + "-jit")
+    if entry is not None and entry.exists():
+        _background = False       # decided once: ensure_loaded reads (and checks) it
         return
     code = "from keralite.compiler.codegen import support; support.object_code()"
     try:
