@@ -85,6 +85,17 @@ def _weight_name(w, i):
     return name if name.endswith(":0") else name + ":0"
 
 
+def _write_datasets(group, names, values):
+    """The `weight_names` attribute of `group` and one dataset per (name, value)."""
+    save_attributes_to_hdf5_group(group, "weight_names", names)
+    for name, val in zip(names, values):
+        dataset = group.create_dataset(name.decode("utf8"), val.shape, dtype=val.dtype)
+        if not val.shape:
+            dataset[()] = val
+        else:
+            dataset[:] = val
+
+
 def save_weights_to_hdf5_group(group, layers):
     save_attributes_to_hdf5_group(group, "layer_names", [layer.name.encode("utf8") for layer in layers])
     group.attrs["backend"] = SAVED_BACKEND.encode("utf8")
@@ -94,13 +105,7 @@ def save_weights_to_hdf5_group(group, layers):
         symbolic_weights = layer.weights
         weight_values = K.batch_get_value(symbolic_weights)
         weight_names = [_weight_name(w, i).encode("utf8") for i, w in enumerate(symbolic_weights)]
-        save_attributes_to_hdf5_group(g, "weight_names", weight_names)
-        for name, val in zip(weight_names, weight_values):
-            param_dset = g.create_dataset(name.decode("utf8"), val.shape, dtype=val.dtype)
-            if not val.shape:
-                param_dset[()] = val
-            else:
-                param_dset[:] = val
+        _write_datasets(g, weight_names, weight_values)
 
 
 def _layer_weight_values(g):
@@ -295,13 +300,7 @@ def _write_model(model, f, include_optimizer):
                 count = seen.get(n, 0)
                 seen[n] = count + 1
                 unique.append(n if not count else n.replace(b":0", b"_%d:0" % count))
-            save_attributes_to_hdf5_group(group, "weight_names", unique)
-            for name, val in zip(unique, values):
-                dset = group.create_dataset(name.decode("utf8"), val.shape, dtype=val.dtype)
-                if not val.shape:
-                    dset[()] = val
-                else:
-                    dset[:] = val
+            _write_datasets(group, unique, values)
     f.flush()
 
 
