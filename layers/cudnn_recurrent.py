@@ -186,30 +186,11 @@ class _CuDNNRNN(RNN):
     def compute_mask(self, inputs, mask=None):
         return super().compute_mask(inputs, None)
 
-    @property
-    def trainable_weights(self):
-        return list(self._trainable_weights) if self.trainable else []
-
-    @trainable_weights.setter
-    def trainable_weights(self, weights):
-        self._trainable_weights = weights
-
-    @property
-    def non_trainable_weights(self):
-        if self.trainable:
-            return list(self._non_trainable_weights)
-        return list(self._trainable_weights) + list(self._non_trainable_weights)
-
-    @non_trainable_weights.setter
-    def non_trainable_weights(self, weights):
-        self._non_trainable_weights = weights
-
-    @property
-    def losses(self):
-        return self._losses
-
-    def get_losses_for(self, inputs=None):
-        return Layer.get_losses_for(self, inputs)
+    # the weights and losses are the layer's own (RNN forwards them to its cell): Layer's
+    trainable_weights = Layer.trainable_weights
+    non_trainable_weights = Layer.non_trainable_weights
+    losses = Layer.losses
+    get_losses_for = Layer.get_losses_for
 
     def _common_config(self):
         # in Keras' order: the activity regularizer follows the other regularizers
