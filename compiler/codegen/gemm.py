@@ -30,9 +30,10 @@ Packing has vector paths for the contiguous layouts: row-major B (vector copy), 
 in-register transposes), row-major A (MR x VL in-register transposes), A^T (vector copy), masked
 loads for edge panels; any other strides go element by element.
 
-Thin problems: with row-major B and M <= ROWS_MAX_M (matrix-vector-like) `<name>.rows` streams over
-the rows of B with the rows of C as accumulators (no packing); with M <= DIRECT_B_MAX_M, row-major B
-is read in place by the micro-kernel (only the edge panel is packed) in KC_DIRECT-deep blocks.
+Thin problems: with row-major B and M <= ROWS_MAX_M (matrix-vector-like) `<name>.rows` keeps a
+panel of C (up to 4 rows x 8 vectors) in registers while it streams over all of K (no packing);
+with M <= DIRECT_B_MAX_M, row-major B is read in place by the micro-kernel (only the edge panel
+is packed) in KC_DIRECT-deep blocks.
 
 Threading: a problem of at least PARALLEL_MIN_WORK multiply-adds is cut along the larger of M and N
 (every piece packs all of the other operand) into MR-row / NR-column units, and
@@ -63,10 +64,13 @@ CONFIGS = {
 PARALLEL_MIN_WORK = 1 << 18
 # Extra micro-kernels for thin tiles, (rows, vectors): 8 x VL for panels at most VL wide.
 KERNELS = ((8, 1),)
-# Row-major B with at most this many rows of A: row-streaming matrix-vector-like path.
+# Row-major B with at most this many rows of A: register-blocked matrix-vector-like path.
 ROWS_MAX_M = 4
-# Rows of B per pass of that path.
-ROWS_UNROLL = 4
+# Its row blocks, (rows of A, vectors of columns): R x nv accumulators, nv B vectors and R
+# broadcasts stay within the 32 vector registers of AVX-512 (16 of AVX2 spill a little).
+ROW_BLOCKS = ((4, 4), (2, 8), (1, 8))
+# That path runs on several threads from this many multiply-adds.
+ROWS_PARALLEL_MIN_WORK = 1 << 15
 # Row-major B is used in place (not packed) when M is at most this.
 DIRECT_B_MAX_M = 32
 # ... with K blocks of at most this depth (C is re-read once per block).
@@ -161,6 +165,7 @@ class _GemmEmitter:
         self.direct_b_max_m = int(cfg.get("direct_b_max_m", DIRECT_B_MAX_M))
         self.kc_direct = int(cfg.get("kc_direct", KC_DIRECT))
         self.rows_max_m = int(cfg.get("rows_max_m", ROWS_MAX_M))
+        self.rows_parallel_min_work = int(cfg.get("rows_parallel_min_work", ROWS_PARALLEL_MIN_WORK))
         # micro-kernels (rows, vectors), smallest tile first; the last is the main MR x NR one
         self.kernel_shapes = [tuple(k) for k in cfg.get("kernels", KERNELS)] + [(self.mr, self.nv)]
         self.VT = ir.VectorType(self.T, self.vl)
@@ -519,56 +524,83 @@ class _GemmEmitter:
             with t_no:
                 self._dispatch(b, rest, m, n, args)
 
-    def emit_rows(self):
-        """rows(M, N, K, A, a_rs, a_cs, B, b_rs, C, ldc, accumulate), for row-major B (b_cs = 1)
-        and a few rows of A (matrix-vector-like products): C[i, :] (+)= sum_k A[i, k] B[k, :]
-        streaming over contiguous rows of B, ROWS_UNROLL of them at a time, with the rows of C
-        as accumulators (they stay in L1); no packing."""
-        T, VT, VL, U = self.T, self.VT, self.vl, ROWS_UNROLL
-        fn, b = self._fn(".rows", [I64, I64, I64, PTR, I64, I64, PTR, I64, PTR, I64, I32],
-                         ["M", "N", "K", "A", "a_rs", "a_cs", "B", "b_rs", "C", "ldc",
-                          "accumulate"])
-        M, N, K, A, a_rs, a_cs, B, b_rs, C, ldc, accumulate = fn.args
+    def emit_row_block(self, rows, nv):
+        """rows<R>(N, K, A, a_rs, a_cs, B, b_rs, C, ldc, accumulate): C[:R, :N] (+)= A[:R, :K] B
+        for R = `rows` rows of A and row-major B.  Column panels of `nv` vectors, then of
+        one vector, then one masked vector for the tail: each panel keeps its R x nv
+        accumulators in registers while k runs over all of K, so B is read once and C is
+        touched once (a matrix-vector product is bound by reading B, not by C's traffic)."""
+        VT, VL = self.VT, self.vl
+        fn, b = self._fn(f".rows{rows}", [I64, I64, PTR, I64, I64, PTR, I64, PTR, I64, I32],
+                         ["N", "K", "A", "a_rs", "a_cs", "B", "b_rs", "C", "ldc", "accumulate"])
+        N, K, A, a_rs, a_cs, B, b_rs, C, ldc, accumulate = fn.args
         for a in (A, B, C):
             a.add_attribute("noalias")
-        nv = b.sub(N, b.srem(N, _c(VL)))
-        tail = b.icmp_signed("<", nv, N)
-        mask = self._lane_mask(b, 0, b.sub(N, nv), VL)
-        zero = ir.Constant(VT, None)
-        overwrite = b.icmp_signed("==", accumulate, _c(0, I32))
+        add = b.icmp_signed("!=", accumulate, _c(0, I32))
+        arows = [self._ep(b, A, b.mul(_c(r), a_rs)) for r in range(rows)]
+        crows = [self._ep(b, C, b.mul(_c(r), ldc)) for r in range(rows)]
 
-        def update(k0, nk):
-            # the first pass over a row of C overwrites it unless accumulating
-            fresh = b.and_(overwrite, b.icmp_signed("==", k0, _c(0)))
-            with self._for(b, 0, M, name=f"i{nk}", novec=True) as i:
-                crow = self._ep(b, C, b.mul(i, ldc))
-                arow = self._ep(b, A, b.mul(i, a_rs))
-                kk = [k0 if u == 0 else b.add(k0, _c(u)) for u in range(nk)]
-                av = [self._splat(b, self._load(b, self._ep(b, arow, b.mul(k, a_cs))), VL)
-                      for k in kk]
-                brows = [self._ep(b, B, b.mul(k, b_rs)) for k in kk]
+        def panel(j, width, mask=None):
+            def step(b, k, flat):
+                brow = self._ep(b, self._ep(b, B, b.mul(k, b_rs)), j)
+                if mask is None:
+                    bv = [self._load(b, self._ep(b, brow, v * VL), VT) for v in range(width)]
+                else:
+                    bv = [self._masked_load(b, brow, mask, VL)]
+                out = []
+                for r in range(rows):
+                    s = self._splat(b, self._load(b, self._ep(b, arows[r], b.mul(k, a_cs))), VL)
+                    out += [b.call(self.fma, [s, bv[v], flat[r * width + v]]) for v in range(width)]
+                return out
 
-                def fmas(j, load_b, c):
-                    for u in range(nk):
-                        c = b.call(self.fma, [av[u], load_b(self._ep(b, brows[u], j)), c])
-                    return c
+            acc = self._carry_loop(b, 0, K, [ir.Constant(VT, None)] * (rows * width), step, f"k{width}")
+            for r in range(rows):
+                for v in range(width):
+                    p = self._ep(b, self._ep(b, crows[r], j), v * VL)
+                    if mask is None:
+                        old = self._load(b, p, VT)
+                        b.store(b.select(add, b.fadd(old, acc[r * width + v]), acc[r * width + v]), p,
+                                align=self.es)
+                    else:
+                        old = self._masked_load(b, p, b.and_(mask, self._splat(b, add, VL)), VL)
+                        val = b.select(add, b.fadd(old, acc[r * width + v]), acc[r * width + v])
+                        self._masked_store(b, val, p, mask, VL)
 
-                with self._for(b, 0, nv, VL, name=f"j{nk}") as j:
-                    p = self._ep(b, crow, j)
-                    c0 = b.select(fresh, zero, self._load(b, p, VT))
-                    c = fmas(j, lambda q: self._load(b, q, VT), c0)
-                    b.store(c, p, align=self.es)
-                with b.if_then(tail):
-                    p = self._ep(b, crow, nv)
-                    c = fmas(nv, lambda q: self._masked_load(b, q, mask, VL),
-                             b.select(fresh, zero, self._masked_load(b, p, mask, VL)))
-                    self._masked_store(b, c, p, mask, VL)
+        block = nv * VL
+        nblocks = b.sub(N, b.srem(N, _c(block)))
+        nvecs = b.sub(N, b.srem(N, _c(VL)))
+        with self._for(b, 0, nblocks, block, name="jb", novec=True) as j:
+            panel(j, nv)
+        with self._for(b, nblocks, nvecs, VL, name="jv", novec=True) as j:
+            panel(j, 1)
+        with b.if_then(b.icmp_signed("<", nvecs, N)):
+            panel(nvecs, 1, self._lane_mask(b, 0, b.sub(N, nvecs), VL))
+        b.ret_void()
+        return fn
 
-        kmain = b.sub(K, b.srem(K, _c(U)))
-        with self._for(b, 0, kmain, U, name="k", novec=True) as k0:
-            update(k0, U)
-        with self._for(b, kmain, K, name="kt", novec=True) as k:
-            update(k, 1)
+    def emit_rows(self):
+        """rows(M, N, K, A, a_rs, a_cs, B, b_rs, C, ldc, accumulate), for row-major B (b_cs = 1)
+        and a few rows of A (matrix-vector-like products): groups of 4, 2 and 1 rows of A,
+        each through its register-blocked row block; no packing."""
+        fn, b = self._fn(".rows", [I64, I64, I64, PTR, I64, I64, PTR, I64, PTR, I64, I32],
+                         ["M", "N", "K", "A", "a_rs", "a_cs", "B", "b_rs", "C", "ldc", "accumulate"])
+        M, N, K, A, a_rs, a_cs, B, b_rs, C, ldc, accumulate = fn.args
+        blocks = {rows: self.emit_row_block(rows, nv) for rows, nv in ROW_BLOCKS}
+
+        def call(rows, i):
+            b.call(blocks[rows], [N, K, self._ep(b, A, b.mul(i, a_rs)), a_rs, a_cs, B, b_rs,
+                                  self._ep(b, C, b.mul(i, ldc)), ldc, accumulate])
+
+        first = max(blocks)
+        whole = b.sub(M, b.srem(M, _c(first)))
+        with self._for(b, 0, whole, first, name="ig", novec=True) as i:
+            call(first, i)
+        done = whole
+        for rows in sorted(blocks, reverse=True)[1:]:
+            fits = b.icmp_signed(">=", b.sub(M, done), _c(rows))
+            with b.if_then(fits):
+                call(rows, done)
+            done = b.add(done, b.select(fits, _c(rows), _c(0)))
         b.ret_void()
         return fn
 
@@ -683,7 +715,12 @@ class _GemmEmitter:
         unit = b.select(by_rows, _c(MR), _c(NR))
         units = _ceil_div(b, b.select(by_rows, M, N), unit)
         unit_work = b.mul(b.mul(unit, b.select(by_rows, N, M)), K)
-        grain = _ceil_div(b, _c(self.parallel_min_work // 2), unit_work)
+        # A matrix-vector-like product is bound by reading B from cache, not by arithmetic:
+        # split across threads, each core streams its own half of B (which stays in its own
+        # L2 when the product repeats, as a recurrent step's does), so it pays off earlier.
+        rows_path = b.and_(b.icmp_signed("==", b_cs, _c(1)), b.icmp_signed("<=", M, _c(self.rows_max_m)))
+        min_work = b.select(rows_path, _c(self.rows_parallel_min_work // 2), _c(self.parallel_min_work // 2))
+        grain = _ceil_div(b, min_work, unit_work)
         parallel = b.icmp_signed(">=", units, b.mul(grain, _c(2)))
         with b.if_else(parallel) as (t_par, t_ser):
             with t_par:
