@@ -16,6 +16,7 @@ Padding is explicit everywhere ((before, after) per spatial axis); `same_padding
 TF's split, with the odd element after.
 """
 import contextlib
+import itertools
 
 from llvmlite import ir
 
@@ -23,7 +24,7 @@ from ..codegen.loops import emit_fill
 from ..codegen.scalar import const
 from ..ir.shapes import Sym, numel, shape_str
 from .registry import Op, register, apply
-from .shape import View, reshape
+from .shape import View, reshape, shift
 from .linalg import matmul
 
 I64 = ir.IntType(64)
@@ -49,11 +50,23 @@ def same_padding(size, window, stride, dilation=1):
 
 
 def padding_pairs(mode, sizes, window, strides, dilation):
-    """Explicit (before, after) pairs for 'valid', 'same' or 'causal' (1-D: all before)."""
+    """Explicit (before, after) pairs for 'valid', 'same' or 'causal' (1-D: all before).
+    An axis of unknown size takes 'same' padding only with stride 1, where the pads do not
+    depend on the size."""
     if mode == "valid":
         return tuple((0, 0) for _ in sizes)
     if mode == "same":
-        return tuple(same_padding(s, k, st, d) for s, k, st, d in zip(sizes, window, strides, dilation))
+        pairs = []
+        for s, k, st, d in zip(sizes, window, strides, dilation):
+            if isinstance(s, Sym):
+                if st != 1:
+                    raise NotImplementedError(f"'same' padding with stride {st} over an axis of unknown size "
+                                              f"({s}) is not supported: give the axis a size or use stride 1")
+                total = dilated(k, d) - 1
+                pairs.append((total // 2, total - total // 2))
+            else:
+                pairs.append(same_padding(s, k, st, d))
+        return tuple(pairs)
     if mode == "causal":
         return tuple((dilated(k, d) - 1, 0) for k, d in zip(window, dilation))
     raise ValueError("Invalid padding: " + str(mode))
@@ -252,8 +265,60 @@ def _conv_pieces(node):
 
 
 def conv(x, w, strides, dilation, pads):
-    return apply("conv", [x, w], strides=tuple(strides), dilation=tuple(dilation),
-                 pads=tuple(tuple(p) for p in pads))
+    """The convolution of x (N, *S, C) by w (*K, C, O); spatial axes of unknown size are
+    handled by `_conv_unknown_axes`."""
+    strides, dilation = tuple(strides), tuple(dilation)
+    pads = tuple(tuple(p) for p in pads)
+    if any(isinstance(d, Sym) for d in x.shape[1:-1]):
+        return _conv_unknown_axes(x, w, strides, dilation, pads)
+    return apply("conv", [x, w], strides=strides, dilation=dilation, pads=pads)
+
+
+def _conv_unknown_axes(x, w, strides, dilation, pads):
+    """A convolution whose input has spatial axes of unknown size (a time axis left None),
+    as a sum over the taps of those axes: each tap shifts x along them (zeros enter, which
+    is the padding), folds them into the batch and convolves the known axes with that
+    tap's slice of the kernel (a matmul when no known axis is left). The output keeps the
+    size of such an axis, so each needs stride 1 and pads that add up to the window's
+    extent minus one ('same' or 'causal')."""
+    rank = x.ndim - 2
+    window = w.shape[:rank]
+    unknown = [a for a in range(rank) if isinstance(x.shape[1 + a], Sym)]
+    known = [a for a in range(rank) if a not in unknown]
+    for a in unknown:
+        if strides[a] != 1 or sum(pads[a]) != dilated(window[a], dilation[a]) - 1:
+            raise NotImplementedError(
+                f"conv: spatial axis {a + 1} of the input {shape_str(x.shape)} has no known size; such an "
+                f"axis needs stride 1 and 'same' or 'causal' padding (its output keeps the input's size), "
+                f"got stride {strides[a]} and padding {pads[a]}")
+    order = (0,) + tuple(1 + a for a in unknown + known) + (x.ndim - 1,)
+    moved = _transpose(x, order)
+    lead = moved.shape[:1 + len(unknown)]
+    total = None
+    for taps in itertools.product(*(range(window[a]) for a in unknown)):
+        shifted = moved
+        for position, (a, tap) in enumerate(zip(unknown, taps)):
+            shifted = shift(shifted, 1 + position, pads[a][0] - tap * dilation[a])
+        kernel = w
+        for a, tap in zip(unknown, taps):
+            kernel = apply("slice", [kernel], starts=tuple(tap if i == a else 0 for i in range(w.ndim)),
+                           steps=(1,) * w.ndim,
+                           sizes=tuple(1 if i == a else d for i, d in enumerate(kernel.shape)))
+        kernel = reshape(kernel, tuple(d for i, d in enumerate(w.shape) if i not in unknown))
+        folded = reshape(shifted, (-1,) + shifted.shape[1 + len(unknown):])
+        if known:
+            term = conv(folded, kernel, tuple(strides[a] for a in known), tuple(dilation[a] for a in known),
+                        tuple(pads[a] for a in known))
+        else:
+            term = matmul(folded, kernel)
+        total = term if total is None else apply("add", [total, term])
+    out = reshape(total, lead + total.shape[1:])
+    inverse = tuple(sorted(range(len(order)), key=lambda i: order[i]))
+    return _transpose(out, inverse)
+
+
+def _transpose(x, perm):
+    return x if perm == tuple(range(x.ndim)) else apply("transpose", [x], perm=perm)
 
 
 # ---------------------------------------------------------------- pooling

@@ -1,10 +1,10 @@
 """Shape ops: reshape (an alias), views that fuse as address arithmetic (transpose,
-broadcast_to, slice, reverse) and copies (concatenate, pad, gather, scatter_add)."""
+broadcast_to, slice, reverse) and copies (shift, concatenate, pad, gather, scatter_add)."""
 from llvmlite import ir
 
 from ..ir import dtypes
 from ..ir.shapes import Sym, dims_match, numel, shape_str
-from ..codegen.loops import emit_copy, emit_fill, emit_gather, emit_scatter_add
+from ..codegen.loops import Evaluator, emit_copy, emit_fill, emit_gather, emit_scatter_add
 from ..codegen.scalar import const
 from .registry import Op, register, apply
 from .elementwise import unbroadcast
@@ -171,6 +171,55 @@ class Reverse(View):
 
     def grad(self, node, g):
         return [apply("reverse", [g], axes=node.attr("axes"))]
+
+
+@register
+class Shift(Op):
+    """out[..., i, ...] = x[..., i - offset, ...] along `axis`, zero where that index falls
+    outside x: a shift that keeps the shape, so it also works on an axis whose size is
+    only known when the graph runs (a convolution over an unknown time axis is a sum of
+    shifted copies, where padding would need a dim of size `n + 2`)."""
+    name = "shift"
+    kind = "opaque"
+
+    def infer(self, inputs, attrs):
+        (x,) = inputs
+        axis, offset = attrs["axis"], attrs["offset"]
+        if not (isinstance(axis, int) and 0 <= axis < x.ndim) or not isinstance(offset, int):
+            self.error(f"needs an integer axis in [0, {x.ndim}) and an integer offset, got axis {axis!r} "
+                       f"and offset {offset!r} for", x.shape)
+        return x.dtype, x.shape
+
+    def grad(self, node, g):
+        return [shift(g, node.attr("axis"), -node.attr("offset"))]
+
+    def lower(self, kx, node):
+        x = node.inputs[0]
+        b = kx.b
+        axis, offset = node.attr("axis"), node.attr("offset")
+        size = kx.dim(x.shape[axis])
+        zero, last = ir.Constant(I64, 0), b.sub(size, ir.Constant(I64, 1))
+        ev = Evaluator(kx)
+        dst = kx.pointer(node)
+        strides = kx.strides(node.shape)
+        with kx.loops([kx.dim(d) for d in node.shape], name="s") as index:
+            source = b.sub(index[axis], ir.Constant(I64, offset))
+            inside = b.and_(b.icmp_signed(">=", source, zero), b.icmp_signed("<", source, size))
+            # read a clamped (always valid) element, then keep it only when inside
+            clamped = b.select(b.icmp_signed("<", source, zero), zero,
+                               b.select(b.icmp_signed(">", source, last), last, source))
+            value = ev.value(x, list(index[:axis]) + [clamped] + list(index[axis + 1:]))
+            off = zero
+            for i, s in zip(index, strides):
+                off = b.add(off, b.mul(i, s))
+            kx.store(b.select(inside, value, const(node.dtype, 0)), dst, off, node.dtype)
+
+
+def shift(x, axis, offset):
+    """x shifted by `offset` along `axis` (zeros enter); x itself when offset is 0."""
+    if offset == 0:
+        return x
+    return apply("shift", [x], axis=int(axis), offset=int(offset))
 
 
 # ---------------------------------------------------------------- copies

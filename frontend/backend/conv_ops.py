@@ -50,15 +50,16 @@ def _ints(value, rank, name, what):
     return value
 
 
-def _input(x, rank, data_format, what):
-    """x as a channels-last node, checked to have `rank` known spatial dims."""
+def _input(x, rank, data_format, what, unknown_sizes=False):
+    """x as a channels-last node, checked to have `rank` spatial dims, known ones unless
+    `unknown_sizes` (the convolutions take an unknown axis with stride 1, 'same' padding)."""
     x = to_tensor(x)
     if x.ndim != rank + 2:
         raise ValueError(f"{what}: expected an input of rank {rank + 2}, got shape {x.shape}")
     node = x.node
     if data_format == "channels_first":
         node = apply("transpose", [node], perm=(0,) + tuple(range(2, rank + 2)) + (1,))
-    if any(isinstance(d, Sym) for d in node.shape[1:-1]):
+    if not unknown_sizes and any(isinstance(d, Sym) for d in node.shape[1:-1]):
         raise NotImplementedError(f"{what}: spatial dims must be known when the graph is built; got an "
                                   f"input of shape {x.shape}")
     return node
@@ -82,7 +83,7 @@ def _kernel(kernel, rank, what, role="kernel"):
 def _conv(x, kernel, rank, strides, padding, data_format, dilation_rate, what, paddings=("valid", "same")):
     data_format = _data_format(data_format)
     padding = _padding(padding, paddings)
-    node = _input(x, rank, data_format, what)
+    node = _input(x, rank, data_format, what, unknown_sizes=True)
     w = _kernel(kernel, rank, what)
     strides = _ints(strides, rank, "strides", what)
     dilation = _ints(dilation_rate, rank, "dilation_rate", what)

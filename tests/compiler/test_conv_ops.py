@@ -235,15 +235,20 @@ def test_local_conv1d_and_2d():
 
 
 # ------------------------------------------------------------------ gradients
-def check_gradients(fn, arrays, seed=0, eps=1e-6):
-    """K.gradients of sum(fn(*inputs) * r) against central differences, in float64."""
+def check_gradients(fn, arrays, seed=0, eps=1e-6, unknown_axes=()):
+    """K.gradients of sum(fn(*inputs) * r) against central differences, in float64;
+    `unknown_axes` of the first input (and of the output) are left None in the graph."""
     rng = np.random.default_rng(seed)
-    inputs = [K.placeholder(shape=a.shape, dtype="float64") for a in arrays]
+    shapes = [a.shape for a in arrays]
+    shapes[0] = tuple(None if i in unknown_axes else d for i, d in enumerate(shapes[0]))
+    inputs = [K.placeholder(shape=s, dtype="float64") for s in shapes]
     out = fn(*inputs)
-    r = K.placeholder(shape=K.int_shape(out), dtype="float64")
+    out_shape = K.function(inputs, [out])(arrays)[0].shape
+    r = K.placeholder(shape=tuple(None if d is None else out_shape[i] for i, d in enumerate(K.int_shape(out))),
+                      dtype="float64")
     loss = K.sum(out * r)
     f = K.function(inputs + [r], [loss] + K.gradients(loss, inputs))
-    rv = rng.standard_normal(K.int_shape(out))
+    rv = rng.standard_normal(out_shape)
     analytic = f(arrays + [rv])[1:]
     for k, a in enumerate(arrays):
         numeric = np.zeros_like(a)
@@ -281,6 +286,49 @@ CONV_GRADIENTS = [
 def test_conv_gradients(fn, shapes):
     rng = np.random.default_rng(9)
     check_gradients(fn, [rng.standard_normal(s) for s in shapes])
+
+
+UNKNOWN_AXIS_CONVS = [
+    pytest.param(1, lambda x, w: K.conv1d(x, w, padding="causal", dilation_rate=2), [(2, 6, 2), (2, 2, 3)], (1,),
+                 id="conv1d_causal_unknown_time"),
+    pytest.param(2, lambda x, w: K.conv2d(x, w, (2, 1), "same"), [(2, 5, 4, 3), (3, 2, 3, 2)], (2,),
+                 id="conv2d_same_unknown_width"),
+    pytest.param(3, lambda x, w: K.conv3d(x, w, padding="same", dilation_rate=(2, 1, 1)),
+                 [(1, 5, 3, 2, 2), (2, 3, 2, 2, 3)], (1, 3), id="conv3d_same_unknown_time_and_width"),
+]
+
+
+@pytest.mark.parametrize("rank, fn, shapes, unknown", UNKNOWN_AXIS_CONVS)
+def test_conv_over_axes_of_unknown_size(rank, fn, shapes, unknown):
+    """A spatial axis left None (a time axis) is convolved as a sum of shifted taps; values
+    against the tap-by-tap reference, gradients against finite differences, and one
+    compiled function runs for several sizes of that axis."""
+    rng = np.random.default_rng(11)
+    w = rng.standard_normal(shapes[1])
+    x_shape = tuple(None if i in unknown else d for i, d in enumerate(shapes[0]))
+    x = K.placeholder(shape=x_shape, dtype="float64")
+    kernel = K.placeholder(shape=w.shape, dtype="float64")
+    out = fn(x, kernel)
+    assert all(K.int_shape(out)[i] is None for i in unknown)
+    f = K.function([x, kernel], [out])
+    for grow in (0, 2):
+        xv = rng.standard_normal(tuple(d + grow if i in unknown else d for i, d in enumerate(shapes[0])))
+        known = run(fn, xv, w)
+        np.testing.assert_allclose(f([xv, w])[0], known, rtol=1e-10, atol=1e-10)
+    strides = {1: (1,), 2: (2, 1), 3: (1, 1, 1)}[rank]
+    dilation = {1: (2,), 2: (1, 1), 3: (2, 1, 1)}[rank]
+    mode = "causal" if rank == 1 else "same"
+    pads = tf_pads(mode, xv.shape[1:-1], w.shape[:rank], strides, dilation)
+    np.testing.assert_allclose(f([xv, w])[0], ref_conv(xv, w, strides, dilation, pads), rtol=1e-10, atol=1e-10)
+    check_gradients(fn, [rng.standard_normal(s) for s in shapes], unknown_axes=unknown)
+
+
+@pytest.mark.parametrize("padding, strides", [("valid", 1), ("same", 2)])
+def test_conv_over_an_unknown_axis_needs_stride_1_and_same_padding(padding, strides):
+    x = K.placeholder((None, None, 3))
+    w = K.variable(np.ones((3, 3, 2), "float32"))
+    with pytest.raises(NotImplementedError, match="unknown size|no known size"):
+        K.conv1d(x, w, strides=strides, padding=padding)
 
 
 def spread(rng, shape):
@@ -346,8 +394,10 @@ def test_shape_errors_name_the_op_and_shapes():
         K.pool2d(x, (2, 2), pool_mode="min")
     with pytest.raises(ValueError, match="conv2d: expected an input of rank 4"):
         K.conv2d(K.placeholder((None, 5, 3)), K.placeholder((1, 1, 3, 2)))
-    with pytest.raises(NotImplementedError, match="spatial dims must be known"):
+    with pytest.raises(NotImplementedError, match="has no known size; such an axis needs stride 1"):
         K.conv1d(K.placeholder((None, None, 3)), K.placeholder((2, 3, 2)))
+    with pytest.raises(NotImplementedError, match="spatial dims must be known"):
+        K.pool2d(K.placeholder((None, None, 4, 3)), (2, 2))
 
 
 def test_conv_expands_into_patches_and_one_gemm():

@@ -103,8 +103,6 @@ def test_moving_squares_move_one_pixel_per_frame():
     np.testing.assert_array_equal(np.round(movies[:, 1:]), next_frames[:, :-1])
 
 
-@pytest.mark.xfail(raises=NotImplementedError, strict=True,
-                   reason="Conv3D needs a known time axis: input_shape=(None, 15, 15, 1) fails")
 def test_conv_lstm_predicts_next_frames():
     movies_module = load_example("conv_lstm_movies")
     result = movies_module.main(epochs=2, samples=30, frames=4, size=7, filters=4, layers=1,

@@ -276,6 +276,16 @@ def test_mnist_style_convnet_trains_and_saves(tmp_path):
     np.testing.assert_allclose(again.predict(x), model.predict(x), rtol=1e-5, atol=1e-6)
 
 
-def test_conv_on_an_input_layer_with_unknown_length_says_so():
-    with pytest.raises(NotImplementedError, match="spatial dims must be known"):
+def test_conv_on_an_input_layer_with_unknown_length():
+    """'same' and 'causal' convolutions keep an unknown length; 'valid' says why it cannot."""
+    for padding in ("same", "causal"):
+        inputs = Input(shape=(None, 4))
+        model = keras.models.Model(inputs, Conv1D(2, 3, padding=padding)(inputs))
+        assert model.output_shape == (None, None, 2)
+        x = np.random.RandomState(0).randn(2, 7, 4).astype("float32")
+        fixed = keras.models.Sequential([Conv1D(2, 3, padding=padding, input_shape=(7, 4))])
+        fixed.set_weights(model.get_weights())
+        np.testing.assert_allclose(model.predict(x), fixed.predict(x), rtol=1e-5, atol=1e-6)
+        assert model.predict(x[:, :5]).shape == (2, 5, 2)
+    with pytest.raises(NotImplementedError, match="no known size; such an axis needs stride 1 and 'same'"):
         Conv1D(2, 3)(Input(shape=(None, 4)))
