@@ -46,12 +46,24 @@ def random_counters(graph):
     A draw seeded with a tensor reads a constant counter, and is left out: its caller
     changes the seed instead."""
     counters = []
+    for counter in _draw_counters(graph):
+        if counter.op.name == "variable" and counter not in counters:
+            counters.append(counter)
+    return counters
+
+
+def _draw_counters(graph):
+    """The counter input of every random draw, those of draws inside loop bodies (nested
+    too) followed out to the loop's input that feeds them."""
+    found = []
     for node in graph.nodes():
         if node.op.name == "random":
-            counter = node.inputs[0]
-            if counter.op.name == "variable" and counter not in counters:
-                counters.append(counter)
-    return counters
+            found.append(node.inputs[0])
+        elif node.op.name == "scan":
+            body = node.attr("body").graph
+            outer = dict(zip(body.inputs, node.inputs))
+            found += [outer[c] for c in _draw_counters(body) if c in outer]
+    return found
 
 
 def substitute(graph, replacements, inputs):

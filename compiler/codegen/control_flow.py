@@ -18,7 +18,9 @@ entry `i32 body(ptr buffers, ptr dims, ptr runtime)` in the same module. The ker
 """
 from llvmlite import ir
 
+from ..ir.constant import scalar_value
 from .context import I8, I32, I64, PTR
+from .scalar import const
 
 ALIGN = 64
 OUT_OF_MEMORY = 2       # the error code (driver.ERRORS) when the loop's block cannot be allocated
@@ -113,7 +115,14 @@ def emit_scan_kernel(kx, kernel, body_name, add_body):
     current = []
     for j in range(n_state):
         cell = b.alloca(PTR, name=f"state{j}")
-        b.store(kx.pointer(initial[j]), cell)
+        value = scalar_value(initial[j])
+        if value is None:
+            b.store(kx.pointer(initial[j]), cell)
+        else:
+            # a scalar held in the code (a loop's step counter starting at 0) has no
+            # buffer: it starts in the state buffer the first step does not write
+            b.store(const(initial[j].dtype, value), buf_b[j])
+            b.store(buf_b[j], cell)
         current.append(cell)
     failed = b.alloca(I32, name="body_status")
     b.store(ir.Constant(I32, 0), failed)

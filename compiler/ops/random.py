@@ -3,7 +3,8 @@
 A random op is elementwise: element i of call c gets Philox(key, counter=(i, c)), so the
 numbers are reproducible for a seed, differ from call to call (the runtime-owned call
 counter is an input, incremented by the function's own update), and vectorise like any
-other elementwise code. The key is a runtime buffer, so graphs that differ only in
+other elementwise code. Inside a loop body the step is a third input mixed into the
+counter, so each iteration draws afresh. The key is a runtime buffer, so graphs that differ only in
 their seed share compiled code.
 """
 import math
@@ -61,7 +62,8 @@ class Random(Op):
     differentiable = False
 
     def infer(self, inputs, attrs):
-        counter, key = inputs
+        if len(inputs) not in (2, 3):
+            self.error(f"takes a call counter, a key and optionally a loop step, got {len(inputs)} inputs")
         if attrs["dist"] not in ("uniform", "normal", "truncated_normal"):
             self.error(f"unknown distribution {attrs['dist']!r}")
         dtype = dtypes.from_any(attrs["dtype"])
@@ -70,16 +72,22 @@ class Random(Op):
         return dtype, tuple(attrs["shape"])
 
     def operand_dtypes(self, node):
-        return [dtypes.int64, dtypes.int64]
+        return [dtypes.int64] * len(node.inputs)
 
     def grad(self, node, g):
-        return [None, None]
+        return [None] * len(node.inputs)
 
     def emit(self, cx, node, args):
         b = cx.b
-        counter, key = args
+        counter, key = args[:2]
         t = node.dtype.llvm()
         i0, i1 = _split(b, cx.flat_index)
+        if len(args) == 3:
+            # a draw inside a loop body: step s + 1 goes into the counter words the element
+            # index and the call counter leave free, so every step draws afresh
+            s_lo, s_hi = _split(b, b.add(args[2], ir.Constant(I64, 1)))
+            i1 = b.xor(i1, s_lo)
+            counter = b.xor(counter, b.shl(b.zext(s_hi, I64), ir.Constant(I64, 32)))
         c_lo, c_hi = _split(b, counter)
         k = _split(b, key)
         dist = node.attr("dist")
@@ -125,5 +133,8 @@ class Random(Op):
         return b.fmul(radius, mathlib.emit_cos(b, angle), flags=FAST)
 
 
-def random(counter, key, shape, dist, dtype):
-    return apply("random", [counter, key], shape=tuple(shape), dist=dist, dtype=dtypes.from_any(dtype).name)
+def random(counter, key, shape, dist, dtype, step=None):
+    """A draw of `shape`; `step` (an int64 scalar) is the iteration of the loop body the
+    draw sits in, so each iteration draws new numbers as in a TF while loop."""
+    inputs = [counter, key] + ([] if step is None else [step])
+    return apply("random", inputs, shape=tuple(shape), dist=dist, dtype=dtypes.from_any(dtype).name)

@@ -11,6 +11,9 @@ A seed may also be a scalar integer tensor (a placeholder, say): the draws then 
 that seed alone, with no call counter, so one compiled function serves every seed (the
 initializers draw their values this way).
 """
+import contextlib
+import threading
+
 import numpy as np
 
 from keralite.compiler.ir.shapes import Sym
@@ -51,6 +54,52 @@ def _shape(shape):
     return tuple(dims)
 
 
+class LoopStep:
+    """The step counter of a loop body being traced, made only if a draw asks for it.
+
+    A draw traced inside a loop body (K.rnn's step function, say) must give new numbers
+    at every iteration, as TF's random ops do inside a while loop: it reads the body's
+    step counter, an int64 state the loop carries from `initial()` (0, or a value made
+    from the enclosing loop's step when loops nest) and advances by one each step."""
+
+    def __init__(self, outer, make_placeholder):
+        self.outer = outer
+        self._make = make_placeholder
+        self.placeholder = None
+
+    def get(self):
+        """The counter's parameter in the body (made on first use)."""
+        if self.placeholder is None:
+            self.placeholder = self._make()
+        return self.placeholder
+
+    def initial(self):
+        """The counter's value before the first step: distinct per step of an enclosing loop."""
+        if self.outer is None:
+            return scalar(0, "int64")
+        outer = Tensor(self.outer.get())
+        return ((outer + to_tensor(1, "int64")) * to_tensor(1 << 24, "int64")).node
+
+
+_tracing = threading.local()
+
+
+@contextlib.contextmanager
+def tracing_loop_body(make_placeholder):
+    """Within the block, draws read the step counter of the loop body being traced;
+    `make_placeholder()` makes that counter's body parameter on first use. Yields the
+    LoopStep, whose `placeholder` is None afterwards if no draw needed it."""
+    stack = getattr(_tracing, "stack", None)
+    if stack is None:
+        stack = _tracing.stack = []
+    step = LoopStep(stack[-1] if stack else None, make_placeholder)
+    stack.append(step)
+    try:
+        yield step
+    finally:
+        stack.pop()
+
+
 def _draw(shape, dist, dtype, seed):
     """A standard draw ('uniform' [0,1), 'normal', 'truncated_normal') of `shape`.
 
@@ -69,7 +118,9 @@ def _draw(shape, dist, dtype, seed):
     else:
         key = boxed_scalar(int(seed), "int64")
         counter = variable(np.int64(0), dtype="int64", name="random_counter").node
-    return Tensor(RND.random(counter, key, _shape(shape), dist, d))
+    stack = getattr(_tracing, "stack", None)
+    step = stack[-1].get() if stack else None
+    return Tensor(RND.random(counter, key, _shape(shape), dist, d, step=step))
 
 
 def _affine(z, scale, shift):

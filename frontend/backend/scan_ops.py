@@ -16,6 +16,7 @@ from keralite.compiler.ops.source import scalar
 from .tensor import Tensor
 from .core import zeros_like, switch
 from .shape_ops import permute_dimensions as permute, reverse
+from .random_ops import tracing_loop_body
 
 _uids = itertools.count()
 
@@ -50,16 +51,24 @@ def scan(step_function, sequences, initial_states, reverse=False):
             raise ValueError(f"scan: a sequence needs a leading time axis, got a scalar {s!r}")
     step_params = [_step_placeholder(s.node.shape[1:], s.node.dtype, "x") for s in sequences]
     state_params = [_step_placeholder(s.node.shape, s.node.dtype, "s") for s in initial_states]
-    outputs, new_states = step_function([Tensor(p) for p in step_params], [Tensor(p) for p in state_params])
+    with tracing_loop_body(lambda: _step_placeholder((), "int64", "step")) as step:
+        outputs, new_states = step_function([Tensor(p) for p in step_params], [Tensor(p) for p in state_params])
     outputs, new_states = list(outputs), list(new_states)
     if len(new_states) != len(initial_states):
         raise ValueError(f"scan: the step returned {len(new_states)} states for {len(initial_states)} initial states")
-    node = control.make_scan([s.node for s in sequences], [s.node for s in initial_states],
-                             step_params, state_params, [o.node for o in outputs],
-                             [s.node for s in new_states], reverse=reverse)
+    n_states = len(new_states)
+    initial_nodes = [s.node for s in initial_states]
+    new_nodes = [s.node for s in new_states]
+    if step.placeholder is not None:
+        # random draws in the body read a step counter: carry it as one more state
+        state_params.append(step.placeholder)
+        initial_nodes.append(step.initial())
+        new_nodes.append(apply("add", [step.placeholder, scalar(1, "int64")]))
+    node = control.make_scan([s.node for s in sequences], initial_nodes, step_params, state_params,
+                             [o.node for o in outputs], new_nodes, reverse=reverse)
     stacked = [Tensor(control.scan_result(node, "outputs", k)) for k in range(len(outputs))]
     last = [Tensor(control.scan_result(node, "last", k)) for k in range(len(outputs))]
-    final = [Tensor(control.scan_result(node, "states", j)) for j in range(len(new_states))]
+    final = [Tensor(control.scan_result(node, "states", j)) for j in range(n_states)]
     return stacked, last, final
 
 

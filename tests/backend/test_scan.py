@@ -161,3 +161,53 @@ def test_scan_rejects_a_state_that_changes_shape(weights):
 
     with pytest.raises(ValueError, match="scan: the body turns a state"):
         scan(step, [x], [s0])
+
+
+def test_random_draws_in_a_loop_body_are_new_at_every_step_and_every_call():
+    """As TF's random ops in a while loop: a draw inside the step gives new numbers at each
+    step and each call; a seed reproduces them in a function built afresh; nested loops
+    draw afresh at every (outer, inner) step; the loop still differentiates."""
+    def build(seed):
+        x = K.placeholder((None, 6, 3))
+
+        def step(inputs, states):
+            noise = K.random_uniform((1, 3), seed=seed)
+            return inputs * 0 + noise, [states[0] + noise]
+
+        _, outputs, states = K.rnn(step, x, [K.zeros((1, 3))])
+        return K.function([x], [outputs, states[0]])
+
+    ones = np.ones((2, 6, 3), "float32")
+    f = build(seed=7)
+    first, total = f([ones])
+    assert len({tuple(row) for row in first[0]}) == 6           # six different steps
+    np.testing.assert_array_equal(first[0], first[1])           # one draw of shape (1, 3)
+    np.testing.assert_allclose(total[0], first[0].sum(0), rtol=1e-6)
+    assert 0.0 <= first.min() and first.max() < 1.0
+    second, _ = f([ones])
+    assert not np.array_equal(first, second)                    # each call draws afresh
+    np.testing.assert_array_equal(build(seed=7)([ones])[0], first)
+
+    # nested: map_fn over rows inside a scan over time
+    x = K.placeholder((4, 5))
+
+    def outer(values, states):
+        inner = K.map_fn(lambda row: row * 0 + K.random_normal((), seed=3), values[0])
+        return [inner], states
+
+    stacked, _, _ = scan(outer, [x], [])
+    draws = K.function([x], [stacked[0]])([np.ones((4, 5), "float32")])[0]
+    assert len(np.unique(draws)) == draws.size
+
+    # gradients flow through a body that draws
+    w = K.variable(np.full((3,), 0.5, "float32"))
+    x = K.placeholder((None, 4, 3))
+
+    def noisy(inputs, states):
+        h = states[0] * w + inputs + K.random_normal((1, 3), stddev=1e-3, seed=1)
+        return h, [h]
+
+    last, _, _ = K.rnn(noisy, x, [K.zeros((1, 3))])
+    grad = K.function([x], K.gradients(K.sum(last), [w]))([np.ones((1, 4, 3), "float32")])[0]
+    # d/dw of h4 with h_t = w h_{t-1} + 1 (noise aside): 1 + 2w + 3w^2 at h0 = 0
+    np.testing.assert_allclose(grad, np.full(3, 1 + 2 * 0.5 + 3 * 0.25), rtol=1e-2)
