@@ -15,7 +15,10 @@ I64 = ir.IntType(64)
 
 
 def _size(node):
-    """(bytes coefficient, symbols) of a node's storage (constant sizes rounded up to ALIGN)."""
+    """(bytes coefficient, symbols) of a node's storage. The coefficient is rounded up to
+    a multiple of ALIGN (for a symbolic size: the bytes per unit of the symbols' product),
+    so every slot starts aligned whatever the symbols' values, and an offset is a sum with
+    one term per distinct product of symbols rather than one per earlier slot."""
     coef, syms = node.dtype.itemsize, []
     for d in node.shape:
         if isinstance(d, Sym):
@@ -23,8 +26,7 @@ def _size(node):
             syms.extend(d.syms)
         else:
             coef *= int(d)
-    if not syms:
-        coef = max(ALIGN, -(-coef // ALIGN) * ALIGN)
+    coef = max(ALIGN, -(-coef // ALIGN) * ALIGN)
     return coef, tuple(sorted(syms))
 
 
@@ -143,13 +145,14 @@ class MemoryPlan:
             raise RuntimeError(f"memory plan has no storage for {key!r}")
         slot = b.gep(kx.buffers, [ir.Constant(I64, self.arena_slot)], source_etype=ir.PointerType())
         base = b.load(slot, typ=ir.PointerType(), name="arena")
-        offset = ir.Constant(I64, 0)
+        grouped = {}
         for coef, syms in self.arena_offsets[key]:
+            grouped[syms] = grouped.get(syms, 0) + coef
+        offset = ir.Constant(I64, 0)
+        for syms, coef in grouped.items():
             term = ir.Constant(I64, coef)
             for s in syms:
                 term = b.mul(term, kx.symbol(s))
-            if syms:  # every slot starts on an ALIGN boundary
-                term = b.and_(b.add(term, ir.Constant(I64, ALIGN - 1)), ir.Constant(I64, -ALIGN))
             offset = b.add(offset, term)
         return b.gep(base, [offset], source_etype=ir.IntType(8))
 
