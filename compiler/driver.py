@@ -23,6 +23,7 @@ from .passes.simplify import simplify
 from .passes.fold import fold_constants
 from .passes.loops import prune_loops, hoist_loops, sink_accumulations
 from .passes.composites import expand_composites
+from .passes.conv_epilogue import fuse_conv_epilogues
 from .passes.schedule import schedule
 from .passes.memory import MemoryPlan
 from .codegen import support, target
@@ -270,6 +271,7 @@ PIPELINE = Pipeline([
     graph_pass("sink_accumulations", sink_accumulations),
     graph_pass("fold_constants", functools.partial(fold_constants, evaluate=evaluate_constants)),
     graph_pass("expand_composites", expand_composites, required=True),
+    graph_pass("fuse_conv_epilogues", fuse_conv_epilogues),
     graph_pass("simplify_expanded", simplify),
     Stage("schedule", _schedule, "fused", dump=lambda st: st.program.listing(), required=True),
     Stage("plan_memory", _plan_memory, "fused", dump=lambda st: st.plan.listing(), required=True),

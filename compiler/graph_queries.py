@@ -34,6 +34,18 @@ def constant_value(node):
     return np.array(value, dtype=node.dtype.np, copy=True)
 
 
+def constant_view(node):
+    """A read-only view of a constant node's value, without copying it (for a caller that
+    copies it anyway, as a new variable does with its initial value)."""
+    if not is_constant(node):
+        raise ValueError(f"{node} is not a constant")
+    if node.payload is None:
+        return constant_value(node)
+    view = node.payload.view()
+    view.flags.writeable = False
+    return view
+
+
 def unfed_placeholders(graph):
     """The placeholders the graph reads that are not among its inputs, in graph order."""
     given = set(graph.inputs)

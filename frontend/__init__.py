@@ -9,9 +9,9 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"activations", "backend", "callbacks", "constraints", "engine", "export", "initializers",
-               "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
-               "regularizers", "utils"}
+_SUBMODULES = {"activations", "applications", "backend", "callbacks", "constraints", "datasets", "engine",
+               "export", "initializers", "layers", "legacy", "losses", "metrics", "models", "optimizers",
+               "preprocessing", "regularizers", "utils", "wrappers"}
 _NAMES = {"Input": "layers", "Model": "models", "Sequential": "models"}
 
 

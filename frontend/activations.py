@@ -39,9 +39,20 @@ def softsign(x):
     return K.softsign(x)
 
 
-def relu(x, alpha=0., max_value=None):
-    """max(x, 0) (clipped at max_value), with slope alpha below zero."""
-    return K.relu(x, alpha=alpha, max_value=max_value)
+def relu(x, alpha=0., max_value=None, threshold=0.):
+    """Rectified linear unit: x above `threshold`, alpha * (x - threshold) below it,
+    clipped at `max_value` (Keras 2.2's arguments; the defaults give max(x, 0)).
+
+    # Arguments
+        x: input tensor.
+        alpha: slope below the threshold.
+        max_value: saturation value (None: no clipping).
+        threshold: where the unit starts to pass x through.
+
+    # Returns
+        A tensor of the shape and dtype of x.
+    """
+    return K.relu(x, alpha=alpha, max_value=max_value, threshold=threshold)
 
 
 def tanh(x):

@@ -32,6 +32,8 @@ class _FlatDraw:
     def __init__(self, dist, dtype):
         self.length = K.placeholder((None,), dtype=dtype, name="flat_draw_length")
         self.seed = K.placeholder((), dtype="int64", name="flat_draw_seed")
+        self.scale = K.placeholder((), dtype=dtype, name="flat_draw_scale")
+        self.shift = K.placeholder((), dtype=dtype, name="flat_draw_shift")
         shape = (K.shape(self.length)[0],)
         if dist == "uniform":
             draws = K.random_uniform(shape, 0., 1., dtype=dtype, seed=self.seed)
@@ -40,18 +42,21 @@ class _FlatDraw:
         else:
             draws = K.truncated_normal(shape, 0., 1., dtype=dtype, seed=self.seed)
         self.dtype = dtype
-        self._fn = K.function([self.length, self.seed], [draws])
+        # the affine map runs in the same native loop as the draws: no numpy pass over
+        # a weight of 100M values (and no float64 temporary of it)
+        self._fn = K.function([self.length, self.seed, self.scale, self.shift], [draws * self.scale + self.shift])
 
-    def __call__(self, size, seed):
+    def __call__(self, size, seed, scale=1.0, shift=0.0):
         length = np.empty((size,), dtype=self.dtype)
-        return self._fn([length, np.int64(seed)])[0]
+        return self._fn([length, np.int64(seed), np.asarray(scale, self.dtype), np.asarray(shift, self.dtype)])[0]
 
 
 _flat_draws = {}
 
 
-def _standard_draws(dist, shape, dtype, seed):
-    """A numpy array of `shape` of standard `dist` draws in `dtype`."""
+def _standard_draws(dist, shape, dtype, seed, scale=1.0, shift=0.0):
+    """A numpy array of `shape` of standard `dist` draws in `dtype`, times `scale` plus
+    `shift`."""
     dtype = np.dtype(dtype or K.floatx())
     if seed is None:
         # as the backend does: numpy's global RNG picks the seed, so np.random.seed
@@ -62,7 +67,7 @@ def _standard_draws(dist, shape, dtype, seed):
     if draw is None:
         draw = _flat_draws[(dist, draw_dtype)] = _FlatDraw(dist, draw_dtype)
     size = int(np.prod(shape, dtype=np.int64))
-    values = draw(size, int(seed)) if size else np.zeros((0,), draw_dtype)
+    values = draw(size, int(seed), scale, shift) if size else np.zeros((0,), draw_dtype)
     return values.reshape(shape).astype(dtype, copy=False)
 
 
@@ -132,8 +137,8 @@ class RandomNormal(Initializer):
         self.seed = seed
 
     def __call__(self, shape, dtype=None):
-        z = _standard_draws("normal", _shape_tuple(shape), dtype, self.seed)
-        return _as_tensor(z * self.stddev + self.mean, dtype)
+        return _as_tensor(_standard_draws("normal", _shape_tuple(shape), dtype, self.seed, self.stddev, self.mean),
+                          dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -148,8 +153,8 @@ class RandomUniform(Initializer):
         self.seed = seed
 
     def __call__(self, shape, dtype=None):
-        u = _standard_draws("uniform", _shape_tuple(shape), dtype, self.seed)
-        return _as_tensor(u * (self.maxval - self.minval) + self.minval, dtype)
+        return _as_tensor(_standard_draws("uniform", _shape_tuple(shape), dtype, self.seed,
+                                          self.maxval - self.minval, self.minval), dtype)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -164,8 +169,8 @@ class TruncatedNormal(Initializer):
         self.seed = seed
 
     def __call__(self, shape, dtype=None):
-        z = _standard_draws("truncated_normal", _shape_tuple(shape), dtype, self.seed)
-        return _as_tensor(z * self.stddev + self.mean, dtype)
+        return _as_tensor(_standard_draws("truncated_normal", _shape_tuple(shape), dtype, self.seed, self.stddev,
+                                          self.mean), dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -211,13 +216,12 @@ class VarianceScaling(Initializer):
             variance = self.scale / max(1., float(fan_in + fan_out) / 2)
         if self.distribution in ("normal", "truncated_normal"):
             stddev = np.sqrt(variance) / _TRUNCATED_NORMAL_STD
-            values = stddev * _standard_draws("truncated_normal", shape, dtype, self.seed)
+            values = _standard_draws("truncated_normal", shape, dtype, self.seed, stddev)
         elif self.distribution == "untruncated_normal":
-            values = np.sqrt(variance) * _standard_draws("normal", shape, dtype, self.seed)
+            values = _standard_draws("normal", shape, dtype, self.seed, np.sqrt(variance))
         else:
             limit = np.sqrt(3. * variance)
-            u = _standard_draws("uniform", shape, dtype, self.seed)
-            values = u * (2 * limit) - limit
+            values = _standard_draws("uniform", shape, dtype, self.seed, 2 * limit, -limit)
         return _as_tensor(values, dtype)
 
     def get_config(self):

@@ -5,39 +5,93 @@ model_from_json, model_from_yaml, model_from_config and load_model take `safe_mo
 safe_mode=False, or from a function given in custom_objects. Every other path from a
 config to layers (Model.from_config, Sequential.from_config, layers.deserialize) fails
 closed in the same way; clone_model, which copies live layers, is trusted.
+
+Their failures are the `ModelLoadError` family of keralite.engine.saving_errors, each a
+subclass of the built-in type Keras raised (ValueError, IOError, TypeError,
+ImportError) whose message names the file or string and the part at fault.
 """
 import json
 
 from .engine.training import Model  # noqa: F401
 from .engine.sequential import Sequential  # noqa: F401
 from .engine.saving import save_model, load_model  # noqa: F401
+from .engine.saving_errors import (ModelLoadError, MalformedModelError, WeightMismatchError,  # noqa: F401
+                                   UnreadableModelFileError, ModelConfigTypeError, MissingDependencyError,
+                                   loading_source)
 
 
 def model_from_config(config, custom_objects=None, safe_mode=None):
-    """A model (or layer) from its {'class_name', 'config'} dict."""
+    """A model (or layer) from its {'class_name', 'config'} dict.
+
+    # Arguments
+        config: the dict, as `{"class_name": model.__class__.__name__,
+            "config": model.get_config()}`.
+        custom_objects: classes and functions the config names that are not Keras'.
+        safe_mode: None or True refuse Lambda layers stored as Python bytecode (their
+            rebuilding would run code from the config); False allows them.
+
+    # Returns
+        The model (or layer), with fresh weights.
+
+    # Raises
+        ModelConfigTypeError (a TypeError): `config` is a list (a Sequential's layer
+            list is read by `Sequential.from_config`).
+        MalformedModelError (a ValueError): anything wrong inside the config: missing
+            or ill-typed keys, unknown layers, layer arguments refused, inbound nodes
+            that cannot be connected, nesting too deep, bytecode refused by safe_mode.
+            The message names the layer and config key at fault.
+    """
     if isinstance(config, list):
-        raise TypeError("`model_from_config` expects a dictionary, not a list. Maybe you meant to use "
-                        "`Sequential.from_config(config)`?")
+        raise ModelConfigTypeError("`model_from_config` expects a dictionary, not a list. Maybe you meant to use "
+                                   "`Sequential.from_config(config)`?")
     from .layers import deserialize
     from .layers.core import lambda_safe_mode
-    with lambda_safe_mode(safe_mode):
-        return deserialize(config, custom_objects=custom_objects)
+    with loading_source(None):
+        if not isinstance(config, dict):
+            raise MalformedModelError("expected a dict with 'class_name' and 'config' keys, got %s"
+                                      % type(config).__name__)
+        with lambda_safe_mode(safe_mode):
+            return deserialize(config, custom_objects=custom_objects)
 
 
 def model_from_json(json_string, custom_objects=None, safe_mode=True):
-    """A model from the JSON string written by `model.to_json()`."""
-    config = json.loads(json_string)
-    return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    """A model from the JSON string written by `model.to_json()`.
+
+    # Raises
+        ModelConfigTypeError (a TypeError): `json_string` is not a string.
+        MalformedModelError (a ValueError): invalid JSON, or any failure listed by
+            `model_from_config`; the message names "the JSON string" and the part.
+    """
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise ModelConfigTypeError("`model_from_json` expects a JSON string, got %s" % type(json_string).__name__,
+                                   source="the JSON string")
+    with loading_source("the JSON string"):
+        try:
+            config = json.loads(json_string)
+        except ValueError as exc:
+            raise MalformedModelError("not valid JSON (%s)" % exc) from exc
+        return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
 def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
-    """A model from the YAML string written by `model.to_yaml()` (needs PyYAML)."""
+    """A model from the YAML string written by `model.to_yaml()` (needs PyYAML).
+
+    # Raises
+        MissingDependencyError (an ImportError): PyYAML is not installed.
+        MalformedModelError (a ValueError): invalid YAML, or any failure listed by
+            `model_from_config`; the message names "the YAML string" and the part.
+    """
     try:
         import yaml
-    except ImportError:
-        raise ImportError("Requires yaml module installed (`pip install pyyaml`).") from None
-    config = yaml.load(yaml_string, Loader=_yaml_loader(yaml))
-    return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    except ImportError as exc:
+        raise MissingDependencyError("Requires yaml module installed (`pip install pyyaml`).",
+                                     source="the YAML string") from exc
+    with loading_source("the YAML string"):
+        try:
+            config = yaml.load(yaml_string, Loader=_yaml_loader(yaml))
+        except yaml.YAMLError as exc:
+            raise MalformedModelError("not valid YAML (%s)" % exc) from exc
+        return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
 def _yaml_loader(yaml):

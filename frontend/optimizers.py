@@ -254,19 +254,32 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """Per-parameter learning rates that shrink with the sum of squared gradients."""
+    """Per-parameter learning rates that shrink with the sum of squared gradients.
+
+    # Arguments
+        lr: float >= 0, the learning rate.
+        epsilon: float >= 0 or None (K.epsilon()), the fuzz factor.
+        decay: float >= 0, learning-rate decay over each update.
+        initial_accumulator_value: float >= 0, where the sums of squared gradients
+            start (an argument of newer Keras, which writes it into its configs;
+            Keras 2.1.6 starts them at 0, the default here).
+    """
 
     @_accepts_learning_rate
-    def __init__(self, lr=0.01, epsilon=None, decay=0., **kwargs):
+    def __init__(self, lr=0.01, epsilon=None, decay=0., initial_accumulator_value=0.0, **kwargs):
         super().__init__(**kwargs)
+        if initial_accumulator_value < 0:
+            raise ValueError("initial_accumulator_value must be non-negative: " + str(initial_accumulator_value))
         self._make_variables(lr=lr, decay=decay)
         self.epsilon = _epsilon_or_default(epsilon)
         self.initial_decay = decay
+        self.initial_accumulator_value = float(initial_accumulator_value)
 
     @_accepts_keras1_get_updates
     def get_updates(self, loss, params):
         grads = self.get_gradients(loss, params)
-        accumulators = [K.zeros(K.int_shape(p)) for p in params]
+        accumulators = [K.variable(np.full(K.int_shape(p), self.initial_accumulator_value, dtype=K.floatx()))
+                        for p in params]
         self.weights = accumulators
         self.updates = [K.update_add(self.iterations, 1)]
         lr = self._decayed_lr()
@@ -284,6 +297,9 @@ class Adagrad(Optimizer):
         config = {"lr": float(K.get_value(self.lr)),
                   "decay": float(K.get_value(self.decay)),
                   "epsilon": self.epsilon}
+        if self.initial_accumulator_value:
+            # only when set, so that a Keras 2.1.6 config round-trips unchanged
+            config["initial_accumulator_value"] = self.initial_accumulator_value
         return dict(super().get_config(), **config)
 
 

@@ -14,7 +14,7 @@ from .core import (Masking, Dropout, SpatialDropout1D, SpatialDropout2D, Spatial
 
 _LAYER_MODULES = ("advanced_activations", "convolutional", "convolutional_recurrent", "cudnn_recurrent",
                   "embeddings", "local", "merge", "noise", "normalization", "pooling", "recurrent",
-                  "wrappers")
+                  "wrappers", "legacy_layers", "legacy_merge")
 
 
 def _public_names(module):

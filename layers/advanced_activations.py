@@ -1,5 +1,5 @@
 """Activations that are layers of their own: LeakyReLU, PReLU (with a trainable
-slope), ELU, ThresholdedReLU and Softmax (with an `axis`)."""
+slope), ELU, ThresholdedReLU, Softmax (with an `axis`) and ReLU (Keras 2.2)."""
 from keralite import backend as K
 from keralite import activations, initializers, regularizers, constraints
 from keralite.engine.base_layer import Layer, InputSpec
@@ -125,6 +125,49 @@ class ThresholdedReLU(Layer):
         return input_shape
 
 
+class ReLU(Layer):
+    """Rectified linear unit as a layer, with the clipping a layer can be configured
+    with (ReLU6 is `ReLU(6.)`).
+
+    f(x) = max_value for x >= max_value, x for threshold <= x < max_value,
+    negative_slope * (x - threshold) otherwise (Keras 2.2's ReLU layer; 2.2.0 had only
+    `max_value`, later 2.2 releases and tf_keras add the other two, written into
+    configs, so they are read here too).
+
+    # Arguments
+        max_value: float >= 0, the saturation value (None: no clipping).
+        negative_slope: float >= 0, the slope below the threshold.
+        threshold: float, where the unit starts to pass x through.
+
+    # Raises
+        ValueError: for a negative `max_value` or `negative_slope`.
+    """
+
+    def __init__(self, max_value=None, negative_slope=0., threshold=0., **kwargs):
+        super().__init__(**kwargs)
+        if max_value is not None and max_value < 0.:
+            raise ValueError("max_value of ReLU layer cannot be negative value: " + str(max_value))
+        if negative_slope < 0.:
+            raise ValueError("negative_slope of ReLU layer cannot be negative value: " + str(negative_slope))
+        self.supports_masking = True
+        self.max_value = None if max_value is None else float(K.cast_to_floatx(max_value))
+        self.negative_slope = float(K.cast_to_floatx(negative_slope))
+        self.threshold = float(K.cast_to_floatx(threshold))
+
+    def call(self, inputs):
+        return activations.relu(inputs, alpha=self.negative_slope, max_value=self.max_value,
+                                threshold=self.threshold)
+
+    def get_config(self):
+        config = {"max_value": self.max_value, "negative_slope": self.negative_slope,
+                  "threshold": self.threshold}
+        base = super().get_config()
+        return dict(list(base.items()) + list(config.items()))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
 class Softmax(Layer):
     """Softmax along `axis` (the Activation layer cannot take one)."""
 
@@ -145,4 +188,4 @@ class Softmax(Layer):
         return input_shape
 
 
-__all__ = ["LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax"]
+__all__ = ["LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax", "ReLU"]

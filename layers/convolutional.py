@@ -426,3 +426,10 @@ __all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "Conv3DTranspose", "
            "Convolution1D", "Convolution2D", "Convolution3D", "SeparableConvolution1D",
            "SeparableConvolution2D", "Convolution2DTranspose", "Deconvolution2D", "Deconv2D",
            "Deconvolution3D", "Deconv3D"]
+
+# Keras 2.1.6 code imports the pooling layers from here (`keras.layers.convolutional`
+# re-exported them for Keras 1 compatibility). They stay out of `__all__`: keras.layers
+# takes them from the pooling module, which defines them.
+from .pooling import (MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D,  # noqa: F401,E402
+                      AveragePooling2D, AveragePooling3D, GlobalMaxPooling1D, GlobalAveragePooling1D,
+                      GlobalMaxPooling2D, GlobalAveragePooling2D, GlobalMaxPooling3D, GlobalAveragePooling3D)

@@ -10,7 +10,14 @@ from keralite import activations, initializers, regularizers, constraints
 from keralite.engine.base_layer import Layer, InputSpec
 from keralite.utils.generic_utils import func_dump, func_load, deserialize_keras_object, has_arg
 
-from .legacy import dense_support, dropout_support
+from .legacy import dense_support, dropout_support, legacy_support
+
+# Keras 1 named the rate `p` (and the data format `dim_ordering`) for spatial dropout too
+spatial_dropout1d_support = legacy_support("SpatialDropout1D", [("p", "rate")], positional=("rate",))
+spatial_dropout_nd_support = legacy_support(
+    "SpatialDropout2D", [("p", "rate"), ("dim_ordering", "data_format")],
+    value_renames={"data_format": {"tf": "channels_last", "th": "channels_first", "default": None}},
+    positional=("rate",))
 
 
 class Masking(Layer):
@@ -69,6 +76,7 @@ class Dropout(Layer):
 class SpatialDropout1D(Dropout):
     """Drops whole feature maps of (batch, steps, channels) inputs."""
 
+    @spatial_dropout1d_support
     def __init__(self, rate, **kwargs):
         super().__init__(rate, **kwargs)
         self.input_spec = InputSpec(ndim=3)
@@ -82,6 +90,7 @@ class _SpatialDropout(Dropout):
     """Drops whole feature maps: one draw per channel, shared over the `rank` spatial axes."""
     rank = None
 
+    @spatial_dropout_nd_support
     def __init__(self, rate, data_format=None, **kwargs):
         super().__init__(rate, **kwargs)
         data_format = data_format or K.image_data_format()
@@ -145,7 +154,7 @@ class Reshape(Layer):
                     raise ValueError("Can only specify one unknown dimension.")
             else:
                 known *= dim
-        original = np.prod(input_shape, dtype=int)
+        original = int(np.prod(input_shape, dtype=int))
         if unknown is not None:
             if known == 0 or original % known != 0:
                 raise ValueError(msg)
@@ -156,7 +165,8 @@ class Reshape(Layer):
 
     def compute_output_shape(self, input_shape):
         if None in input_shape[1:]:
-            return (input_shape[0],) + self.target_shape
+            # an input size known only at run time leaves the -1 unknown too
+            return (input_shape[0],) + tuple(None if dim == -1 else dim for dim in self.target_shape)
         return (input_shape[0],) + self._fix_unknown_dimension(input_shape[1:], self.target_shape)
 
     def call(self, inputs):

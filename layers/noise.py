@@ -18,23 +18,38 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def _with_seed(config, seed):
+    """Keras 2.1.6 writes no seed; newer Keras does. A set seed is kept, so the config
+    rebuilds the same noise, and an unset one leaves the 2.1.6 config unchanged."""
+    if seed is not None:
+        config["seed"] = seed
+    return config
+
+
 class GaussianNoise(Layer):
-    """Adds zero-centred normal noise of standard deviation `stddev` in training."""
+    """Adds zero-centred normal noise of standard deviation `stddev` in training.
+
+    # Arguments
+        stddev: float, the standard deviation of the noise.
+        seed: integer or None; seeds the noise (an argument of newer Keras).
+    """
 
     @gaussian_noise_support
-    def __init__(self, stddev, **kwargs):
+    def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.stddev = stddev
+        self.seed = seed
 
     def call(self, inputs, training=None):
         def noised():
-            noise = K.random_normal(shape=K.shape(inputs), mean=0., stddev=self.stddev, dtype=K.dtype(inputs))
+            noise = K.random_normal(shape=K.shape(inputs), mean=0., stddev=self.stddev, dtype=K.dtype(inputs),
+                                    seed=self.seed)
             return inputs + noise
         return K.in_train_phase(noised, inputs, training=training)
 
     def get_config(self):
-        config = {"stddev": self.stddev}
+        config = _with_seed({"stddev": self.stddev}, self.seed)
         base = super().get_config()
         return dict(list(base.items()) + list(config.items()))
 
@@ -44,25 +59,32 @@ class GaussianNoise(Layer):
 
 class GaussianDropout(Layer):
     """Multiplies by normal noise of mean 1 and standard deviation sqrt(rate / (1 - rate))
-    in training: the variance that Dropout(rate) gives, without zeros."""
+    in training: the variance that Dropout(rate) gives, without zeros.
+
+    # Arguments
+        rate: float, the drop probability whose variance the noise has.
+        seed: integer or None; seeds the noise (an argument of newer Keras).
+    """
 
     @gaussian_dropout_support
-    def __init__(self, rate, **kwargs):
+    def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.rate = rate
+        self.seed = seed
 
     def call(self, inputs, training=None):
         if 0 < self.rate < 1:
             def noised():
                 stddev = float(np.sqrt(self.rate / (1.0 - self.rate)))
-                noise = K.random_normal(shape=K.shape(inputs), mean=1.0, stddev=stddev, dtype=K.dtype(inputs))
+                noise = K.random_normal(shape=K.shape(inputs), mean=1.0, stddev=stddev, dtype=K.dtype(inputs),
+                                        seed=self.seed)
                 return inputs * noise
             return K.in_train_phase(noised, inputs, training=training)
         return inputs
 
     def get_config(self):
-        config = {"rate": self.rate}
+        config = _with_seed({"rate": self.rate}, self.seed)
         base = super().get_config()
         return dict(list(base.items()) + list(config.items()))
 
@@ -108,7 +130,7 @@ class AlphaDropout(Layer):
         return inputs
 
     def get_config(self):
-        config = {"rate": self.rate}
+        config = _with_seed({"rate": self.rate}, self.seed)
         base = super().get_config()
         return dict(list(base.items()) + list(config.items()))
 

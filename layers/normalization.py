@@ -5,6 +5,13 @@ from keralite import initializers, regularizers, constraints
 from keralite.engine.base_layer import Layer, InputSpec
 
 from .legacy import legacy_support
+from .newer_keras import ANY_VALUE, drop_neutral_keys
+
+# Keys newer Keras writes for BatchNormalization that change nothing here: with one
+# process, statistics synchronised across replicas are the batch's own; `fused` picks
+# an implementation, not a result.
+_NEWER_NEUTRAL_KEYS = {"synchronized": (False,), "fused": ANY_VALUE, "renorm": (False,),
+                       "virtual_batch_size": (None,), "adjustment": (None,)}
 
 
 def _check_keras1_batchnorm_args(args, kwargs):
@@ -43,6 +50,7 @@ class BatchNormalization(Layer):
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  beta_constraint=None, gamma_constraint=None, **kwargs):
+        drop_neutral_keys("BatchNormalization", kwargs, _NEWER_NEUTRAL_KEYS)
         super().__init__(**kwargs)
         self.supports_masking = True
         # newer Keras writes axis as a list; one axis is stored as Keras 2.1.6 does

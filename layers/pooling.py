@@ -30,30 +30,42 @@ def _merge(base, config):
 
 # ------------------------------------------------------------------ windowed pooling
 class _Pooling1D(Layer):
-    """Pooling over (batch, steps, features), run as 2D pooling over a unit axis."""
+    """Pooling over (batch, steps, features), run as 2D pooling over a unit axis.
+
+    `data_format` (an argument of newer Keras) 'channels_first' pools (batch,
+    features, steps) instead; Keras 2.1.6 configs, which lack it, mean 'channels_last'."""
     pool_mode = None
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format="channels_last", **kwargs):
         super().__init__(**kwargs)
         if strides is None:
             strides = pool_size
         self.pool_size = conv_utils.normalize_tuple(pool_size, 1, "pool_size")
         self.strides = conv_utils.normalize_tuple(strides, 1, "strides")
         self.padding = conv_utils.normalize_padding(padding)
+        self.data_format = conv_utils.normalize_data_format(data_format or "channels_last")
         self.input_spec = InputSpec(ndim=3)
 
     def compute_output_shape(self, input_shape):
-        length = conv_utils.conv_output_length(input_shape[1], self.pool_size[0], self.padding, self.strides[0])
-        return (input_shape[0], length, input_shape[2])
+        steps_axis = 2 if self.data_format == "channels_first" else 1
+        length = conv_utils.conv_output_length(input_shape[steps_axis], self.pool_size[0], self.padding,
+                                               self.strides[0])
+        output_shape = list(input_shape)
+        output_shape[steps_axis] = length
+        return tuple(output_shape)
 
     def call(self, inputs):
-        expanded = K.expand_dims(inputs, 2)
+        # the unit axis goes after the steps: (b, steps, 1, f) or (b, f, steps, 1)
+        unit_axis = 3 if self.data_format == "channels_first" else 2
+        expanded = K.expand_dims(inputs, unit_axis)
         output = K.pool2d(expanded, self.pool_size + (1,), strides=self.strides + (1,), padding=self.padding,
-                          data_format="channels_last", pool_mode=self.pool_mode)
-        return K.squeeze(output, 2)
+                          data_format=self.data_format, pool_mode=self.pool_mode)
+        return K.squeeze(output, unit_axis)
 
     def get_config(self):
         config = {"strides": self.strides, "pool_size": self.pool_size, "padding": self.padding}
+        if self.data_format != "channels_last":
+            config["data_format"] = self.data_format
         return _merge(super().get_config(), config)
 
 
@@ -61,16 +73,16 @@ class MaxPooling1D(_Pooling1D):
     pool_mode = "max"
 
     @legacy_pooling1d_support
-    def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
-        super().__init__(pool_size, strides, padding, **kwargs)
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format="channels_last", **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class AveragePooling1D(_Pooling1D):
     pool_mode = "avg"
 
     @legacy_pooling1d_support
-    def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
-        super().__init__(pool_size, strides, padding, **kwargs)
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format="channels_last", **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class _PoolingND(Layer):
@@ -149,7 +161,11 @@ class _GlobalPooling(Layer):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = conv_utils.normalize_data_format(data_format) if self.rank > 1 else "channels_last"
+        if self.rank == 1:
+            # Keras 2.1.6 pools steps (axis 1) only; newer Keras takes a data_format
+            # defaulting to channels_last, whatever the image data format
+            data_format = data_format or "channels_last"
+        self.data_format = conv_utils.normalize_data_format(data_format)
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
@@ -169,7 +185,7 @@ class _GlobalPooling(Layer):
         return reduce(inputs, axis=self._axes(), keepdims=self.keepdims)
 
     def get_config(self):
-        config = {"data_format": self.data_format} if self.rank > 1 else {}
+        config = {"data_format": self.data_format} if self.rank > 1 or self.data_format != "channels_last" else {}
         if self.keepdims:
             config["keepdims"] = True
         return _merge(super().get_config(), config)
@@ -178,9 +194,8 @@ class _GlobalPooling(Layer):
 class _GlobalPooling1D(_GlobalPooling):
     rank = 1
 
-    def __init__(self, keepdims=False, **kwargs):
-        kwargs.pop("data_format", None)      # newer Keras writes it; steps are always axis 1 here
-        super().__init__(keepdims=keepdims, **kwargs)
+    def __init__(self, data_format="channels_last", keepdims=False, **kwargs):
+        super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
 
 
 class GlobalMaxPooling1D(_GlobalPooling1D):

@@ -4,9 +4,17 @@
   into the loop that materializes it (im2col), which codegen splits over the batch.
 - `scatter_patches` (opaque): the transpose of `patches` (col2im), adding every window
   back where it came from; the gradient of `patches`.
-- `conv` (composite): zero padding, `patches`, then one GEMM of the (rows, K*C) window
-  matrix with the kernel seen as a (K*C, O) matrix. Its gradient is built from the same
-  pieces: dx = scatter_patches(dy W^T) without the padding, dW = windows^T dy.
+- `conv` (composite): expands, for 1-D and 2-D convolutions of at least
+  MIN_DIRECT_CHANNELS output channels, into a kernel of its own: `conv_winograd`
+  (Winograd F(2x2, 3x3), codegen/winograd.py) for 3x3 stride-1 windows over 16 to 256
+  input channels, else `conv_direct` (register-blocked direct convolution,
+  codegen/conv_kernel.py). Elsewhere (3-D, few output channels, KERALITE_CONV=gemm):
+  zero padding, `patches`, then one GEMM of the (rows, K*C) window matrix with the kernel
+  seen as a (K*C, O) matrix. Its gradient: dW by `conv_filter_grad`
+  (codegen/conv_filter_grad.py) for 1-D and 2-D, else windows^T dy; dx of a stride-1
+  convolution is itself a convolution (of dy by the flipped kernel), else
+  scatter_patches(dy W^T) without the padding. passes/conv_epilogue.py then fuses a bias
+  add and relu into the kernels' stores.
 - `max_pool` / `avg_pool` (opaque): direct loops over the valid part of each window, so
   TF's 'same' padding holds (max ignores the padding, avg divides by the count of valid
   elements); `max_pool_grad` sends each output's gradient to the first maximum of its
@@ -17,15 +25,21 @@ TF's split, with the odd element after.
 """
 import contextlib
 import itertools
+import os
 
+import numpy as np
 from llvmlite import ir
 
+from ..codegen.conv_kernel import ConvGeometry, accumulator_count, emit_direct_conv, vector_type
+from ..codegen.conv_filter_grad import emit_filter_grad, tile_count
+from ..codegen import winograd
 from ..codegen.loops import emit_fill
 from ..codegen.scalar import const
-from ..ir.shapes import Sym, numel, shape_str
-from .registry import Op, register, apply
+from ..ir.shapes import Sym, dims_match, numel, shape_str
+from .registry import OPS, Op, register, apply
 from .shape import View, reshape, shift
 from .linalg import matmul
+from .source import array_constant
 
 I64 = ir.IntType(64)
 ZERO = ir.Constant(I64, 0)
@@ -225,6 +239,9 @@ class Conv(Op):
         return x.dtype, (x.shape[0],) + counts + (w.shape[-1],)
 
     def expand(self, node):
+        direct = _direct_conv(node)
+        if direct is not None:
+            return direct
         rows, _, kernel_matrix = _conv_pieces(node)
         return reshape(matmul(rows, kernel_matrix), node.shape)
 
@@ -233,7 +250,12 @@ class Conv(Op):
         rows, windows, kernel_matrix = _conv_pieces(node)
         g_rows = reshape(g, (-1, w.shape[-1]))
         # dW = windows^T dy, as the kernel's (*K, C, O) shape
-        gw = reshape(matmul(rows, g_rows, transpose_a=True), w.shape)
+        gw = _filter_gradient(node, g)
+        if gw is None:
+            gw = reshape(matmul(rows, g_rows, transpose_a=True), w.shape)
+        gx = _data_gradient_as_conv(node, g)
+        if gx is not None:
+            return [gx, gw]
         # dx = the windows' gradient dy W^T added back into the (padded) input
         g_windows = matmul(g_rows, kernel_matrix, transpose_b=True)
         if windows is None:
@@ -246,6 +268,48 @@ class Conv(Op):
             starts = (0,) + tuple(lo for lo, _ in pads) + (0,)
             gx = apply("slice", [gx], starts=starts, steps=(1,) * x.ndim, sizes=x.shape)
         return [gx, gw]
+
+
+def _data_gradient_as_conv(node, g):
+    """dx of a stride-1 convolution as a convolution itself: dy padded by the window's
+    extent minus the forward padding, by the kernel flipped in space with its channel
+    axes swapped (dx[i] = sum_k dy[i + pad - k] W[k]^T). It then runs on the direct
+    kernel, with no window matrix and no scatter. None where that does not hold (strides
+    above 1, a pad beyond the window, the GEMM path asked for, 3-D)."""
+    x, w = node.inputs
+    rank = x.ndim - 2
+    path = _conv_path()
+    if rank > 2 or path == "gemm" or any(s != 1 for s in node.attr("strides")):
+        return None
+    if path == "auto" and x.shape[-1] < MIN_DIRECT_CHANNELS:
+        return None         # dx has x's channels as its output channels
+    window, dilation = w.shape[:rank], node.attr("dilation")
+    pads = tuple((dilated(k, d) - 1 - lo, dilated(k, d) - 1 - hi)
+                 for k, d, (lo, hi) in zip(window, dilation, node.attr("pads")))
+    if any(min(p) < 0 for p in pads):
+        return None
+    swapped = apply("transpose", [w], perm=tuple(range(rank)) + (rank + 1, rank))
+    flipped = apply("reverse", [swapped], axes=tuple(range(rank)))
+    return conv(g, flipped, (1,) * rank, dilation, pads)
+
+
+def _filter_gradient(node, g):
+    """dW by the filter-gradient kernel (`conv_filter_grad`), for the 1-D and 2-D
+    convolutions the direct kernel runs; None elsewhere (the GEMM of windows^T dy)."""
+    x, w = node.inputs
+    rank = x.ndim - 2
+    if rank > 2 or _conv_path() == "gemm" or x.dtype.name not in ("float32", "float64"):
+        return None
+    strides, dilation, pads = node.attr("strides"), node.attr("dilation"), node.attr("pads")
+    window = tuple(w.shape[:rank])
+    if rank == 1:
+        x = reshape(x, (x.shape[0], 1) + tuple(x.shape[1:]))
+        g = reshape(g, (g.shape[0], 1) + tuple(g.shape[1:]))
+        window, strides, dilation = (1,) + window, (1,) + tuple(strides), (1,) + tuple(dilation)
+        pads = ((0, 0),) + tuple(pads)
+    gw = apply("conv_filter_grad", [x, g], window=window, strides=tuple(strides), dilation=tuple(dilation),
+               pads=tuple(pads))
+    return reshape(gw, w.shape) if rank == 1 else gw
 
 
 def _conv_pieces(node):
@@ -262,6 +326,201 @@ def _conv_pieces(node):
         padded = apply("pad", [x], pads=((0, 0),) + tuple(pads) + ((0, 0),))
     windows = patches(padded, window, strides, dilation)
     return reshape(windows, (-1, kernel_matrix.shape[0])), windows, kernel_matrix
+
+
+# ---------------------------------------------------------------- direct convolution
+def _conv_path():
+    """From KERALITE_CONV: 'auto' (the measured choice per shape, the default), 'direct'
+    (the direct kernel wherever it applies, never Winograd) or 'gemm' (pad + patches +
+    GEMM everywhere, the former path): benchmarks and tests compare them."""
+    path = os.environ.get("KERALITE_CONV", "auto")
+    if path not in ("auto", "direct", "gemm"):
+        raise ValueError(f"KERALITE_CONV must be auto, direct or gemm, got {path!r}")
+    return path
+
+
+def _direct_conv(node):
+    """The conv node as a `conv_direct` kernel (1-D convolutions as 2-D ones of height
+    1), or None where the GEMM path is used: 3-D convolutions, and shapes where
+    measurement showed the direct kernel is not faster."""
+    x, w = node.inputs
+    rank = x.ndim - 2
+    path = _conv_path()
+    if rank > 2 or path == "gemm" or x.dtype.name not in ("float32", "float64"):
+        return None
+    strides, dilation, pads = node.attr("strides"), node.attr("dilation"), node.attr("pads")
+    if rank == 1:
+        x = reshape(x, (x.shape[0], 1) + tuple(x.shape[1:]))
+        w = reshape(w, (1,) + tuple(w.shape))
+        strides, dilation, pads = (1,) + tuple(strides), (1,) + tuple(dilation), ((0, 0),) + tuple(pads)
+    if path == "auto" and not _direct_conv_wins(x.shape, w.shape, strides):
+        return None
+    if _winograd_applies(x.shape, w.shape, strides, dilation, path):
+        out = apply("conv_winograd", [x, _winograd_kernel(w)], pads=tuple(pads), activation="linear")
+    else:
+        out = apply("conv_direct", [x, w], strides=tuple(strides), dilation=tuple(dilation), pads=tuple(pads),
+                    activation="linear")
+    return reshape(out, node.shape) if rank == 1 else out
+
+
+# Fewer output channels than this leave most vector lanes of the direct kernels idle
+# (benchmarks/bench_conv_kernels.py: 10 channels ran at 0.83x of the GEMM path, 1 at
+# 0.4-0.5x); such convolutions, and dx of inputs with that few channels, keep the GEMM.
+MIN_DIRECT_CHANNELS = 16
+
+
+def _direct_conv_wins(x_shape, w_shape, strides):
+    """Where the direct kernel beats pad + im2col + GEMM (benchmarks/bench_conv_kernels.py:
+    1.2-3.8x forward from 16 output channels up, batch 1 included)."""
+    return w_shape[-1] >= MIN_DIRECT_CHANNELS
+
+
+# Winograd F(2x2, 3x3) needs this many input channels to pay for its transforms
+# (benchmarks/bench_conv_kernels.py), and at most winograd.MAX_CHANNELS (stack buffers).
+MIN_WINOGRAD_CHANNELS = 16
+
+
+def _winograd_applies(x_shape, w_shape, strides, dilation, path):
+    if path == "direct" or os.environ.get("KERALITE_WINOGRAD", "1") == "0":
+        return False
+    return (tuple(w_shape[:2]) == (3, 3) and tuple(strides) == (1, 1) and tuple(dilation) == (1, 1)
+            and MIN_WINOGRAD_CHANNELS <= x_shape[-1] <= winograd.MAX_CHANNELS)
+
+
+def _winograd_kernel(w):
+    """U = G g G^T for every (in, out) channel pair, as (16, C, O): two small GEMMs by
+    the constant G, which run on every call (they are tiny next to the convolution)."""
+    channels, filters = w.shape[2], w.shape[3]
+    pairs = channels * filters
+    g = array_constant(np.array(winograd.G), w.dtype)
+    rows_done = reshape(matmul(g, reshape(w, (3, 3 * pairs))), (4, 3, pairs))              # [xi, j, pair]
+    swapped = apply("transpose", [rows_done], perm=(1, 0, 2))                             # [j, xi, pair]
+    both = reshape(matmul(g, reshape(swapped, (3, 4 * pairs))), (4, 4, pairs))            # [nu, xi, pair]
+    return reshape(apply("transpose", [both], perm=(1, 0, 2)), (16, channels, filters))   # [xi*4+nu, c, o]
+
+
+@register
+class ConvWinograd(Op):
+    """A 3x3, stride-1 2-D convolution by Winograd F(2x2, 3x3) (codegen/winograd.py): x
+    (N, H, W, C) by the transformed kernel U (16, C, O), optionally plus a bias (O,) and
+    followed by relu as it stores. Built by `conv`'s expansion, after autodiff."""
+    name = "conv_winograd"
+    kind = "opaque"
+    differentiable = False
+    ACTIVATIONS = ("linear", "relu")
+
+    def infer(self, inputs, attrs):
+        x, u = inputs[:2]
+        if x.ndim != 4 or u.ndim != 3 or u.shape[0] != 16 or u.shape[1] != x.shape[-1] or u.dtype is not x.dtype:
+            self.error("needs an input (N, H, W, C) and a transformed kernel (16, C, O) of one dtype",
+                       x.shape, u.shape)
+        if attrs.get("activation", "linear") not in self.ACTIVATIONS:
+            self.error(f"fuses only the activations {self.ACTIVATIONS}, got {attrs.get('activation')!r}")
+        if len(inputs) == 3 and (inputs[2].shape != (u.shape[-1],) or inputs[2].dtype is not x.dtype):
+            self.error("needs a bias of one value per output channel", u.shape, inputs[2].shape)
+        geometry = dict(window=(3, 3), strides=(1, 1), dilation=(1, 1), pads=attrs["pads"])
+        _, _, _, _, _, counts = _window_geometry(self, x, geometry, 2)
+        return x.dtype, (x.shape[0],) + counts + (u.shape[-1],)
+
+    def lower(self, kx, node):
+        x, u = node.inputs[:2]
+        bias = node.inputs[2] if len(node.inputs) == 3 else None
+        geometry = winograd.WinogradGeometry(x.shape[1:3], x.shape[3], u.shape[2], node.attr("pads"))
+        element = node.dtype.llvm()
+        slots = _accumulator_slots(kx, element)
+        buffers = []
+        with kx.at_entry():
+            for size in winograd.buffer_sizes(geometry, element):
+                buffer = kx.b.alloca(ir.ArrayType(element, size))
+                buffer.type = ir.PointerType()
+                buffers.append(buffer)
+        activation = node.attr("activation")
+        winograd.emit_winograd_conv(kx.b, geometry, element, kx.pointer(x), kx.pointer(u), kx.pointer(node),
+                                    kx.lo, kx.hi, slots, *buffers,
+                                    bias=kx.pointer(bias) if bias is not None else None,
+                                    activation=None if activation == "linear" else activation)
+        # tile rows (n, a pair of output rows) run in parallel
+        return x.shape[0] * geometry.TH, geometry.macs_per_tile_row()
+
+
+@register
+class ConvDirect(Op):
+    """A 2-D convolution run by the direct kernel of codegen/conv_kernel.py: x (N, H, W, C)
+    by w (KH, KW, C, O), optionally plus a bias (O,) and followed by an activation, both
+    applied as the kernel stores its output. Built by `conv`'s expansion (after autodiff),
+    so it has no gradient rule of its own."""
+    name = "conv_direct"
+    kind = "opaque"
+    differentiable = False
+    ACTIVATIONS = ("linear", "relu")
+
+    def infer(self, inputs, attrs):
+        x, w = inputs[:2]
+        if x.ndim != 4:
+            self.error("needs an input of rank 4 (batch, height, width, channels), got", x.shape)
+        if attrs.get("activation", "linear") not in self.ACTIVATIONS:
+            self.error(f"fuses only the activations {self.ACTIVATIONS}, got {attrs.get('activation')!r}")
+        if len(inputs) == 3:
+            bias = inputs[2]
+            if bias.shape != (w.shape[-1],) or bias.dtype is not x.dtype:
+                self.error("needs a bias of one value per output channel", w.shape, bias.shape)
+        return OPS["conv"].infer(inputs[:2], attrs)
+
+    def lower(self, kx, node):
+        x, w = node.inputs[:2]
+        bias = node.inputs[2] if len(node.inputs) == 3 else None
+        geometry = ConvGeometry(x.shape[1:3], x.shape[3], w.shape[:2], w.shape[3], node.attr("strides"),
+                                node.attr("dilation"), node.attr("pads"))
+        element = node.dtype.llvm()
+        slots = _accumulator_slots(kx, element)
+        activation = node.attr("activation")
+        emit_direct_conv(kx.b, geometry, element, kx.pointer(x), kx.pointer(w), kx.pointer(node), kx.lo, kx.hi,
+                         slots, bias=kx.pointer(bias) if bias is not None else None,
+                         activation=None if activation == "linear" else activation)
+        # rows (n, oh) run in parallel: batch 1 is split too
+        return x.shape[0] * geometry.OH, geometry.macs_per_row()
+
+
+@register
+class ConvFilterGrad(Op):
+    """dW of a 2-D convolution by the kernel of codegen/conv_filter_grad.py: x (N, H, W, C)
+    and dy (N, OH, OW, O) -> (KH, KW, C, O), with no window matrix in memory."""
+    name = "conv_filter_grad"
+    kind = "opaque"
+    differentiable = False
+
+    def infer(self, inputs, attrs):
+        x, g = inputs
+        if x.ndim != 4 or g.ndim != 4 or x.dtype is not g.dtype:
+            self.error("needs an input and an output gradient of rank 4 and one dtype", x.shape, g.shape)
+        _, window, _, _, _, counts = _window_geometry(self, x, attrs, 2)
+        if tuple(g.shape[1:3]) != counts or not dims_match(g.shape[0], x.shape[0]):
+            self.error(f"the output gradient does not match the {counts} windows of the input", x.shape, g.shape)
+        return x.dtype, window + (x.shape[-1], g.shape[-1])
+
+    def lower(self, kx, node):
+        x, g = node.inputs
+        geometry = ConvGeometry(x.shape[1:3], x.shape[3], node.attr("window"), g.shape[3], node.attr("strides"),
+                                node.attr("dilation"), node.attr("pads"))
+        element = node.dtype.llvm()
+        slots = _accumulator_slots(kx, element)
+        emit_filter_grad(kx.b, geometry, element, kx.pointer(x), kx.pointer(g), kx.pointer(node),
+                         kx.dim(x.shape[0]), kx.lo, kx.hi, slots)
+        tiles = tile_count(geometry, vector_type(element).count)
+        # tiles run in parallel; the work of one is its share of all multiply-adds
+        return tiles, x.shape[0] * geometry.OH * geometry.OW * max(1, numel(node.shape) // tiles)
+
+
+def _accumulator_slots(kx, element):
+    """The vector allocas the conv kernels keep their tiles in (LLVM promotes them to
+    registers)."""
+    with kx.at_entry():
+        slots = []
+        for _ in range(accumulator_count()):
+            slot = kx.b.alloca(vector_type(element))
+            slot.type = ir.PointerType()    # opaque, so stores of vectors through it type-check
+            slots.append(slot)
+    return slots
 
 
 def conv(x, w, strides, dilation, pads):

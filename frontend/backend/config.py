@@ -30,8 +30,7 @@ def set_floatx(value):
     global _FLOATX
     if value not in ("float16", "float32", "float64"):
         raise ValueError("Unknown floatx type: " + str(value))
-    if value == "float16":
-        raise ValueError("floatx float16 is not supported by keralite (float32 and float64 are)")
+    # float16 is computed in float32 (see backend/narrow_dtypes.py)
     _FLOATX = str(value)
 
 
@@ -107,7 +106,7 @@ def load_config_file(path=None):
             config = {}
         if not isinstance(config, dict):
             config = {}
-        if "floatx" in config and config["floatx"] in ("float32", "float64"):
+        if "floatx" in config and config["floatx"] in ("float16", "float32", "float64"):
             set_floatx(config["floatx"])
         if "epsilon" in config:
             try:

@@ -4,6 +4,7 @@ learning phase, gradients and the switch family.
 Variables and their values are in variables.py, and compiling and running graphs
 (K.function, K.eval) in execution.py; both sit above this module."""
 import itertools
+import weakref
 
 import numpy as np
 
@@ -15,9 +16,13 @@ from keralite.compiler.ops.reduce import dim_size
 from keralite.compiler.ops.registry import apply
 
 from . import config
+from .narrow_dtypes import narrow_name, reported_dtype, wrap_integers
 from .tensor import Tensor
 
 _uids = itertools.count(1)
+# placeholder IR node -> the Tensor K.placeholder made for it, so that a compile error
+# about an unfed placeholder can name the tensor (and the Keras layer) a user wrote
+_placeholder_tensors = weakref.WeakValueDictionary()
 
 
 def new_uid():
@@ -93,10 +98,17 @@ def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
     node_name = name or f"placeholder_{uid}"
     node = apply("placeholder", [], uid=uid, shape=dims, dtype=_dtype(dtype).name, name=node_name)
     t = Tensor(node, node_name)
+    t._declared_dtype = narrow_name(dtype)
     t._is_placeholder = True
     t._keras_shape = tuple(shape)
     t._uses_learning_phase = False
+    _placeholder_tensors[node] = t
     return t
+
+
+def placeholder_tensor(node):
+    """The Tensor K.placeholder made for a placeholder node (None if it is gone)."""
+    return _placeholder_tensors.get(node)
 
 
 def is_placeholder(x):
@@ -106,14 +118,20 @@ def is_placeholder(x):
 
 
 def constant(value, dtype=None, shape=None, name=None):
+    declared = narrow_name(dtype or config.floatx())
+    if declared is not None:
+        value = np.asarray(value).astype(declared)    # the narrow type's value, then widened
     dtype = _dtype(dtype)
     arr = np.asarray(value, dtype=dtype.np)
     if shape is not None:
         shape = tuple(shape)
         arr = np.broadcast_to(arr, shape) if arr.size == 1 or arr.shape == shape else arr.reshape(shape)
     if arr.ndim == 0:
-        return Tensor(scalar(arr.item(), dtype), name)
-    return Tensor(array_constant(arr, dtype), name)
+        out = Tensor(scalar(arr.item(), dtype), name)
+    else:
+        out = Tensor(array_constant(arr, dtype), name)
+    out._declared_dtype = declared
+    return out
 
 
 def is_keras_tensor(x):
@@ -174,11 +192,21 @@ def shape(x):
 
 
 def cast(x, dtype):
+    """x as `dtype`; a narrow integer dtype wraps values into its range, a narrow
+    dtype is computed in the compiler's next wider one (backend/narrow_dtypes.py)."""
     x = to_tensor(x)
     d = dtypes.from_any(dtype)
-    if x.node.dtype is d:
+    declared = narrow_name(dtype)
+    if declared is None and reported_dtype(d.name) != d.name:
+        declared = d.name    # float32 asked for by name while floatx is float16
+    if x.node.dtype is d and declared == x._declared_dtype:
         return x
-    return Tensor(apply("cast", [x.node], dtype=d.name))
+    node = x.node if x.node.dtype is d else apply("cast", [x.node], dtype=d.name)
+    if declared is not None and declared != x._declared_dtype:
+        node = wrap_integers(node, declared)
+    out = Tensor(node)
+    out._declared_dtype = declared
+    return out
 
 
 
@@ -241,7 +269,12 @@ def forget_learning_phase():
 
 # ------------------------------------------------------------------ gradients and control
 def gradients(loss, variables):
-    """d(sum(loss))/d(v) for each v; None where loss does not depend on v."""
+    """d(sum(loss))/d(v) for each v; None where loss does not depend on v.
+
+    `variables` is a list of tensors or one tensor; either way the result is a list,
+    as tf.gradients returns it."""
+    if not isinstance(variables, (list, tuple)):
+        variables = [variables]
     loss = to_tensor(loss)
     grads = autodiff.gradients(loss.node, [to_tensor(v).node for v in variables])
     return [None if g is None else Tensor(g) for g in grads]

@@ -20,13 +20,16 @@ from keralite.compiler.ops.registry import apply
 from keralite.compiler.ops.source import scalar
 
 from . import config
-from .core import LEARNING_PHASE_NAME, cast, forget_learning_phase, new_uid, to_tensor
+from .core import LEARNING_PHASE_NAME, cast, forget_learning_phase, new_uid, placeholder_tensor, to_tensor
+from .narrow_dtypes import narrow_name
 from .tensor import Tensor, Variable, variable_for
 
 
 def get_value(x):
     """A copy of a variable's value (evaluates any other tensor)."""
     if isinstance(x, Variable):
+        if x._declared_dtype is not None:
+            return x.value.astype(x._declared_dtype)
         v = x.value.copy()
         return v.view(np.bool_) if x.dtype == "bool" else v
     return eval(x)
@@ -111,6 +114,9 @@ class Function:
         self.outputs = list(outputs)
         graph, printed = build_graph(self.inputs, self.outputs, updates, learning_phase)
         self._n_outputs = len(self.outputs)
+        # outputs of a narrow dtype leave as that dtype (float16 rounded to nearest)
+        self._output_casts = [(i, narrow_name(to_tensor(o).dtype)) for i, o in enumerate(self.outputs)
+                              if narrow_name(to_tensor(o).dtype)]
         self._prints = [(self._n_outputs + k, _print_messages[n]) for k, n in enumerate(printed)]
         self.compiled = compile_graph(graph, name or "function")
         self._executable = executable(self.compiled, variable_buffers(self.compiled.variables))
@@ -123,7 +129,10 @@ class Function:
         outs = self._executable(inputs)
         for i, message in self._prints:
             sys.stdout.write(f"{message}{outs[i]}\n")
-        return [o[()] if o.ndim == 0 else o for o in outs[:self._n_outputs]]
+        outs = list(outs[:self._n_outputs])
+        for i, narrow in self._output_casts:
+            outs[i] = outs[i].astype(narrow)
+        return [o[()] if o.ndim == 0 else o for o in outs]
 
 
 def build_graph(inputs, outputs, updates=None, learning_phase=None):
@@ -142,9 +151,10 @@ def build_graph(inputs, outputs, updates=None, learning_phase=None):
         if value.node.shape != var.node.shape:
             raise ValueError(f"update of {var.name!r}: value shape {shape_str(value.node.shape)} "
                              f"differs from the variable's {shape_str(var.node.shape)}")
-        if value.node.dtype is not var.node.dtype:
-            value = cast(value, var.dtype)
+        if value.node.dtype is not var.node.dtype or var._declared_dtype != value._declared_dtype:
+            value = cast(value, var.dtype)    # a narrow integer variable wraps here
         update_pairs.append((var.node, value.node))
+    update_pairs = _chain_repeated_updates(update_pairs)
     in_nodes = []
     for x in inputs:
         if not isinstance(x, Tensor):
@@ -158,8 +168,52 @@ def build_graph(inputs, outputs, updates=None, learning_phase=None):
     graph = Graph(in_nodes, out_nodes + printed, update_pairs)
     graph = _feed_non_placeholders(graph)
     graph = _default_learning_phase(graph, bool(learning_phase))
+    _check_all_fed(graph)
     graph = _advance_random_counter(graph)
     return graph, printed
+
+
+class MissingInputError(ValueError):
+    """The outputs of a function need a placeholder that is not among its inputs.
+
+    `tensor` is the placeholder's Tensor (None if it no longer exists), so that the
+    caller, such as a Model, can say where that tensor came from."""
+
+    def __init__(self, message, tensor=None):
+        super().__init__(message)
+        self.tensor = tensor
+
+
+def describe_tensor(tensor, node=None):
+    """A tensor as a user would recognise it: its name and, for a Keras tensor, the
+    layer that made it.
+
+    # Arguments
+        tensor: a Tensor, or None when only its IR node is left.
+        node: the tensor's IR node, named when the tensor is gone.
+
+    # Returns
+        A short phrase such as "tensor 'x' (output 0 of the InputLayer 'x')".
+    """
+    if tensor is None:
+        return f"placeholder {node.attr('name') or node.attr('uid')!r}"
+    history = getattr(tensor, "_keras_history", None)
+    if history:
+        layer = history[0]
+        return (f"tensor {tensor.name!r} (output {history[2]} of the {layer.__class__.__name__} "
+                f"{layer.name!r})")
+    return f"placeholder {tensor.name!r}"
+
+
+def _check_all_fed(graph):
+    """Every placeholder the outputs or updates read must be fed: name the first that is
+    not as the user made it, instead of leaving an internal node name to the compiler."""
+    unfed = Q.unfed_placeholders(graph)
+    if not unfed:
+        return
+    tensor = placeholder_tensor(unfed[0])
+    raise MissingInputError(f"{describe_tensor(tensor, unfed[0])} is needed to compute the outputs "
+                            "but is not among the function's inputs", tensor)
 
 
 def variable_buffers(variable_nodes):
@@ -176,6 +230,22 @@ def variable_buffers(variable_nodes):
 
 def function(inputs, outputs, updates=None, **kwargs):
     return Function(inputs, outputs, updates=updates, **kwargs)
+
+
+def _chain_repeated_updates(update_pairs):
+    """One (variable, value) pair per variable: when several updates assign the same
+    variable (a BatchNormalization shared by two inputs), they apply in the order given,
+    each reading what the previous one wrote, as TensorFlow runs one assign after the
+    other; otherwise all but the last would be lost."""
+    latest, order = {}, []
+    for var, value in update_pairs:
+        if var in latest:
+            rewritten = Q.substitute(Graph([], [value]), {var: latest[var]}, [])
+            value = rewritten.outputs[0]
+        else:
+            order.append(var)
+        latest[var] = value
+    return [(var, latest[var]) for var in order]
 
 
 def _flatten_updates(updates):

@@ -12,17 +12,19 @@ from keralite.compiler.ops import shape as S
 from keralite.compiler.ops.registry import apply
 
 from .core import Tensor, to_tensor, operands, cast
+from .narrow_dtypes import keep_narrow_dtype
 from . import config
 
 
 def _unary(name, x):
     x = to_tensor(x)
-    return Tensor(apply(name, [x.node]))
+    return keep_narrow_dtype(Tensor(apply(name, [x.node])), [x])
 
 
 def _binary(name, a, b):
+    tensors = [t for t in (a, b) if isinstance(t, Tensor)]
     a, b = operands(a, b)
-    return Tensor(apply(name, [a.node, b.node]))
+    return keep_narrow_dtype(Tensor(apply(name, [a.node, b.node])), tensors)
 
 
 # ------------------------------------------------------------------ arithmetic
@@ -362,7 +364,7 @@ def batch_dot(x, y, axes=None):
         raise ValueError(f"batch_dot: axes must be an int or a pair of ints, got {axes!r}")
     axes = [normalize_axis(int(a), n, "batch_dot: axis") for a, n in zip(axes, (x_ndim, y_ndim))]
     if 0 in axes:
-        raise ValueError(f"batch_dot: cannot contract over the batch axis 0 (axes={tuple(axes)})")
+        return _batch_dot_over_batch_axis(x, y, axes)
     if not _same_dim(xs[0], ys[0]):
         raise ValueError(f"batch_dot: batch sizes differ: {_show(xs)} and {_show(ys)}")
     if not _same_dim(xs[axes[0]], ys[axes[1]]):
@@ -393,6 +395,29 @@ def batch_dot(x, y, axes=None):
     if out.ndim == 1:
         out = Tensor(S.reshape(out.node, out.node.shape + (1,)))
     return out
+
+
+def _batch_dot_over_batch_axis(x, y, axes):
+    """batch_dot of two matrices with axis 0 among `axes`, as Keras 2.1.6's TensorFlow
+    backend computes it: equal axes sum x * y over that axis; unequal axes sum
+    transpose(x) * y over y's axis (which needs square operands). A result of rank 1
+    gets a trailing axis."""
+    xs, ys = x.node.shape, y.node.shape
+    if x.ndim != 2 or y.ndim != 2:
+        raise ValueError(f"batch_dot: contracting the batch axis is supported for two matrices "
+                         f"only, got {_show(xs)} and {_show(ys)} with axes={tuple(axes)}")
+    if axes[0] == axes[1]:
+        if not builtins.all(_same_dim(a, b) for a, b in zip(xs, ys)):
+            raise ValueError(f"batch_dot: cannot contract axis {axes[0]} of {_show(xs)} "
+                             f"with axis {axes[1]} of {_show(ys)}")
+        out = sum(x * y, axes[0])
+    else:
+        xt = transpose(x)
+        if not builtins.all(_same_dim(a, b) for a, b in zip(xt.node.shape, ys)):
+            raise ValueError(f"batch_dot: axes={tuple(axes)} multiplies the transpose of {_show(xs)} "
+                             f"with {_show(ys)} element by element, so they must be square")
+        out = sum(xt * y, axes[1])
+    return Tensor(S.reshape(out.node, out.node.shape + (1,)))
 
 
 def transpose(x):

@@ -32,12 +32,16 @@ def _relu(x):
     return _t(apply("select", [apply("le", [x.node, zero]), zero, x.node]))
 
 
-def relu(x, alpha=0.0, max_value=None):
-    """max(x, 0), clipped at max_value, plus alpha * min(x, 0)."""
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    """x above `threshold` (else 0), clipped at max_value, plus alpha * min(x - threshold, 0)
+    (Keras 2.2's threshold; 0 gives the plain rectifier)."""
     x = to_tensor(x)
     if alpha != 0.0:
-        negative = _relu(-x)
-    y = _relu(x)
+        negative = _relu(threshold - x) if threshold != 0.0 else _relu(-x)
+    if threshold != 0.0:
+        y = x * cast(M.greater(x, threshold), x.node.dtype)
+    else:
+        y = _relu(x)
     if max_value is not None:
         y = M.clip(y, 0.0, max_value)
     if alpha != 0.0:

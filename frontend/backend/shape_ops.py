@@ -145,11 +145,32 @@ def concatenate(tensors, axis=-1):
     for t in tensors[1:]:
         dtype = dtypes.promote(dtype, t.node.dtype)
     nodes = [t.node if t.node.dtype is dtype else cast(t, dtype.name).node for t in tensors]
+    if any(isinstance(t.node.shape[axis], Sym) for t in tensors):
+        return _t(_concatenate_symbolic_axis(nodes, axis))
     out = _t(apply("concatenate", nodes, axis=axis))
     known = [known_dims(t) for t in tensors]
     if rank == 1 and all(k is not None for k in known):
         _with_dims(out, sum(known, ()))
     return out
+
+
+def _concatenate_symbolic_axis(nodes, axis):
+    """Concatenation along an axis whose size is known only at run time (the batch axis,
+    as Keras' merge tests use it): the tensors are stacked on a new axis before `axis`
+    and the two axes merged, which puts them one after the other. The compiler's sizes
+    are products of symbols, never sums, so every tensor must have the same run-time
+    size on `axis` (checked when the function runs)."""
+    sizes = [n.shape[axis] for n in nodes]
+    if not all(isinstance(d, Sym) for d in sizes):
+        raise NotImplementedError(
+            f"concatenate: joining a tensor whose axis {axis} has a size known only at run time "
+            f"with one whose size is fixed ({', '.join(shape_str(n.shape) for n in nodes)}) is not "
+            "supported by keralite")
+    stacked = [S.reshape(n, list(n.shape[:axis]) + [1] + list(n.shape[axis:])) for n in nodes]
+    joined = apply("concatenate", stacked, axis=axis)
+    shape = list(nodes[0].shape)
+    shape[axis] = sizes[0] * len(nodes)
+    return S.reshape(joined, shape)
 
 
 def stack(x, axis=0):

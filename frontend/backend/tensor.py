@@ -12,6 +12,8 @@ import weakref
 from keralite.compiler.graph_queries import node_label
 from keralite.compiler.ir.shapes import Sym
 
+from .narrow_dtypes import reported_dtype
+
 _scope = []     # the active K.name_scope names, outermost first
 
 
@@ -38,6 +40,7 @@ class Tensor:
     """A symbolic value: what every backend function takes and returns."""
 
     _is_placeholder = False
+    _declared_dtype = None      # a dtype narrower than the compiler's (narrow_dtypes)
 
     def __init__(self, node, name=None):
         self.node = node
@@ -46,7 +49,11 @@ class Tensor:
     # --- shape and type -------------------------------------------------------
     @property
     def dtype(self):
-        return self.node.dtype.name
+        """The Keras dtype: the declared one of a narrow-dtype tensor, else the
+        compiler's (float32 reads float16 when floatx is float16)."""
+        if self._declared_dtype is not None:
+            return self._declared_dtype
+        return reported_dtype(self.node.dtype.name)
 
     @property
     def shape(self):

@@ -5,10 +5,13 @@ A variable's value is a C-contiguous buffer the runtime owns, which compiled cod
 reads and updates in place; a variable made from a tensor takes its value now."""
 import numpy as np
 
+from keralite.compiler import graph_queries as Q
 from keralite.compiler.execute import variable_storage
 from keralite.compiler.ops.registry import apply
 
+from .config import floatx
 from .core import _dtype, new_uid, to_tensor
+from .narrow_dtypes import narrow_name
 from .execution import eval
 from .tensor import Tensor, Variable
 
@@ -16,14 +19,22 @@ from .tensor import Tensor, Variable
 def variable(value, dtype=None, name=None, constraint=None):
     """A variable holding `value` (a number, a numpy array, or another tensor's value)."""
     if isinstance(value, Tensor):
-        value = eval(value)
+        # an initializer's constant is read in place: variable_storage below copies it
+        # once (a 100M-value weight is not copied twice)
+        value = Q.constant_view(value.node) if Q.is_constant(value.node) and value.dtype != "bool" else eval(value)
+    declared = narrow_name(dtype or floatx())
+    if declared is not None:
+        # the value first takes the narrow type (wrapped or rounded as numpy casts)
+        value = np.asarray(value).astype(declared)
     dtype = _dtype(dtype)           # floatx when not given, whatever the value's type (as Keras)
     arr = variable_storage(value, dtype)
     uid = new_uid()
     # The node carries the buffer as its payload, so a tensor computed from a variable
     # keeps the value alive after the Variable object itself is gone.
     node = apply("variable", [], payload=arr, uid=uid, shape=arr.shape, dtype=dtype.name)
-    return Variable(node, arr, name or f"variable_{uid}", constraint)
+    var = Variable(node, arr, name or f"variable_{uid}", constraint)
+    var._declared_dtype = declared
+    return var
 
 
 def set_value(x, value):
@@ -32,6 +43,8 @@ def set_value(x, value):
     value = np.asarray(value)
     if value.shape != x.value.shape:
         raise ValueError(f"set_value: variable {x.name!r} has shape {x.value.shape}, got a value of shape {value.shape}")
+    if x._declared_dtype is not None:
+        value = value.astype(x._declared_dtype)
     np.copyto(x.value, value.astype(x.value.dtype, copy=False))
 
 

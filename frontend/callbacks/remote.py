@@ -30,9 +30,20 @@ class RemoteMonitor(Callback):
 
     By default the JSON text is sent as the form field `field`
     (application/x-www-form-urlencoded); with `send_as_json=True` it is the request body
-    (application/json). `headers` adds HTTP headers. A server that cannot be reached only
-    gives a warning. Uses `requests` when installed, else urllib.
+    (application/json). `headers` adds HTTP headers. A server that cannot be reached,
+    or that does not answer within `timeout` seconds (a class attribute, so that an
+    absent network never stalls training for long), only gives a warning. The standard
+    library's urllib does the work; `requests` is used instead when it is installed.
+
+    # Arguments
+        root: String; the root URL of the target server.
+        path: String; the path relative to `root` to which the events are sent.
+        field: String; the form field under which the JSON text is sent.
+        headers: Dictionary; optional custom HTTP headers.
+        send_as_json: Boolean; whether the request body is the JSON text itself.
     """
+
+    timeout = 5.0
 
     def __init__(self, root="http://localhost:9000", path="/publish/epoch/end/", field="data",
                  headers=None, send_as_json=False):
@@ -58,9 +69,9 @@ class RemoteMonitor(Callback):
 
     def _post_with_requests(self, url, payload):
         if self.send_as_json:
-            requests.post(url, json=payload, headers=self.headers)
+            requests.post(url, json=payload, headers=self.headers, timeout=self.timeout)
         else:
-            requests.post(url, {self.field: json.dumps(payload)}, headers=self.headers)
+            requests.post(url, {self.field: json.dumps(payload)}, headers=self.headers, timeout=self.timeout)
 
     def _post_with_urllib(self, url, payload):
         if self.send_as_json:
@@ -75,7 +86,7 @@ class RemoteMonitor(Callback):
         except ValueError as error:  # a malformed url: unreachable, as requests sees it
             raise urllib.error.URLError(error)
         try:
-            with urllib.request.urlopen(request) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
         except urllib.error.HTTPError:
             pass  # the server answered; like requests, an error status is not an error here

@@ -5,4 +5,4 @@ from .node import Node  # noqa: F401
 from .network import Network  # noqa: F401
 from .training import Model  # noqa: F401
 # defining Sequential registers it with layers.deserialize (base_layer.register_model_class)
-from .sequential import Sequential  # noqa: F401
+from .sequential import Sequential, get_source_inputs  # noqa: F401

@@ -134,20 +134,20 @@ class Network(Layer):
     # ---------------------------------------------------------------- aggregated state
     @property
     def updates(self):
+        """The updates this network runs when trained: those of each layer's calls
+        that happen inside this network, plus the layers' unconditional ones. A nested
+        model counts as a layer here, so the updates it made on its own inputs (which
+        this network never feeds) stay out, as in Keras."""
         if not self.trainable and not self.stateful:
             return []
         updates = []
         for layer in self.layers:
             if hasattr(layer, "updates"):
-                if isinstance(layer, Network):
-                    updates += layer.updates
-                    continue
                 for node_index, node in enumerate(layer._inbound_nodes):
                     if node_key(layer, node_index) in self._container_nodes:
-                        inputs = node.input_tensors
-                        updates += layer.get_updates_for(inputs)
-                updates += layer.get_updates_for(None)
-        return updates
+                        updates += _of_call(layer, node, "updates")
+                updates += _unconditional(layer, "updates")
+        return _unique(updates)
 
     @property
     def stateful(self):
@@ -172,23 +172,19 @@ class Network(Layer):
 
     @property
     def losses(self):
+        """The losses of this network: each layer's input-dependent losses (activity
+        regularisation) once per call inside this network, and each weight's
+        regularisation once however often its layer is called."""
         losses = []
         for layer in self.layers:
             if hasattr(layer, "losses"):
-                if isinstance(layer, Network):
-                    losses += layer.losses
-                    continue
                 for node_index, node in enumerate(layer._inbound_nodes):
                     if node_key(layer, node_index) in self._container_nodes:
-                        losses += layer.get_losses_for(node.input_tensors)
-                losses += layer.get_losses_for(None)
-        unconditional = self.get_losses_for(None) if hasattr(self, "_per_input_losses") else []
-        seen, unique = set(), []
-        for x in losses + unconditional:
-            if id(x) not in seen:
-                seen.add(id(x))
-                unique.append(x)
-        return unique
+                        losses += _of_call(layer, node, "losses")
+                losses += _unconditional(layer, "losses")
+        if hasattr(self, "_per_input_losses"):
+            losses += self.get_losses_for(None)
+        return _unique(losses)
 
     @property
     def uses_learning_phase(self):
@@ -254,14 +250,27 @@ class Network(Layer):
     def call(self, inputs, mask=None):
         inputs = to_list(inputs)
         masks = [None] * len(inputs) if mask is None else to_list(mask)
-        output_tensors, _, _ = self.run_internal_graph(inputs, masks)
+        output_tensors, _, _ = self._run_once(inputs, masks)
         return unpack_singleton(output_tensors)
 
     def compute_mask(self, inputs, mask):
         inputs = to_list(inputs)
         masks = [None] * len(inputs) if mask is None else to_list(mask)
-        _, output_masks, _ = self.run_internal_graph(inputs, masks)
+        _, output_masks, _ = self._run_once(inputs, masks)
         return unpack_singleton(output_masks)
+
+    def _run_once(self, inputs, masks):
+        """run_internal_graph for these inputs and masks, built only once: calling a
+        network computes its outputs and then its masks, and a second run would register
+        every update and loss of its layers a second time."""
+        key = tuple(id(x) for x in inputs) + ("masks",) + tuple(id(m) for m in masks)
+        cache = self.__dict__.setdefault("_internal_graph_runs", {})
+        cached = cache.get(key)
+        # the entry keeps its inputs alive, so their ids cannot be reused meanwhile
+        if cached is None or not all(a is b for a, b in zip(cached[0], list(inputs) + list(masks))):
+            cached = (list(inputs) + list(masks), self.run_internal_graph(inputs, masks))
+            cache[key] = cached
+        return cached[1]
 
     def compute_output_shape(self, input_shape):
         return output_shapes(self, input_shape)
@@ -334,6 +343,37 @@ def _keras1_model_arguments(model, inputs, outputs, name, kwargs):
         warnings.warn("Update your `" + model.__class__.__name__ + "` call to the Keras 2 API: " +
                       keras2_signature(model.__class__.__name__, (), shown), stacklevel=3)
     return inputs, outputs
+
+
+def _of_call(layer, node, kind):
+    """The updates or losses of one call of `layer` (one of its nodes). A nested
+    network called on its very own inputs registered nothing for that call: its
+    layers' own updates or losses are that call's."""
+    if isinstance(layer, Network) and len(node.input_tensors) == len(layer.inputs) and \
+            all(a is b for a, b in zip(node.input_tensors, layer.inputs)):
+        return getattr(layer, kind)
+    if kind == "updates":
+        return layer.get_updates_for(node.input_tensors)
+    return layer.get_losses_for(node.input_tensors)
+
+
+def _unconditional(layer, kind):
+    """A layer's updates or losses that depend on no input (a counter, a weight
+    regulariser); for a nested network, those of all its layers."""
+    if isinstance(layer, Network):
+        if kind == "updates" and not layer.trainable and not layer.stateful:
+            return []
+        collected = []
+        for inner in layer.layers:
+            collected += _unconditional(inner, kind)
+        if kind == "updates":
+            collected += layer.get_updates_for(None)
+        elif kind == "losses":
+            collected += layer.get_losses_for(None)
+        return collected
+    if kind == "updates":
+        return layer.get_updates_for(None)
+    return layer.get_losses_for(None)
 
 
 def _unique(weights):

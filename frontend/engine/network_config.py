@@ -8,6 +8,7 @@ import warnings
 
 from ..utils.generic_utils import unpack_singleton
 from .network_graph import node_key
+from .saving_errors import MalformedModelError, describe_layer_config, loading_part
 
 
 def is_network(layer):
@@ -67,71 +68,144 @@ def network_config(network):
 
 
 def network_from_config(cls, config, custom_objects=None):
-    """A network of class `cls` rebuilt from get_config() output (Keras 2 functional layout)."""
+    """A network of class `cls` rebuilt from get_config() output (Keras 2 functional layout).
+
+    # Raises
+        MalformedModelError: a key missing or of the wrong type, a layer that cannot be
+            built, inbound nodes naming layers, nodes or tensors that do not exist;
+            the message names the layer and inbound node at fault.
+    """
     # keralite.layers loads the engine's base Layer, and so this package: import it late
     from ..layers import deserialize as deserialize_layer
+    layer_configs = _config_value(config, "layers", list)
     created_layers = {}
     unprocessed_nodes = {}
+    waits = {}      # layer name -> the node reference it last waited for
+
 
     def add_unprocessed_node(layer, node_data):
         unprocessed_nodes.setdefault(layer, []).append(node_data)
 
     def process_node(layer, node_data):
+        node_index, inputs = node_data
         input_tensors = []
         kwargs = {}
-        for input_data in node_data:
-            inbound_layer_name = input_data[0]
-            inbound_node_index = input_data[1]
-            inbound_tensor_index = input_data[2]
-            if len(input_data) == 3:
-                kwargs = {}
-            elif len(input_data) == 4:
-                kwargs = input_data[3]
-            else:
-                raise ValueError("Improperly formatted model config.")
-            inbound_layer = created_layers[inbound_layer_name]
-            if len(inbound_layer._inbound_nodes) <= inbound_node_index:
-                add_unprocessed_node(layer, node_data)
-                return
-            inbound_node = inbound_layer._inbound_nodes[inbound_node_index]
-            input_tensors.append(inbound_node.output_tensors[inbound_tensor_index])
-        if input_tensors:
+        with loading_part("inbound node %d" % node_index):
+            for inbound_layer_name, inbound_node_index, inbound_tensor_index, kwargs in inputs:
+                if inbound_layer_name not in created_layers:
+                    raise MalformedModelError("it names layer %r, which the config does not define"
+                                              % inbound_layer_name)
+                inbound_layer = created_layers[inbound_layer_name]
+                if len(inbound_layer._inbound_nodes) <= inbound_node_index:
+                    waits[layer.name] = "layer %r waits for node %d of layer %r, which has %d" % (
+                        layer.name, inbound_node_index, inbound_layer_name, len(inbound_layer._inbound_nodes))
+                    add_unprocessed_node(layer, node_data)
+                    return
+                output_tensors = inbound_layer._inbound_nodes[inbound_node_index].output_tensors
+                if inbound_tensor_index >= len(output_tensors):
+                    raise MalformedModelError("it takes tensor %d of node %d of layer %r, which has %d"
+                                              % (inbound_tensor_index, inbound_node_index, inbound_layer_name,
+                                                 len(output_tensors)))
+                input_tensors.append(output_tensors[inbound_tensor_index])
             layer(unpack_singleton(input_tensors), **kwargs)
 
     def process_layer(layer_data):
-        layer_name = layer_data["name"]
+        layer_name = _config_value(layer_data, "name", str)
+        if layer_name in created_layers:
+            raise MalformedModelError("two layers of the config are named %r" % layer_name)
+        inbound_nodes = _config_value(layer_data, "inbound_nodes", list)
         layer = deserialize_layer(layer_data, custom_objects=custom_objects)
         created_layers[layer_name] = layer
-        for node_data in layer_data["inbound_nodes"]:
-            # newer Keras writes {"args": ..., "kwargs": ...} node dicts
-            node_data = _normalize_node_data(node_data)
-            add_unprocessed_node(layer, node_data)
+        for node_index, node_data in enumerate(inbound_nodes):
+            with loading_part("inbound node %d" % node_index):
+                # newer Keras writes {"args": ..., "kwargs": ...} node dicts
+                inputs = _checked_node_inputs(_normalize_node_data(node_data))
+            add_unprocessed_node(layer, (node_index, inputs))
 
-    for layer_data in config["layers"]:
-        process_layer(layer_data)
+    for index, layer_data in enumerate(layer_configs):
+        with loading_part(describe_layer_config(layer_data, index)):
+            if not isinstance(layer_data, dict):
+                raise MalformedModelError("the layer config is a %s, not a dict" % type(layer_data).__name__)
+            process_layer(layer_data)
     while unprocessed_nodes:
         pending = sum(len(nodes) for nodes in unprocessed_nodes.values())
-        for layer_data in config["layers"]:
+        for index, layer_data in enumerate(layer_configs):
             layer = created_layers[layer_data["name"]]
             if layer in unprocessed_nodes:
-                for node_data in unprocessed_nodes.pop(layer):
-                    process_node(layer, node_data)
+                with loading_part(describe_layer_config(layer_data, index)):
+                    for node_data in unprocessed_nodes.pop(layer):
+                        process_node(layer, node_data)
         if sum(len(nodes) for nodes in unprocessed_nodes.values()) >= pending:
             stuck = sorted(layer.name for layer in unprocessed_nodes)
-            raise ValueError("Improperly formatted model config: the inbound nodes of layers %s refer "
-                             "to nodes that are never created." % stuck)
+            raise MalformedModelError("Improperly formatted model config: the inbound nodes of layers %s refer "
+                                      "to nodes that are never created (%s; are inbound_nodes empty?)."
+                                      % (stuck, "; ".join(waits[name] for name in stuck if name in waits)))
     name = config.get("name")
-    input_tensors = []
-    output_tensors = []
-    for layer_data in _layer_refs(config["input_layers"]):
-        layer_name, node_index, tensor_index = layer_data
-        layer = created_layers[layer_name]
-        input_tensors.append(layer._inbound_nodes[node_index].output_tensors[tensor_index])
-    for layer_data in _layer_refs(config["output_layers"]):
-        layer_name, node_index, tensor_index = layer_data
-        layer = created_layers[layer_name]
-        output_tensors.append(layer._inbound_nodes[node_index].output_tensors[tensor_index])
-    return cls(inputs=input_tensors, outputs=output_tensors, name=name)
+    input_tensors = _referenced_tensors(config, "input_layers", created_layers)
+    output_tensors = _referenced_tensors(config, "output_layers", created_layers)
+    with loading_part("the network's inputs and outputs"):
+        return cls(inputs=input_tensors, outputs=output_tensors, name=name)
+
+
+def _config_value(config, key, kind):
+    """config[key], checked to be there and of type `kind`."""
+    if not isinstance(config, dict):
+        raise MalformedModelError("the config is a %s, not a dict" % type(config).__name__)
+    with loading_part("config key %r" % key):
+        if key not in config:
+            raise MalformedModelError("the key is missing")
+        value = config[key]
+        if not isinstance(value, kind):
+            raise MalformedModelError("expected a %s, got %r" % (kind.__name__, value))
+        return value
+
+
+def _is_index(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _checked_node_inputs(node_data):
+    """An inbound node's inputs as (layer name, node index, tensor index, kwargs)
+    tuples, each checked."""
+    if not isinstance(node_data, (list, tuple)) or not node_data:
+        raise MalformedModelError("an inbound node must be a non-empty list of [layer name, node index, "
+                                  "tensor index, kwargs] entries, got %r" % (node_data,))
+    inputs = []
+    for input_data in node_data:
+        if not isinstance(input_data, (list, tuple)) or len(input_data) not in (3, 4):
+            raise MalformedModelError("Improperly formatted model config: inbound node entry %r is not "
+                                      "[layer name, node index, tensor index(, kwargs)]" % (input_data,))
+        kwargs = input_data[3] if len(input_data) == 4 else {}
+        if not (isinstance(input_data[0], str) and _is_index(input_data[1]) and _is_index(input_data[2])
+                and isinstance(kwargs, dict) and all(isinstance(k, str) for k in kwargs)):
+            raise MalformedModelError("Improperly formatted model config: inbound node entry %r is not "
+                                      "[layer name, node index, tensor index(, kwargs)]" % (input_data,))
+        inputs.append((input_data[0], input_data[1], input_data[2], kwargs))
+    return inputs
+
+
+def _referenced_tensors(config, key, created_layers):
+    """The tensors config[key] (input_layers or output_layers) refers to."""
+    refs = _layer_refs(_config_value(config, key, list))
+    tensors = []
+    with loading_part("config key %r" % key):
+        for ref in refs:
+            if not (isinstance(ref, (list, tuple)) and len(ref) == 3 and isinstance(ref[0], str)
+                    and _is_index(ref[1]) and _is_index(ref[2])):
+                raise MalformedModelError("entry %r is not [layer name, node index, tensor index]" % (ref,))
+            layer_name, node_index, tensor_index = ref
+            if layer_name not in created_layers:
+                raise MalformedModelError("it names layer %r, which the config does not define" % layer_name)
+            nodes = created_layers[layer_name]._inbound_nodes
+            if node_index >= len(nodes):
+                raise MalformedModelError("it names node %d of layer %r, which has %d node(s) (are its "
+                                          "inbound_nodes empty?)" % (node_index, layer_name, len(nodes)))
+            output_tensors = nodes[node_index].output_tensors
+            if tensor_index >= len(output_tensors):
+                raise MalformedModelError("it names tensor %d of node %d of layer %r, which has %d"
+                                          % (tensor_index, node_index, layer_name, len(output_tensors)))
+            tensors.append(output_tensors[tensor_index])
+    return tensors
 
 
 def _layer_refs(refs):

@@ -16,6 +16,11 @@ import numpy as np
 from .. import backend as K
 from .. import optimizers
 from ..utils.io_utils import atomic_path
+from .saving_errors import (MalformedModelError, ModelLoadError, UnreadableModelFileError,
+                            WeightMismatchError, loading_part, loading_source)
+from .hdf5_probe import probe_metadata, probe_timeout
+from .weight_datasets import (check_declared_sizes, checked_datasets, layer_weight_values, read_values,
+                              weight_count)
 
 KERAS_VERSION = "2.1.6"
 # Kernels are stored with TensorFlow's conventions (cross-correlation, channels_last
@@ -70,13 +75,24 @@ def save_attributes_to_hdf5_group(group, name, data):
 
 
 def load_attributes_from_hdf5_group(group, name):
-    if name in group.attrs:
-        return [_decode(n) for n in group.attrs[name]]
-    data, i = [], 0
-    while "%s%d" % (name, i) in group.attrs:
-        data.extend(_decode(n) for n in group.attrs["%s%d" % (name, i)])
-        i += 1
-    return data
+    """A list attribute of strings, joined from its name0, name1, ... chunks if split."""
+    with loading_part("attribute %r of %s" % (name, group.name)):
+        if name in group.attrs:
+            return _string_list(group.attrs[name])
+        data, i = [], 0
+        while "%s%d" % (name, i) in group.attrs:
+            data.extend(_string_list(group.attrs["%s%d" % (name, i)]))
+            i += 1
+        return data
+
+
+def _string_list(value):
+    if isinstance(value, (str, bytes)) or np.ndim(value) != 1:
+        raise MalformedModelError("the attribute holds %r, not a list of names" % (value,))
+    names = [_decode(n) for n in value]
+    if not all(isinstance(n, str) for n in names):
+        raise MalformedModelError("the attribute holds %r, not a list of names" % (names,))
+    return names
 
 
 # ------------------------------------------------------------------ weights
@@ -108,9 +124,27 @@ def save_weights_to_hdf5_group(group, layers):
         _write_datasets(g, weight_names, weight_values)
 
 
-def _layer_weight_values(g):
-    names = load_attributes_from_hdf5_group(g, "weight_names")
-    return [np.asarray(g[name]) for name in names]
+def _layer_group(group, name):
+    """The group of layer `name`, which `layer_names` lists."""
+    if name not in group:
+        raise MalformedModelError("layer_names lists %r, but the file has no group of that name" % name)
+    layer_group = group[name]
+    if not isinstance(layer_group, _h5py().Group):
+        raise MalformedModelError("%r is a %s, not a group of weights" % (name, type(layer_group).__name__))
+    return layer_group
+
+
+def _names(names, shown=12):
+    """A list of names for a message, cut after `shown` of them."""
+    names = list(names)
+    if len(names) > shown:
+        return ", ".join(names[:shown]) + ", ... (%d in all)" % len(names)
+    return ", ".join(names)
+
+
+def _source_of(group):
+    """The file a group belongs to, as error messages name it."""
+    return getattr(group.file, "filename", None) or repr(group)
 
 
 # Theano convolves (flipping the kernel) where TensorFlow and keralite correlate, so
@@ -175,40 +209,73 @@ def _saved_backend(group):
 
 
 def load_weights_from_hdf5_group(group, layers, reshape=False):
+    """Set the weights of `layers` from `group`, layer by layer in order.
+
+    # Raises
+        WeightMismatchError: another number of layers or weights, or another shape
+            (a declared shape too large for the layer is refused before it is read).
+        MalformedModelError, UnreadableModelFileError: see `load_model`.
+    """
+    with loading_source(_source_of(group)):
+        _load_weights_in_order(group, layers, reshape)
+
+
+def _load_weights_in_order(group, layers, reshape):
     original_keras_version = _decode(group.attrs.get("keras_version", b"1"))
     original_backend = _saved_backend(group)
     filtered_layers = [layer for layer in layers if layer.weights]
     layer_names = load_attributes_from_hdf5_group(group, "layer_names")
-    filtered_layer_names = [name for name in layer_names
-                            if load_attributes_from_hdf5_group(group[name], "weight_names")]
+    filtered_layer_names = []
+    for name in layer_names:
+        with loading_part("layer %r" % name):
+            if load_attributes_from_hdf5_group(_layer_group(group, name), "weight_names"):
+                filtered_layer_names.append(name)
     if len(filtered_layer_names) != len(filtered_layers):
-        raise ValueError("You are trying to load a weight file containing " + str(len(filtered_layer_names)) +
-                         " layers into a model with " + str(len(filtered_layers)) + " layers.")
+        raise WeightMismatchError("You are trying to load a weight file containing " + str(len(filtered_layer_names)) +
+                                  " layers into a model with " + str(len(filtered_layers)) + " layers. (Layers with "
+                                  "weights in the file: %s; in the model: %s.)"
+                                  % (_names(filtered_layer_names), _names(layer.name for layer in filtered_layers)))
     weight_value_tuples = []
     for k, name in enumerate(filtered_layer_names):
         layer = filtered_layers[k]
-        weight_values = _layer_weight_values(group[name])
-        weight_values = preprocess_weights_for_loading(layer, weight_values, original_keras_version,
-                                                       original_backend)
-        symbolic_weights = layer.weights
-        if len(weight_values) != len(symbolic_weights):
-            raise ValueError("Layer #" + str(k) + " (named \"" + layer.name + "\" in the current model) was found "
-                             "to correspond to layer " + name + " in the save file. However the new layer " +
-                             layer.name + " expects " + str(len(symbolic_weights)) + " weights, but the saved "
-                             "weights have " + str(len(weight_values)) + " elements.")
-        for w, v in zip(symbolic_weights, weight_values):
-            if K.int_shape(w) != v.shape:
-                if reshape and np.prod(v.shape) == np.prod(K.int_shape(w)):
-                    v = np.reshape(v, K.int_shape(w))
-                else:
-                    raise ValueError("Layer #" + str(k) + " (named \"" + layer.name + "\"), weight " + str(w.name) +
-                                     " has shape " + str(K.int_shape(w)) + ", but the saved weight has shape " +
-                                     str(v.shape) + ".")
-            weight_value_tuples.append((w, v))
+        with loading_part("layer %r" % name):
+            layer_group = _layer_group(group, name)
+            weight_names = load_attributes_from_hdf5_group(layer_group, "weight_names")
+            weight_values = layer_weight_values(layer_group, weight_names, layer)
+            weight_values = preprocess_weights_for_loading(layer, weight_values, original_keras_version,
+                                                           original_backend)
+            symbolic_weights = layer.weights
+            if len(weight_values) != len(symbolic_weights):
+                raise WeightMismatchError("Layer #" + str(k) + " (named \"" + layer.name + "\" in the current model) "
+                                          "was found to correspond to layer " + name + " in the save file. However "
+                                          "the new layer " + layer.name + " expects " + str(len(symbolic_weights)) +
+                                          " weights, but the saved weights have " + str(len(weight_values)) +
+                                          " elements.")
+            for w, v in zip(symbolic_weights, weight_values):
+                if K.int_shape(w) != v.shape:
+                    if reshape and np.prod(v.shape) == np.prod(K.int_shape(w)):
+                        v = np.reshape(v, K.int_shape(w))
+                    else:
+                        raise WeightMismatchError("Layer #" + str(k) + " (named \"" + layer.name + "\"), weight " +
+                                                  str(w.name) + " has shape " + str(K.int_shape(w)) + ", but the "
+                                                  "saved weight has shape " + str(v.shape) + ".")
+                weight_value_tuples.append((w, v))
     K.batch_set_value(weight_value_tuples)
 
 
 def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False, reshape=False):
+    """Set the weights of the `layers` named like a layer of `group`.
+
+    # Raises
+        WeightMismatchError: a named layer whose stored weights differ in number or
+            shape (unless skip_mismatch, which warns and skips that layer instead).
+        MalformedModelError, UnreadableModelFileError: see `load_model`.
+    """
+    with loading_source(_source_of(group)):
+        _load_weights_by_name(group, layers, skip_mismatch, reshape)
+
+
+def _load_weights_by_name(group, layers, skip_mismatch, reshape):
     original_keras_version = _decode(group.attrs.get("keras_version", b"1"))
     original_backend = _saved_backend(group)
     layer_names = load_attributes_from_hdf5_group(group, "layer_names")
@@ -218,43 +285,81 @@ def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False, res
             index.setdefault(layer.name, []).append(layer)
     weight_value_tuples = []
     for k, name in enumerate(layer_names):
-        weight_values = _layer_weight_values(group[name])
+        # only the layers the model has are read: the others may hold anything
         for layer in index.get(name, []):
-            symbolic_weights = layer.weights
-            values = preprocess_weights_for_loading(layer, weight_values, original_keras_version, original_backend)
-            if len(values) != len(symbolic_weights):
-                if skip_mismatch:
-                    warnings.warn("Skipping loading of weights for layer {} due to mismatch in number of weights "
-                                  "({} vs {}).".format(layer.name, len(symbolic_weights), len(values)))
+            with loading_part("layer %r" % name):
+                layer_group = _layer_group(group, name)
+                weight_names = load_attributes_from_hdf5_group(layer_group, "weight_names")
+                try:
+                    weight_values = layer_weight_values(layer_group, weight_names, layer)
+                except WeightMismatchError as exc:
+                    if not skip_mismatch:
+                        raise
+                    warnings.warn("Skipping loading of weights for layer {} due to mismatch: {}"
+                                  .format(layer.name, exc.detail))
                     continue
-                raise ValueError("Layer #" + str(k) + " (named \"" + layer.name + "\") expects " +
-                                 str(len(symbolic_weights)) + " weight(s), but the saved weights have " +
-                                 str(len(values)) + " element(s).")
-            for i, (w, v) in enumerate(zip(symbolic_weights, values)):
-                if K.int_shape(w) != v.shape:
+                symbolic_weights = layer.weights
+                values = preprocess_weights_for_loading(layer, weight_values, original_keras_version,
+                                                        original_backend)
+                if len(values) != len(symbolic_weights):
                     if skip_mismatch:
-                        warnings.warn("Skipping loading of weights for layer {} due to mismatch in shape "
-                                      "({} vs {}).".format(layer.name, w.shape, v.shape))
-                        break
-                    raise ValueError("Layer #" + str(k) + " (named \"" + layer.name + "\"), weight " + str(w.name) +
-                                     " has shape {}, but the saved weight has shape ".format(K.int_shape(w)) +
-                                     str(v.shape) + ".")
-                weight_value_tuples.append((w, v))
+                        warnings.warn("Skipping loading of weights for layer {} due to mismatch in number of "
+                                      "weights ({} vs {}).".format(layer.name, len(symbolic_weights), len(values)))
+                        continue
+                    raise WeightMismatchError("Layer #" + str(k) + " (named \"" + layer.name + "\") expects " +
+                                              str(len(symbolic_weights)) + " weight(s), but the saved weights have " +
+                                              str(len(values)) + " element(s).")
+                for i, (w, v) in enumerate(zip(symbolic_weights, values)):
+                    if K.int_shape(w) != v.shape:
+                        if skip_mismatch:
+                            warnings.warn("Skipping loading of weights for layer {} due to mismatch in shape "
+                                          "({} vs {}).".format(layer.name, w.shape, v.shape))
+                            break
+                        raise WeightMismatchError("Layer #" + str(k) + " (named \"" + layer.name + "\"), weight " +
+                                                  str(w.name) + " has shape {}, but the saved weight has shape "
+                                                  .format(K.int_shape(w)) + str(v.shape) + ".")
+                    weight_value_tuples.append((w, v))
     K.batch_set_value(weight_value_tuples)
 
 
 # ------------------------------------------------------------------ whole models
+def _source_name(filepath):
+    """The file being loaded, as error messages name it."""
+    if isinstance(filepath, _h5py().Group):
+        return _source_of(filepath)
+    try:
+        return os.fspath(filepath)
+    except TypeError:
+        return repr(filepath)
+
+
 def _open_for_reading(filepath):
     h5py = _h5py()
     if isinstance(filepath, h5py.Group):
         return filepath, False
+    if not isinstance(filepath, (str, bytes, os.PathLike)):
+        raise MalformedModelError("expected the path of an HDF5 file or an open h5py group, got %r" % (filepath,))
     if not os.path.exists(filepath):
-        raise IOError("Unable to open file (file %s does not exist)" % filepath)
+        raise UnreadableModelFileError("the file does not exist")
+    timeout = probe_timeout()
+    if timeout is not None:
+        probe_metadata(filepath, timeout)
     try:
         return h5py.File(filepath, mode="r"), True
     except OSError as exc:
-        raise IOError("Unable to open %s as a Keras HDF5 model: the file is truncated, corrupt or not "
-                      "HDF5 (%s)" % (filepath, exc)) from None
+        raise UnreadableModelFileError("the file is truncated, corrupt or not HDF5 (%s)" % exc) from exc
+
+
+def _json_attribute(attrs, name):
+    """The value of the JSON attribute `name`, parsed."""
+    with loading_part("attribute %r" % name):
+        text = _decode(attrs[name])
+        if not isinstance(text, str):
+            raise MalformedModelError("the attribute holds %s, not a JSON string" % type(text).__name__)
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise MalformedModelError("the attribute is not valid JSON (%s)" % exc) from exc
 
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
@@ -313,51 +418,108 @@ def _weight_layers(model):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model from a Keras 2 HDF5 file, compiled with its stored training config.
 
-    Lambda layers holding Python bytecode are only rebuilt with safe_mode=False (or when
-    their function is in custom_objects)."""
-    from ..models import model_from_config
-    f, opened = _open_for_reading(filepath)
-    try:
-        model_config = f.attrs.get("model_config")
-        if model_config is None:
-            raise ValueError("No model found in config file: %s" % getattr(f, "filename", filepath))
+    # Arguments
+        filepath: the path of the file, or an open h5py group holding the model.
+        custom_objects: classes and functions the config names that are not Keras'.
+        compile: whether to compile the model with its stored training config.
+        safe_mode: Lambda layers holding Python bytecode are only rebuilt with
+            safe_mode=False (or when their function is in custom_objects), since
+            rebuilding runs code stored in the file.
+
+    # Returns
+        The model, its weights (and optimizer state) set from the file.
+
+    # Raises
+        UnreadableModelFileError (an IOError): the file does not exist or is not
+            readable HDF5 (truncated, damaged).
+        WeightMismatchError (a ValueError): the stored weights do not fit the model
+            the config describes (counts, shapes, non-numeric dtypes); shapes are
+            compared before any data is read.
+        MalformedModelError (a ValueError): anything else wrong with the file: no
+            model_config, invalid JSON, missing or ill-typed keys and attributes,
+            unknown layers, layer arguments refused, unconnectable inbound nodes,
+            configs nested too deeply, Lambda bytecode refused by safe_mode.
+        Each is a ModelLoadError whose message names the file and the part at fault
+        (attribute, layer, weight, config key), chained to the original exception.
+        A damaged optimizer state only warns, as in Keras: the model then starts with
+        a fresh optimizer.
+    """
+    source = _source_name(filepath)
+    with loading_source(source):
+        f, opened = _open_for_reading(filepath)
         try:
-            model_config = json.loads(_decode(model_config))
-        except ValueError as exc:
-            raise ValueError("The model_config of %s is not valid JSON: %s" % (filepath, exc)) from None
+            return _read_model(f, source, custom_objects, compile, safe_mode)
+        finally:
+            if opened:
+                f.close()
+
+
+def _read_model(f, source, custom_objects, compile, safe_mode):
+    from ..models import model_from_config
+    if "model_config" not in f.attrs:
+        raise MalformedModelError("No model found in config file: %s" % source)
+    model_config = _json_attribute(f.attrs, "model_config")
+    with loading_part("attribute 'model_config'"):
         model = model_from_config(model_config, custom_objects=custom_objects, safe_mode=safe_mode)
-        load_weights_from_hdf5_group(f["model_weights"], _weight_layers(model))
-        training_config = f.attrs.get("training_config")
-        if compile and training_config is not None:
-            training_config = json.loads(_decode(training_config))
-            optimizer = optimizers.deserialize(training_config["optimizer_config"], custom_objects=custom_objects)
-            loss = _convert_custom_objects(training_config["loss"], custom_objects)
-            metrics = _convert_custom_objects(training_config.get("metrics"), custom_objects)
-            model.compile(optimizer=optimizer, loss=loss, metrics=_plain_metrics(metrics),
-                          loss_weights=training_config.get("loss_weights"),
-                          sample_weight_mode=training_config.get("sample_weight_mode"))
-            if "optimizer_weights" in f:
-                model._make_train_function()
-                group = f["optimizer_weights"]
-                names = load_attributes_from_hdf5_group(group, "weight_names")
-                values = [np.asarray(group[n]) for n in names]
-                try:
-                    set_optimizer_weights(model.optimizer, names, values)
-                except ValueError as exc:
-                    warnings.warn("Error in loading the saved optimizer state. As a result, your model is "
-                                  "starting with a freshly initialized optimizer. (%s)" % exc)
-        elif compile and training_config is None:
+    with loading_part("group 'model_weights'"):
+        if "model_weights" not in f:
+            raise MalformedModelError("the file has no model_weights group")
+        _load_weights_in_order(f["model_weights"], _weight_layers(model), reshape=False)
+    if "training_config" not in f.attrs:
+        if compile:
             warnings.warn("No training configuration found in save file: the model was *not* compiled. "
                           "Compile it manually.")
         return model
-    except KeyError as exc:
-        raise ValueError("%s is not a complete Keras model file: missing %s" % (filepath, exc)) from None
-    except OSError as exc:
-        # a file that opens but whose datasets cannot be read (damaged in the middle)
-        raise IOError("Unable to read %s as a Keras HDF5 model: the file is corrupt (%s)" % (filepath, exc)) from None
-    finally:
-        if opened:
-            f.close()
+    if not compile:
+        return model
+    training_config = _json_attribute(f.attrs, "training_config")
+    with loading_part("attribute 'training_config'"):
+        _compile_from_training_config(model, training_config, custom_objects)
+    if "optimizer_weights" in f:
+        with loading_part("group 'optimizer_weights'"):
+            _load_optimizer_weights(model, f["optimizer_weights"], source)
+    return model
+
+
+def _compile_from_training_config(model, training_config, custom_objects):
+    if not isinstance(training_config, dict):
+        raise MalformedModelError("the training config is a %s, not a JSON object"
+                                  % type(training_config).__name__)
+    with loading_part("config key 'optimizer_config'"):
+        if "optimizer_config" not in training_config:
+            raise MalformedModelError("the key is missing")
+        optimizer = optimizers.deserialize(training_config["optimizer_config"], custom_objects=custom_objects)
+    with loading_part("config key 'loss'"):
+        if "loss" not in training_config:
+            raise MalformedModelError("the key is missing")
+        loss = _convert_custom_objects(training_config["loss"], custom_objects)
+    with loading_part("config key 'metrics'"):
+        metrics = _plain_metrics(_convert_custom_objects(training_config.get("metrics"), custom_objects))
+    with loading_part("config keys 'loss', 'metrics', 'loss_weights', 'sample_weight_mode' (compiling)"):
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics,
+                      loss_weights=training_config.get("loss_weights"),
+                      sample_weight_mode=training_config.get("sample_weight_mode"))
+
+
+def _load_optimizer_weights(model, group, source):
+    """Set the optimizer's state from `group`; a state that does not fit warns (as in
+    Keras) and leaves the optimizer fresh."""
+    model._make_train_function()
+    optimizer = model.optimizer
+    names = load_attributes_from_hdf5_group(group, "weight_names")
+    try:
+        datasets = checked_datasets(group, names)
+        sizes = [weight_count([w]) for w in optimizer.weights]
+        check_declared_sizes(datasets, max(sizes, default=1),
+                             "any weight of the %s optimizer (the largest holds %d values)"
+                             % (optimizer.__class__.__name__, max(sizes, default=1)))
+        values = read_values(datasets)
+        set_optimizer_weights(optimizer, names, values)
+    except ValueError as exc:
+        if isinstance(exc, ModelLoadError):
+            exc.source = source
+        warnings.warn("Error in loading the saved optimizer state. As a result, your model is starting with "
+                      "a freshly initialized optimizer. (%s: %s)" % (source, exc))
 
 
 # ------------------------------------------------------------------ optimizer state
@@ -442,22 +604,25 @@ def save_weights(model, filepath, overwrite=True):
 
 
 def load_weights(model, filepath, by_name=False, skip_mismatch=False, reshape=False):
-    f, opened = _open_for_reading(filepath)
-    try:
-        if "layer_names" not in f.attrs and "model_weights" in f:
-            f_group = f["model_weights"]
-        else:
-            f_group = f
-        if by_name:
-            load_weights_from_hdf5_group_by_name(f_group, _weight_layers(model), skip_mismatch=skip_mismatch,
-                                                 reshape=reshape)
-        else:
-            load_weights_from_hdf5_group(f_group, _weight_layers(model), reshape=reshape)
-    except KeyError as exc:
-        raise ValueError("%s is not a complete Keras weights file: missing %s" % (filepath, exc)) from None
-    except OSError as exc:
-        raise IOError("Unable to read %s as a Keras HDF5 weights file: the file is corrupt (%s)"
-                      % (filepath, exc)) from None
-    finally:
-        if opened:
-            f.close()
+    """Set `model`'s weights from a weights file (or a whole-model file).
+
+    # Raises
+        UnreadableModelFileError (an IOError), WeightMismatchError and
+        MalformedModelError (ValueErrors), as for `load_model`, naming the file and the
+        layer or weight at fault.
+    """
+    source = _source_name(filepath)
+    with loading_source(source):
+        f, opened = _open_for_reading(filepath)
+        try:
+            if "layer_names" not in f.attrs and "model_weights" in f:
+                f_group = f["model_weights"]
+            else:
+                f_group = f
+            if by_name:
+                _load_weights_by_name(f_group, _weight_layers(model), skip_mismatch, reshape)
+            else:
+                _load_weights_in_order(f_group, _weight_layers(model), reshape)
+        finally:
+            if opened:
+                f.close()

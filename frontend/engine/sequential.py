@@ -5,6 +5,7 @@ import warnings
 from .. import backend as K
 from .base_layer import Layer, register_model_class
 from .input_layer import Input, InputLayer
+from .saving_errors import describe_layer_config, loading_part
 from .training import Model
 
 
@@ -70,9 +71,11 @@ class Sequential(Model):
                 self._input_layer = layer
                 self.built = False
                 return
-            batch_shape, dtype = _first_layer_input(layer)
-            x = Input(batch_shape=batch_shape, dtype=dtype, name=layer.name + "_input")
-            layer(x)
+            from keralite.layers.legacy_merge import Merge
+            if not (isinstance(layer, Merge) and layer._inbound_nodes):   # Keras 1's Merge([model_a, model_b])
+                batch_shape, dtype = _first_layer_input(layer)
+                x = Input(batch_shape=batch_shape, dtype=dtype, name=layer.name + "_input")
+                layer(x)
             if len(layer._inbound_nodes[-1].output_tensors) != 1:
                 raise ValueError("All layers in a Sequential model should have a single output tensor. "
                                  "For multi-output layers, use the functional API.")
@@ -141,14 +144,15 @@ class Sequential(Model):
         else:
             layer_configs = config
         model = cls(name=name)
-        for conf in layer_configs:
-            if conf["class_name"] == "InputLayer":
-                c = conf["config"]
-                shape = c.get("batch_input_shape") or c.get("batch_shape")
-                model.add(InputLayer(batch_input_shape=tuple(shape), dtype=c.get("dtype"), name=c.get("name"),
-                                     sparse=bool(c.get("sparse", False))))
-                continue
-            model.add(deserialize_layer(conf, custom_objects=custom_objects))
+        for index, conf in enumerate(layer_configs):
+            with loading_part(describe_layer_config(conf, index)):     # names the layer in load errors
+                if conf["class_name"] == "InputLayer":
+                    c = conf["config"]
+                    shape = c.get("batch_input_shape") or c.get("batch_shape")
+                    model.add(InputLayer(batch_input_shape=tuple(shape), dtype=c.get("dtype"), name=c.get("name"),
+                                         sparse=bool(c.get("sparse", False))))
+                    continue
+                model.add(deserialize_layer(conf, custom_objects=custom_objects))
         return model
 
     # Keras 2.1.6 Sequential conveniences

@@ -13,14 +13,17 @@ from .. import backend as K
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers
-from ..utils.generic_utils import unpack_singleton
+from ..utils.generic_utils import slice_arrays, unpack_singleton
 from .base_layer import register_model_class
+from keralite.legacy.method_interfaces import legacy_generator_methods_support
+from ..backend.execution import MissingInputError
 from .network import Network
+from .network_errors import explain_missing_input
 from . import training_arrays
 from .training_utils import (standardize_input_data, standardize_sample_or_class_weights,
                              standardize_weights, check_array_length_consistency,
                              check_loss_and_target_compatibility, weighted_masked_objective,
-                             collect_metrics)
+                             collect_metrics, make_batches, batch_shuffle)
 
 
 @register_model_class("Model", "Functional")
@@ -50,13 +53,14 @@ class Model(Network):
         self.metrics_names = ["loss"]
         self.metrics_tensors = []
         self.total_loss = self._make_total_loss(output_loss_weights, trained)
+        self.stateful_metric_names = []
+        self.stateful_metric_functions = []
         self._make_metrics(metrics, weighted_metrics, trained)
 
         self.train_function = None
         self.test_function = None
         self.predict_function = None
         self._collected_trainable_weights = self.trainable_weights
-        self.stateful_metric_names = []
 
     # ---------------------------------------------------------------- compile's steps
     def _check_output_keys(self, mapping, what):
@@ -192,13 +196,22 @@ class Model(Network):
                 metric_name = self.output_names[i] + "_" + metric_name
             self.metrics_names.append(metric_name)
             self.metrics_tensors.append(metric_result)
+            if getattr(metric_fn, "stateful", False) and hasattr(metric_fn, "reset_states"):
+                # a metric layer keeps a running value: its updates run with every train
+                # and test batch, and the loops reset it at each epoch and evaluation
+                self.stateful_metric_names.append(metric_name)
+                self.stateful_metric_functions.append(metric_fn)
+                self._metric_updates += [u for u in metric_fn.updates if all(u is not v for v in
+                                                                             self._metric_updates)]
 
     def _metric_function(self, i, metric):
         """(function, name) of a metric of output i: 'accuracy'/'acc' and 'crossentropy'/'ce'
         mean the variant that matches the output's loss and shape, as in Keras."""
         if metric not in ("accuracy", "acc", "crossentropy", "ce"):
             metric_fn = metrics_module.get(metric)
-            return metric_fn, getattr(metric_fn, "__name__", metric_fn.__class__.__name__)
+            # a metric layer is named by its `name`, a function by its __name__
+            name = getattr(metric_fn, "name", None) if not hasattr(metric_fn, "__name__") else None
+            return metric_fn, name or getattr(metric_fn, "__name__", metric_fn.__class__.__name__)
         accuracy = metric in ("accuracy", "acc")
         fn_name = getattr(self.loss_functions[i], "__name__", "")
         if K.int_shape(self.outputs[i])[-1] == 1 or fn_name == "binary_crossentropy":
@@ -221,6 +234,13 @@ class Model(Network):
         dropout costs nothing at predict time."""
         return False
 
+    def _compile_function(self, inputs, outputs, **kwargs):
+        """K.function, with an unfed placeholder explained in terms of this model."""
+        try:
+            return K.function(inputs, outputs, **kwargs)
+        except MissingInputError as error:
+            raise MissingInputError(explain_missing_input(self, error), error.tensor) from error
+
     def _make_train_function(self):
         self._check_compiled()
         if self.train_function is None:
@@ -232,8 +252,9 @@ class Model(Network):
                     training_updates = self.optimizer.get_updates(params=self._collected_trainable_weights,
                                                                   loss=self.total_loss)
                 updates = self.updates + training_updates + self._metric_updates
-                self.train_function = K.function(inputs, [self.total_loss] + self.metrics_tensors,
-                                                 updates=updates, name="train_function", learning_phase=1)
+                self.train_function = self._compile_function(
+                    inputs, [self.total_loss] + self.metrics_tensors, updates=updates,
+                    name="train_function", learning_phase=1)
 
     def _make_test_function(self):
         self._check_compiled()
@@ -241,9 +262,9 @@ class Model(Network):
             inputs = self._feed_inputs + self._feed_targets + self._feed_sample_weights
             if self._feed_learning_phase():
                 inputs += [K.learning_phase()]
-            self.test_function = K.function(inputs, [self.total_loss] + self.metrics_tensors,
-                                            updates=self.state_updates + self._metric_updates,
-                                            name="test_function", learning_phase=0)
+            self.test_function = self._compile_function(
+                inputs, [self.total_loss] + self.metrics_tensors,
+                updates=self.state_updates + self._metric_updates, name="test_function", learning_phase=0)
 
     def _make_predict_function(self):
         if not hasattr(self, "predict_function"):
@@ -252,8 +273,8 @@ class Model(Network):
             inputs = list(self._feed_inputs)
             if self._feed_learning_phase():
                 inputs += [K.learning_phase()]
-            self.predict_function = K.function(inputs, self.outputs, updates=self.state_updates,
-                                               name="predict_function", learning_phase=0)
+            self.predict_function = self._compile_function(inputs, self.outputs, updates=self.state_updates,
+                                                           name="predict_function", learning_phase=0)
 
     # ---------------------------------------------------------------- data
     def _standardize_user_data(self, x, y=None, sample_weight=None, class_weight=None,
@@ -409,6 +430,7 @@ class Model(Network):
         self._make_predict_function()
         return unpack_singleton(self.predict_function(ins))
 
+    @legacy_generator_methods_support
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
                       validation_data=None, validation_steps=None, class_weight=None, max_queue_size=10,
                       workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0):
@@ -419,12 +441,14 @@ class Model(Network):
             class_weight=class_weight, max_queue_size=max_queue_size, workers=workers,
             use_multiprocessing=use_multiprocessing, shuffle=shuffle, initial_epoch=initial_epoch)
 
+    @legacy_generator_methods_support
     def evaluate_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                            use_multiprocessing=False):
         from . import training_generator
         return training_generator.evaluate_generator(self, generator, steps=steps, max_queue_size=max_queue_size,
                                                      workers=workers, use_multiprocessing=use_multiprocessing)
 
+    @legacy_generator_methods_support
     def predict_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                           use_multiprocessing=False, verbose=0):
         from . import training_generator
@@ -450,3 +474,44 @@ def _check_batch_size(batch_size):
         return
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def _check_num_samples(ins, batch_size=None, steps=None, steps_name="steps"):
+    """The number of samples in `ins` (None when `steps` counts batches instead).
+
+    # Raises
+        ValueError: when both `steps` and `batch_size` are given, or when neither
+            `steps` nor a shaped first input says how much data there is.
+    """
+    if steps is not None:
+        if batch_size is not None:
+            raise ValueError("If " + steps_name + " is set, the `batch_size` must be None.")
+        return None
+    if ins and hasattr(ins[0], "shape"):
+        return int(ins[0].shape[0])
+    raise ValueError("Either the input data should have a defined shape, or " + steps_name +
+                     " should be specified.")
+
+
+def _standardize_sample_weights(sample_weight, output_names):
+    """`sample_weight` as one entry per output (Keras 2.1.6's private helper)."""
+    return standardize_sample_or_class_weights(sample_weight, output_names, "sample_weight")
+
+
+def _standardize_class_weights(class_weight, output_names):
+    """`class_weight` as one entry per output (Keras 2.1.6's private helper)."""
+    return standardize_sample_or_class_weights(class_weight, output_names, "class_weight")
+
+
+# The private names of Keras 2.1.6's keras/engine/training.py: Keras' own tests and
+# third-party code import them from here, so they keep their old spelling.
+_standardize_input_data = standardize_input_data
+_standardize_sample_or_class_weights = standardize_sample_or_class_weights
+_check_array_lengths = check_array_length_consistency
+_check_loss_and_target_compatibility = check_loss_and_target_compatibility
+_weighted_masked_objective = weighted_masked_objective
+_standardize_weights = standardize_weights
+_collect_metrics = collect_metrics
+_make_batches = make_batches
+_batch_shuffle = batch_shuffle
+_slice_arrays = slice_arrays

@@ -155,7 +155,14 @@ def predict_loop(model, f, ins, batch_size=32, verbose=0, steps=None):
 
 
 def test_loop(model, f, ins, batch_size=None, verbose=0, steps=None):
+    """Evaluate `f` over `ins` batch by batch: the mean of each output over the samples,
+    except a stateful metric's, which is its running value after the last batch."""
     num_samples = _check_num_samples(ins, batch_size, steps, "steps")
+    for metric in getattr(model, "stateful_metric_functions", []):
+        metric.reset_states()
+    stateful_names = set(getattr(model, "stateful_metric_names", None) or [])
+    stateful_indices = {i for i, name in enumerate(getattr(model, "metrics_names", []) or [])
+                        if name in stateful_names}
     outs = []
     if verbose == 1:
         progbar = Progbar(target=steps if steps is not None else num_samples)
@@ -166,14 +173,14 @@ def test_loop(model, f, ins, batch_size=None, verbose=0, steps=None):
                 if step == 0:
                     outs = [0.0] * len(batch_outs)
                 for i, batch_out in enumerate(batch_outs):
-                    outs[i] += batch_out
+                    outs[i] = batch_out if i in stateful_indices else outs[i] + batch_out
             else:
                 if step == 0:
                     outs.append(0.0)
                 outs[0] += batch_outs
             if verbose == 1:
                 progbar.update(step + 1)
-        outs = [o / steps for o in outs]
+        outs = [o if i in stateful_indices else o / steps for i, o in enumerate(outs)]
     else:
         batches = make_batches(num_samples, batch_size)
         index_array = np.arange(num_samples)
@@ -185,12 +192,15 @@ def test_loop(model, f, ins, batch_size=None, verbose=0, steps=None):
                 if batch_index == 0:
                     outs = [0.0] * len(batch_outs)
                 for i, batch_out in enumerate(batch_outs):
-                    outs[i] += batch_out * len(batch_ids)
+                    if i in stateful_indices:
+                        outs[i] = batch_out
+                    else:
+                        outs[i] += batch_out * len(batch_ids)
             else:
                 if batch_index == 0:
                     outs.append(0.0)
                 outs[0] += batch_outs * len(batch_ids)
             if verbose == 1:
                 progbar.update(batch_end)
-        outs = [o / num_samples for o in outs]
+        outs = [o if i in stateful_indices else o / num_samples for i, o in enumerate(outs)]
     return outs[0] if len(outs) == 1 else outs

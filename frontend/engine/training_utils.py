@@ -82,8 +82,12 @@ def standardize_sample_or_class_weights(x_weight, output_names, weight_type):
 
 
 def check_array_length_consistency(inputs, targets, weights=None):
+    """Raise ValueError unless all inputs, all targets and all weights have one number
+    of samples each, the same for all three (a missing array counts as 0 samples)."""
     def set_of_lengths(x):
-        return {0} if x is None else {y.shape[0] for y in x if y is not None and not np.isscalar(y)}
+        if x is None:
+            return {0}
+        return {0 if y is None else y.shape[0] for y in x if not np.isscalar(y)}
     set_x, set_y, set_w = set_of_lengths(inputs), set_of_lengths(targets), set_of_lengths(weights)
     if len(set_x) > 1:
         raise ValueError("All input arrays (x) should have the same number of samples. Got array shapes: " +

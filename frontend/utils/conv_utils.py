@@ -25,6 +25,9 @@ def normalize_tuple(value, n, name):
 
 
 def normalize_padding(value):
+    if not isinstance(value, str):
+        raise ValueError("The `padding` argument must be one of \"valid\", \"same\" (or \"causal\" for "
+                         "Conv1D). Received: " + repr(value))
     padding = value.lower()
     if padding not in {"valid", "same", "causal"}:
         raise ValueError("The `padding` argument must be one of \"valid\", \"same\" (or \"causal\" for "
@@ -36,6 +39,9 @@ def normalize_data_format(value):
     """None means the global `K.image_data_format()`."""
     if value is None:
         value = K.image_data_format()
+    if not isinstance(value, str):
+        raise ValueError("The `data_format` argument must be one of \"channels_first\", \"channels_last\". "
+                         "Received: " + repr(value))
     data_format = value.lower()
     if data_format not in {"channels_first", "channels_last"}:
         raise ValueError("The `data_format` argument must be one of \"channels_first\", \"channels_last\". "

@@ -11,12 +11,17 @@ import shutil
 import tarfile
 import threading
 import traceback
+import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, ProcessPoolExecutor
+from http.client import HTTPException
+from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
-from urllib.request import url2pathname
+from urllib.request import url2pathname, urlopen
 
 import numpy as np
+
+from .io_utils import atomic_path
 
 
 # ------------------------------------------------------------------------- Sequence
@@ -335,12 +340,24 @@ class GeneratorEnqueuer(SequenceEnqueuer):
         except queue.Empty:
             return None
 
+    def _raise_if_a_process_died(self):
+        """A worker process killed, or ended by os._exit, sends no exception: say so
+        rather than let its silence look like the end of the data."""
+        if not self._use_multiprocessing:
+            return
+        exit_codes = [worker.exitcode for worker in self._threads if worker.exitcode]
+        if exit_codes:
+            self.stop()
+            raise RuntimeError("A GeneratorEnqueuer worker process ended abruptly (exit code %d) while "
+                               "running the generator." % exit_codes[0])
+
     def get(self):
         """Yield the generator's outputs until every worker has finished; an exception
         raised by the generator stops the enqueuer and is raised here."""
         while self.queue is not None:
             entry = self._take()
             if entry is None:
+                self._raise_if_a_process_died()
                 if not any(worker.is_alive() for worker in self._threads):
                     entry = self._take()  # something may have arrived just before the end
                     if entry is None:
@@ -357,6 +374,10 @@ class GeneratorEnqueuer(SequenceEnqueuer):
 
 # ------------------------------------------------------------------------- get_file
 def _default_cache_dir():
+    """KERAS_HOME when it is set (as later Keras 2 releases read it), else ~/.keras."""
+    keras_home = os.environ.get("KERAS_HOME")
+    if keras_home:
+        return keras_home
     return os.path.join(os.path.expanduser("~"), ".keras")
 
 
@@ -426,33 +447,106 @@ def _extract_archive(file_path, path=".", archive_format="auto"):
     return False
 
 
-def _fetch(origin, fpath):
-    """Copy `origin` to `fpath`. Only local origins (file:// URLs or paths) can be
-    fetched: this build of keralite runs offline."""
+class DownloadError(Exception):
+    """A file that `get_file` needs could neither be found in the cache nor fetched.
+
+    Its message starts as Keras' does ("URL fetch failure on ORIGIN: CODE -- REASON")
+    and then says which file to place where, so an offline user can fix it by hand."""
+
+
+# Seconds a download may wait for the server before it gives up: a machine without
+# network fails at once, a dead server after this long, never forever.
+DOWNLOAD_TIMEOUT = 30
+_CHUNK_SIZE = 1 << 16
+
+
+def _local_source(origin):
+    """The path an origin names on this machine (file:// URL or plain path), else None."""
     parsed = urlparse(origin)
-    if parsed.scheme in ("", "file") or (len(parsed.scheme) == 1 and os.name == "nt"):
-        source = url2pathname(parsed.path) if parsed.scheme == "file" else origin
-        if not os.path.exists(source):
-            raise Exception("URL fetch failure on {}: {} -- {}".format(origin, 2, "No such file: " + source))
-        partial = fpath + ".part"
-        try:
-            shutil.copyfile(source, partial)
-            os.replace(partial, fpath)
-        finally:
-            if os.path.exists(partial):
-                os.remove(partial)
+    if parsed.scheme == "file":
+        return url2pathname(parsed.path)
+    if parsed.scheme == "" or (len(parsed.scheme) == 1 and os.name == "nt"):
+        return origin
+    return None
+
+
+def _copy_stream(source, fpath):
+    """Write the bytes of a readable stream to `fpath`, all of them or nothing."""
+    with atomic_path(fpath) as partial:
+        with open(partial, "wb") as target:
+            for chunk in iter(lambda: source.read(_CHUNK_SIZE), b""):
+                target.write(chunk)
+
+
+def _fetch(origin, fpath):
+    """Copy `origin` (a file:// URL, a local path, or an http(s)/ftp URL fetched with a
+    `DOWNLOAD_TIMEOUT`) to `fpath`; raises `DownloadError` naming both on failure."""
+    source = _local_source(origin)
+    if source is not None:
+        if not os.path.isfile(source):
+            raise DownloadError("URL fetch failure on {}: 2 -- No such file: {}. Place the file at {} "
+                                "(or pass an origin that exists).".format(origin, source, fpath))
+        with open(source, "rb") as stream:
+            _copy_stream(stream, fpath)
         return
-    raise Exception("URL fetch failure on {}: None -- keralite does not download from the network (this "
-                    "machine is offline). Download the file elsewhere and place it at {}, or pass a "
-                    "file:// origin.".format(origin, fpath))
+    try:
+        with urlopen(origin, timeout=DOWNLOAD_TIMEOUT) as response:
+            _copy_stream(response, fpath)
+    except HTTPError as error:
+        reason = "{} -- {}".format(error.code, error.msg)
+    except URLError as error:
+        reason = "{} -- {}".format(getattr(error.reason, "errno", None), error.reason)
+    except (OSError, ValueError, HTTPException) as error:  # timeouts, resets, cut transfers, bad URLs
+        reason = "{} -- {}".format(getattr(error, "errno", None), error)
+    else:
+        return
+    raise DownloadError("URL fetch failure on {}: {}. keralite could not download {} (is this machine "
+                        "offline?). Fetch it from {} by other means and place it at {}; get_file then "
+                        "uses that copy.".format(origin, reason, os.path.basename(fpath), origin, fpath))
+
+
+def _hash_mismatch_message(fpath, file_hash, hash_algorithm):
+    return ("A local file was found, but it seems to be incomplete or outdated because the " +
+            _resolve_hash_algorithm(file_hash, hash_algorithm) + " file hash does not match the "
+            "original value of " + file_hash + " so we will re-download the data.")
 
 
 def get_file(fname, origin, untar=False, md5_hash=None, file_hash=None, cache_subdir="datasets",
              hash_algorithm="auto", extract=False, archive_format="auto", cache_dir=None):
-    """The local path of `fname`, fetched from `origin` into
-    `cache_dir/cache_subdir` (default ~/.keras/datasets) unless a copy whose hash
-    matches `file_hash` is already there. `extract` unpacks a tar or zip archive
-    next to it; `untar` (legacy) returns the unpacked folder instead."""
+    """Downloads a file from a URL if it is not already in the cache.
+
+    The file lands in `cache_dir/cache_subdir` (by default `~/.keras/datasets`, or
+    `$KERAS_HOME/datasets` when `KERAS_HOME` is set), so a second call, or a file a
+    user placed there by hand on a machine without network, costs nothing. When a
+    cached copy's hash does not match `file_hash`, it is fetched again; if that fetch
+    fails, the cached copy is used with a warning, since on an offline machine a
+    readable file beats none. Likewise an archive folder already unpacked with
+    `untar=True` is used when its `.tar.gz` can be neither found nor fetched.
+
+    # Arguments
+        fname: name of the file in the cache. An absolute path is used as is.
+            With `untar=True`, the name of the folder the archive unpacks to.
+        origin: where the file comes from: an http(s) or ftp URL, a `file://` URL,
+            or a local path.
+        untar: deprecated in favour of `extract`: the file is `fname + '.tar.gz'`,
+            it is unpacked, and the folder's path is returned.
+        md5_hash: deprecated in favour of `file_hash`: an md5 hex digest.
+        file_hash: the expected md5 or sha256 hex digest of the file.
+        cache_subdir: the folder under `cache_dir` (or an absolute path).
+        hash_algorithm: 'md5', 'sha256' or 'auto' (sha256 for a 64-character hash,
+            md5 otherwise).
+        extract: whether to unpack the file (tar, tar.gz, tar.bz2 or zip) beside it.
+        archive_format: 'auto' (tar then zip), 'tar', 'zip', a list of these, or None.
+        cache_dir: the cache's root folder (default `~/.keras` or `$KERAS_HOME`).
+
+    # Returns
+        The path of the file (of the unpacked folder with `untar=True`).
+
+    # Raises
+        DownloadError: the file is neither in the cache nor fetchable; the message
+            names the URL and the path to place the file at.
+        ValueError: the fetched file does not match `file_hash`.
+    """
     if cache_dir is None:
         cache_dir = _default_cache_dir()
     if md5_hash is not None and file_hash is None:
@@ -470,13 +564,12 @@ def get_file(fname, origin, untar=False, md5_hash=None, file_hash=None, cache_su
     else:
         fpath = os.path.join(datadir, fname)
 
-    download = False
+    stale_copy = False
     if os.path.exists(fpath):
-        if file_hash is not None and not validate_file(fpath, file_hash, algorithm=hash_algorithm):
-            print("A local file was found, but it seems to be incomplete or outdated because the " +
-                  _resolve_hash_algorithm(file_hash, hash_algorithm) + " file hash does not match the "
-                  "original value of " + file_hash + " so we will re-download the data.")
-            download = True
+        download = file_hash is not None and not validate_file(fpath, file_hash, algorithm=hash_algorithm)
+        if download:
+            print(_hash_mismatch_message(fpath, file_hash, hash_algorithm))
+            stale_copy = True
     else:
         download = True
 
@@ -484,11 +577,19 @@ def get_file(fname, origin, untar=False, md5_hash=None, file_hash=None, cache_su
         print("Downloading data from", origin)
         try:
             _fetch(origin, fpath)
-        except (Exception, KeyboardInterrupt):
-            if os.path.exists(fpath):
-                os.remove(fpath)
-            raise
-        if file_hash is not None and not validate_file(fpath, file_hash, algorithm=hash_algorithm):
+        except DownloadError as error:
+            if stale_copy:
+                warnings.warn("Using the cached {} although its hash does not match {}: fetching a fresh "
+                              "copy failed ({})".format(fpath, file_hash, error))
+                download = False
+            elif untar and os.path.isdir(untar_fpath):
+                warnings.warn("Using the unpacked folder {}: its archive {} is absent and fetching it "
+                              "failed ({})".format(untar_fpath, fpath, error))
+                return untar_fpath
+            else:
+                raise
+        if download and file_hash is not None and not validate_file(fpath, file_hash,
+                                                                      algorithm=hash_algorithm):
             os.remove(fpath)
             raise ValueError("The file fetched from " + origin + " does not match the expected " +
                              _resolve_hash_algorithm(file_hash, hash_algorithm) + " hash " + file_hash + ".")

@@ -400,9 +400,10 @@ def test_shape_errors_name_the_op_and_shapes():
         K.pool2d(K.placeholder((None, None, 4, 3)), (2, 2))
 
 
-def test_conv_expands_into_patches_and_one_gemm():
+def test_conv_expands_into_patches_and_one_gemm(monkeypatch):
     from keralite.compiler.ir.graph import Graph
     from keralite.compiler.passes.composites import expand_composites
+    monkeypatch.setenv("KERALITE_CONV", "gemm")     # the im2col path (else: the direct kernel)
     x = K.placeholder((None, 6, 5, 2))
     y = K.conv2d(x, K.placeholder((3, 2, 2, 4)), padding="same")
     assert y.node.op.name == "conv"
