@@ -7,11 +7,19 @@ optimisation and object emission. Every stage can be dumped and is timed
 of the optimised graph, the CPU and the toolchain versions; the canonical text leaves
 out everything the code does not depend on (placeholder and variable identities,
 constant array values), so two models with the same structure share their code.
+
+For the JIT, kernels are compiled and cached one text at a time (codegen/kernel_cache.py):
+a graph's object is then only its entry, and a kernel another graph (or another size of
+the same loop) already compiled is not compiled again; what is new may compile on both
+cores (codegen/forked.py, KERALITE_PARALLEL_COMPILE=1). Exported libraries and code dumps
+keep one module per graph.
 """
 import functools
 import hashlib
 import json
+import os
 import threading
+import time
 
 from .fingerprint import compiler_fingerprint
 from .ir.graph import Graph, format_attr, is_subgraph
@@ -26,10 +34,10 @@ from .passes.composites import expand_composites
 from .passes.conv_epilogue import fuse_conv_epilogues
 from .passes.schedule import schedule
 from .passes.memory import MemoryPlan
-from .codegen import support, target
-from .codegen.module import build_module
+from .codegen import forked, kernel_cache, support, target
+from .codegen.module import build_module, build_entry_module
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 
 ERRORS = {1: "gather: index out of range",
           2: "scan: out of memory for a loop's buffers"}   # codegen/control_flow.OUT_OF_MEMORY
@@ -47,26 +55,33 @@ class CompiledGraph:
     list the nodes whose runtime buffers fill the variable and constant slots.
     """
 
-    def __init__(self, graph, obj, signature, variables, constants, key):
+    def __init__(self, graph, obj, signature, variables, constants, key, kernels=()):
         self.graph = graph
         self.obj = obj
         self.signature = signature
         self.variables = variables
         self.constants = constants
         self.key = key
+        self.kernels = list(kernels)    # [symbol, batch id] of the portable kernels it calls
+        self.timings = {}
+        self.cpu_timings = {}
         self._address = None
 
     def address(self):
         """Address of the entry point, JIT-loading the object on first use."""
         if self._address is None:
+            began, began_cpu = time.perf_counter(), time.process_time()
             with _lock:
                 address = _loaded.get(self.key)
                 if address is None:
                     _register_runtime_symbols(self.signature.get("support", True))
+                    kernel_cache.load(self.kernels)
                     name = self.signature["entry"]
                     address = target.load_object(self.obj, [name])[name]
                     _loaded[self.key] = address
             self._address = address
+            self.timings["load"] = self.timings.get("load", 0.0) + time.perf_counter() - began
+            self.cpu_timings["load"] = self.cpu_timings.get("load", 0.0) + time.process_time() - began_cpu
         return self._address
 
 
@@ -236,20 +251,79 @@ def _plan_memory(state):
 
 def _generate_code(state):
     sym_index = {s: i for i, s in enumerate(state.symbol_order)}
-    state.llvm_text = str(build_module(state.program, state.plan, sym_index, state.options["entry"]))
+    options = state.options
+    if options.get("split"):
+        module, state.portable_kernels = build_entry_module(
+            state.program, state.plan, sym_index, options["entry"],
+            lambda text, light: kernel_cache.symbol_of(text, options["cpu"], options["features"], light))
+        state.llvm_text = str(module)
+    else:
+        state.llvm_text = str(build_module(state.program, state.plan, sym_index, options["entry"]))
+
+
+# Fewer tiny kernels than this compile with the others: a pipeline and an object of their
+# own would cost more than vectorising them does.
+MIN_LIGHT_BATCH = 4
+# The entry's IR (straight-line calls) and the tiny kernels' (not vectorised) cost about this
+# many times less to compile per character than a vectorised kernel's (measured roughly).
+ENTRY_COST_RATIO = 6
 
 
 def _optimize(state):
-    tm = target.target_machine(state.options["cpu"], state.options["features"], jit=state.options["jit"])
+    options = state.options
+    tm = target.target_machine(options["cpu"], options["features"], jit=options["jit"])
     state.target_machine = tm
-    state.llvm_module = target.parse_and_optimize(state.llvm_text, tm)
+    state.kernel_modules, state.forked = [], None
+    if state.options.get("split"):
+        # kernels this process or the disk cache already has are not compiled again; of
+        # the others, the tiny ones compile without vectorisation, and (when asked for) a
+        # share of the rest compiles in a forked child on the other core
+        missing = kernel_cache.find(state.portable_kernels)
+        light = [k for k in missing if k.light]
+        if len(light) < MIN_LIGHT_BATCH:
+            light = []
+        heavy = [k for k in missing if k not in light]
+        texts = [kernel_cache.named_text(k) for k in heavy]
+        local = list(range(len(heavy)))
+        if len(heavy) > 1 and sum(map(len, texts)) >= forked.MIN_TEXT:
+            # this process also compiles the tiny kernels and the entry
+            extra = (sum(len(k.text) for k in light) + len(state.llvm_text)) // ENTRY_COST_RATIO
+            local, other = forked.partition(texts, parent_extra=extra)
+            job = forked.compile_later([texts[i] for i in other], tm)
+            if job is not None:
+                state.forked = (job, [heavy[i] for i in other], [texts[i] for i in other])
+            else:
+                local = list(range(len(heavy)))
+        if local:
+            module = target.link_and_optimize([texts[i] for i in local], tm)
+            state.kernel_modules.append(([heavy[i] for i in local], module))
+        if light:
+            module = target.link_and_optimize([kernel_cache.named_text(k) for k in light], tm, vectorize=False)
+            state.kernel_modules.append((light, module))
+        if any(k.kind == "control" for k in state.program.kernels):
+            # a loop over a subgraph keeps its body's kernels in the entry's module
+            state.llvm_module = target.parse_and_optimize(state.llvm_text, tm)
+        else:
+            # the entry only computes addresses and calls kernels: nothing to vectorise
+            state.llvm_module = target.link_and_optimize([state.llvm_text], tm, speed=1, vectorize=False)
+    else:
+        state.llvm_module = target.parse_and_optimize(state.llvm_text, tm)
     if not state.options["jit"]:
         # only the entry point is visible outside the shared library
         state.llvm_module.get_function(state.options["entry"]).visibility = "hidden"
 
 
 def _emit_object(state):
-    state.obj = target.emit_object(state.llvm_module, state.target_machine)
+    tm = state.target_machine
+    for kernels, module in state.kernel_modules:
+        kernel_cache.add_batch(kernels, target.emit_object(module, tm))
+    state.obj = target.emit_object(state.llvm_module, tm)
+    if state.forked is not None:
+        job, kernels, texts = state.forked
+        obj = job.result()
+        if obj is None:       # the child failed: compile its share here
+            obj = target.emit_object(target.link_and_optimize(texts, tm), tm)
+        kernel_cache.add_batch(kernels, obj)
 
 
 def evaluate_constants(nodes):
@@ -282,6 +356,27 @@ PIPELINE = Pipeline([
 ])
 
 
+def _cpu_timed(stage):
+    """Also record the process CPU time of a stage (wall time is what PIPELINE.run keeps;
+    on a shared machine CPU time is the steadier figure)."""
+    run = stage.run
+
+    def timed(state):
+        began = time.process_time()
+        try:
+            run(state)
+        finally:
+            cpu = getattr(state, "cpu_timings", None)
+            if cpu is None:
+                cpu = state.cpu_timings = {}
+            cpu[stage.name] = cpu.get(stage.name, 0.0) + time.process_time() - began
+    stage.run = timed
+
+
+for _stage in PIPELINE.stages:
+    _cpu_timed(_stage)
+
+
 def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=True, entry=None, disabled=()):
     """Compile a Graph; returns a CompiledGraph (cached).
 
@@ -298,46 +393,77 @@ def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=T
         cpu, features = target.host_cpu()
     features = features or ""
     disabled = disabled_from_environment() | set(disabled)
-    state = CompileState(graph, check=checking_from_environment(), cpu=cpu, features=features, jit=jit)
-    PIPELINE.run(state, dumper, stop="simplify_expanded", disabled=disabled)
-    text = canonical_text(state.graph)
-    key = hashlib.sha256("\n".join([FORMAT_VERSION, cpu, features, "jit" if jit else "pic", entry or "",
-                                    target.versions(), compiler_fingerprint(), text]).encode()).hexdigest()
-    state.options["entry"] = entry = entry or f"kl_{key[:16]}"
-    PIPELINE.run(state, dumper, start="schedule", stop="plan_memory", disabled=disabled)
-    signature = _signature(state.graph, state.plan, state.symbol_order, entry)
+    # the JIT compiles kernels one text at a time (codegen/kernel_cache.py); a dump of the
+    # code, and an exported library, want every kernel in the one module
     wants_code = dumper.wants("llvm") or dumper.wants("asm") or any(
         dumper.wants(None, s) for s in ("codegen", "optimize", "emit_object"))
+    state = CompileState(graph, check=checking_from_environment(), cpu=cpu, features=features, jit=jit)
+    PIPELINE.run(state, dumper, stop="plan_memory", disabled=disabled)
+    split = jit and not wants_code and kernel_cache_enabled()
+    state.options["split"] = split
+    mode = "split" if split else "whole"
+    text = canonical_text(state.graph)
+    key = hashlib.sha256("\n".join([FORMAT_VERSION, cpu, features, "jit" if jit else "pic", entry or "", mode,
+                                    target.versions(), compiler_fingerprint(), text]).encode()).hexdigest()
+    state.options["entry"] = entry = entry or f"kl_{key[:16]}"
+    signature = _signature(state.graph, state.plan, state.symbol_order, entry)
     with _lock:
-        obj = _memory_cache.get(key) if not wants_code else None
-    if obj is None and not wants_code:
-        obj = _disk_get(key)
-    if obj is None:
+        cached = _memory_cache.get(key) if not wants_code else None
+    if cached is None and not wants_code:
+        cached = _disk_get(key, split)
+    if cached is None:
         PIPELINE.run(state, dumper, start="codegen", disabled=disabled)
-        obj = state.obj
-        _disk_put(key, obj, signature)
+        kernels = kernel_cache.placement(state.portable_kernels) if split else []
+        cached = (state.obj, kernels)
+        _disk_put(key, cached, split)
     with _lock:
-        _memory_cache[key] = obj
+        _memory_cache[key] = cached
     dumper("timings", "timings", timings_listing(state.timings))
-    compiled = CompiledGraph(state.graph, obj, signature, state.plan.variables, state.plan.constants, key)
+    obj, kernels = cached
+    compiled = CompiledGraph(state.graph, obj, signature, state.plan.variables, state.plan.constants, key,
+                             kernels)
     compiled.timings = state.timings
+    compiled.cpu_timings = getattr(state, "cpu_timings", {})
     return compiled
 
 
-def _disk_get(key):
+def kernel_cache_enabled():
+    """Kernels are compiled and cached one text at a time unless KERALITE_KERNEL_CACHE=0
+    (then each graph is one module, as an exported library is)."""
+    return os.environ.get("KERALITE_KERNEL_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def _disk_get(key, split):
+    """(object, kernels) of a graph from the disk cache, or None; a split graph is only
+    a hit when the kernels it calls are still cached too."""
     try:
         from ..runtime import cache
     except ImportError:
         return None
-    return cache.get("object", key)
+    payload = cache.get("object", key)
+    if payload is None:
+        return None
+    if not split:
+        return payload, []
+    unpacked = kernel_cache.unpack(payload)
+    if unpacked is None:
+        return None
+    meta, obj = unpacked
+    kernels = meta.get("kernels") if isinstance(meta, dict) else None
+    well_formed = isinstance(kernels, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) for v in p) for p in kernels)
+    if not well_formed or not obj or not kernel_cache.available(kernels):
+        return None
+    return obj, kernels
 
 
-def _disk_put(key, obj, signature):
+def _disk_put(key, cached, split):
     try:
         from ..runtime import cache
     except ImportError:
         return
-    cache.put("object", key, obj)
+    obj, kernels = cached
+    cache.put("object", key, kernel_cache.pack({"kernels": kernels}, obj) if split else obj)
 
 
 def signature_json(compiled):

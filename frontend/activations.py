@@ -12,30 +12,78 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def softmax(x, axis=-1):
-    """exp(x) / sum(exp(x)) along `axis`; x must have at least two dims, as in Keras
-    (a 1-D input is taken for a missing batch axis, not a vector of logits)."""
+    """`exp(x) / sum(exp(x))` along `axis`: scores turned into a probability distribution.
+
+    The output activation of single-label classifiers. The input must have at least two
+    axes, as in Keras: a 1D input is taken for a missing batch axis, not a vector of
+    logits.
+
+    # Arguments
+        x: input tensor.
+        axis: the axis the normalisation runs over.
+
+    # Returns
+        Tensor of the shape of `x`, non-negative and summing to 1 along `axis`.
+
+    # Raises
+        ValueError: for a 1D input.
+    """
     if K.ndim(x) < 2:
         raise ValueError("Cannot apply softmax to a tensor that is 1D")
     return K.softmax(x, axis=axis)
 
 
 def elu(x, alpha=1.0):
-    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    """Exponential linear unit: `x` for `x > 0`, `alpha * (exp(x) - 1)` otherwise.
+
+    Negative outputs push mean activations towards zero, which speeds up learning.
+
+    # Arguments
+        x: input tensor.
+        alpha: the value the negative part saturates at (as `-alpha`).
+
+    # Returns
+        Tensor of the shape of `x`.
+    """
     return K.elu(x, alpha)
 
 
 def selu(x):
-    """Scaled ELU: scale * elu(x, alpha) with the self-normalising constants."""
+    """Scaled ELU: `scale * elu(x, alpha)` with the self-normalising constants.
+
+    With `lecun_normal` initialisation (and AlphaDropout), activations keep zero mean
+    and unit variance through deep stacks of Dense layers.
+
+    # Arguments
+        x: input tensor.
+
+    # Returns
+        Tensor of the shape of `x`.
+    """
     return _SELU_SCALE * K.elu(x, _SELU_ALPHA)
 
 
 def softplus(x):
-    """log(1 + exp(x))."""
+    """`log(1 + exp(x))`: a smooth rectifier whose output is always positive.
+
+    # Arguments
+        x: input tensor.
+
+    # Returns
+        Tensor of the shape of `x`.
+    """
     return K.softplus(x)
 
 
 def softsign(x):
-    """x / (1 + |x|)."""
+    """`x / (1 + |x|)`: like tanh, but approaching its bounds polynomially, not exponentially.
+
+    # Arguments
+        x: input tensor.
+
+    # Returns
+        Tensor of the shape of `x`, in (-1, 1).
+    """
     return K.softsign(x)
 
 
@@ -56,34 +104,95 @@ def relu(x, alpha=0., max_value=None, threshold=0.):
 
 
 def tanh(x):
+    """Hyperbolic tangent: a zero-centred squashing function, in (-1, 1).
+
+    # Arguments
+        x: input tensor.
+
+    # Returns
+        Tensor of the shape of `x`.
+    """
     return K.tanh(x)
 
 
 def sigmoid(x):
+    """Logistic sigmoid `1 / (1 + exp(-x))`, in (0, 1): the output of binary classifiers.
+
+    # Arguments
+        x: input tensor.
+
+    # Returns
+        Tensor of the shape of `x`.
+    """
     return K.sigmoid(x)
 
 
 def hard_sigmoid(x):
-    """clip(0.2 * x + 0.5, 0, 1): a piecewise-linear sigmoid."""
+    """`clip(0.2 * x + 0.5, 0, 1)`: a piecewise-linear sigmoid, cheaper to compute.
+
+    Recurrent layers use it for their gates by default, as Keras does.
+
+    # Arguments
+        x: input tensor.
+
+    # Returns
+        Tensor of the shape of `x`, in [0, 1].
+    """
     return K.hard_sigmoid(x)
 
 
 def linear(x):
-    """The identity."""
+    """The identity: what a layer with `activation=None` applies.
+
+    # Arguments
+        x: input tensor.
+
+    # Returns
+        `x` unchanged.
+    """
     return x
 
 
 def serialize(activation):
+    """The name under which an activation is saved in a layer's config.
+
+    # Arguments
+        activation: the activation function.
+
+    # Returns
+        The function's name.
+    """
     return activation.__name__
 
 
 def deserialize(name, custom_objects=None):
+    """The activation function saved under `name`.
+
+    # Arguments
+        name: the function's name.
+        custom_objects: optional dict of user activations by name.
+
+    # Returns
+        The activation function.
+    """
     return deserialize_keras_object(name, module_objects=globals(), custom_objects=custom_objects,
                                     printable_module_name="activation function")
 
 
 def get(identifier):
-    """An activation function from None (linear), a name, or a callable."""
+    """Finds the activation an argument names: what a layer's `activation=` accepts.
+
+    # Arguments
+        identifier: None (linear), a name such as `'relu'`, or a callable (returned as
+            is; a layer instance gets a warning, since advanced activations are
+            layers of their own).
+
+    # Returns
+        The activation function.
+
+    # Raises
+        ValueError: when `identifier` is none of these.
+    """
     if identifier is None:
         return linear
     if isinstance(identifier, str):

@@ -11,6 +11,11 @@ class Constraint:
         return w
 
     def get_config(self):
+        """The constraint's arguments, saved in the config of the layer that uses it.
+
+        # Returns
+            Dict of the configuration (empty for the base constraint).
+        """
         return {}
 
 
@@ -20,7 +25,17 @@ def _norms(w, axis):
 
 
 class MaxNorm(Constraint):
-    """Rescale each slice along `axis` whose L2 norm exceeds max_value down to it."""
+    """Rescales each slice whose L2 norm exceeds `max_value` down to it.
+
+    Caps the incoming weights of each unit, a regulariser that works well with
+    Dropout (as in the original Dropout paper).
+
+    # Arguments
+        max_value: the largest norm allowed.
+        axis: the axis (or axes) the norm is computed over: 0 for a Dense kernel
+            `(input_dim, units)` constrains each unit's incoming weights; `[0, 1, 2]`
+            does so for a channels_last Conv2D kernel.
+    """
 
     def __init__(self, max_value=2, axis=0):
         self.max_value = max_value
@@ -44,7 +59,11 @@ class NonNeg(Constraint):
 
 
 class UnitNorm(Constraint):
-    """Scale each slice along `axis` to unit L2 norm."""
+    """Scales each slice along `axis` to unit L2 norm.
+
+    # Arguments
+        axis: the axis (or axes) the norm is computed over (see MaxNorm).
+    """
 
     def __init__(self, axis=0):
         self.axis = axis
@@ -57,8 +76,17 @@ class UnitNorm(Constraint):
 
 
 class MinMaxNorm(Constraint):
-    """Move each slice's L2 norm towards [min_value, max_value]: rate 1 projects onto
-    the interval, a smaller rate takes a step of that fraction."""
+    """Moves each slice's L2 norm towards `[min_value, max_value]`.
+
+    With `rate=1` the norm is projected onto the interval; a smaller rate takes only
+    that fraction of the step, so the constraint acts gradually.
+
+    # Arguments
+        min_value: the smallest norm allowed.
+        max_value: the largest norm allowed.
+        rate: float in (0, 1], the fraction of the correction applied per update.
+        axis: the axis (or axes) the norm is computed over (see MaxNorm).
+    """
 
     def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
         self.min_value = min_value
@@ -88,17 +116,45 @@ unitnorm = unit_norm
 
 
 def serialize(constraint):
+    """The `{'class_name': ..., 'config': ...}` dict of a constraint.
+
+    # Arguments
+        constraint: the constraint instance.
+
+    # Returns
+        Dict with the class name and `get_config()` result.
+    """
     return serialize_keras_object(constraint)
 
 
 def deserialize(config, custom_objects=None):
+    """Creates a constraint from its serialized dict (or its name).
+
+    # Arguments
+        config: dict with the class name and config.
+        custom_objects: optional dict of user constraints by name.
+
+    # Returns
+        A constraint.
+    """
     return deserialize_keras_object(config, module_objects=globals(),
                                     custom_objects=custom_objects,
                                     printable_module_name="constraint")
 
 
 def get(identifier):
-    """A constraint from None, a config dict, a name, or a callable."""
+    """Finds the constraint an argument names: what a layer's `*_constraint=` accepts.
+
+    # Arguments
+        identifier: None, a serialized config, a name such as `'max_norm'`, or a
+            callable (returned as is).
+
+    # Returns
+        A constraint, or None for None.
+
+    # Raises
+        ValueError: when `identifier` is none of these.
+    """
     if identifier is None:
         return None
     if isinstance(identifier, dict):

@@ -92,10 +92,25 @@ class Initializer:
         raise NotImplementedError
 
     def get_config(self):
+        """The initializer's arguments, saved in the config of the layer that uses it.
+
+        # Returns
+            Dict of the configuration (empty for initializers without arguments).
+        """
         return {}
 
     @classmethod
     def from_config(cls, config):
+        """Creates an initializer from the dict `get_config` returned.
+
+        A `dtype` key (written by tf.keras) is dropped: the dtype comes with each call.
+
+        # Arguments
+            config: dict of the configuration.
+
+        # Returns
+            A new initializer instance.
+        """
         config = dict(config)
         config.pop("dtype", None)   # written by tf.keras; the dtype comes with the call
         return cls(**config)
@@ -116,7 +131,11 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
-    """Every entry equal to `value`."""
+    """Initializes every entry to the same value.
+
+    # Arguments
+        value: float, the value of every entry.
+    """
 
     def __init__(self, value=0):
         self.value = value
@@ -129,7 +148,13 @@ class Constant(Initializer):
 
 
 class RandomNormal(Initializer):
-    """Normal draws of the given mean and standard deviation."""
+    """Initializes with normal draws of a given mean and standard deviation.
+
+    # Arguments
+        mean: float, the mean of the draws.
+        stddev: float, their standard deviation.
+        seed: integer seed of the random draws, for repeatable initial weights.
+    """
 
     def __init__(self, mean=0., stddev=0.05, seed=None):
         self.mean = mean
@@ -145,7 +170,13 @@ class RandomNormal(Initializer):
 
 
 class RandomUniform(Initializer):
-    """Uniform draws in [minval, maxval)."""
+    """Initializes with uniform draws in `[minval, maxval)`.
+
+    # Arguments
+        minval: float, the lower bound.
+        maxval: float, the upper bound (excluded).
+        seed: integer seed of the random draws, for repeatable initial weights.
+    """
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         self.minval = minval
@@ -161,7 +192,16 @@ class RandomUniform(Initializer):
 
 
 class TruncatedNormal(Initializer):
-    """Normal draws, those more than two standard deviations from the mean redrawn."""
+    """Normal draws, those more than two standard deviations from the mean redrawn.
+
+    Keeps the initial weights free of rare large values, which could saturate units;
+    the recommended random initializer for many networks.
+
+    # Arguments
+        mean: float, the mean of the draws.
+        stddev: float, the standard deviation before truncation.
+        seed: integer seed of the random draws, for repeatable initial weights.
+    """
 
     def __init__(self, mean=0., stddev=0.05, seed=None):
         self.mean = mean
@@ -177,12 +217,25 @@ class TruncatedNormal(Initializer):
 
 
 class VarianceScaling(Initializer):
-    """Draws whose scale adapts to the weight's fans: variance scale / n with n the
-    fan in, the fan out or their mean (mode). 'normal' draws a truncated normal of
-    standard deviation sqrt(scale / n); 'uniform' draws in +-sqrt(3 * scale / n).
+    """Draws whose scale adapts to the weight's fans, so activations keep their variance
+    from layer to layer.
 
-    tf.keras spellings of `distribution` load too: 'truncated_normal' (= 'normal') and
-    'untruncated_normal' (a plain normal of that standard deviation).
+    The variance is `scale / n`, with `n` the fan in, the fan out or their mean
+    (`mode`). `'normal'` draws a truncated normal of standard deviation
+    `sqrt(scale / n)`; `'uniform'` draws in `+-sqrt(3 * scale / n)`. The Glorot, He and
+    LeCun initializers are instances of it. tf.keras spellings of `distribution` load
+    too: `'truncated_normal'` (= `'normal'`) and `'untruncated_normal'` (a plain normal of
+    that standard deviation).
+
+    # Arguments
+        scale: positive float, the scaling factor.
+        mode: `"fan_in"`, `"fan_out"` or `"fan_avg"`.
+        distribution: `"normal"` or `"uniform"` (or the tf.keras spellings above).
+        seed: integer seed of the random draws, for repeatable initial weights.
+
+    # Raises
+        ValueError: for a non-positive `scale`, or an unknown `mode` or
+            `distribution`.
     """
 
     _DISTRIBUTIONS = {"normal", "uniform", "truncated_normal", "untruncated_normal"}
@@ -230,8 +283,16 @@ class VarianceScaling(Initializer):
 
 
 class Orthogonal(Initializer):
-    """A random orthogonal matrix (times `gain`): the weight reshaped to
-    (prod(shape[:-1]), shape[-1]) has orthonormal columns or rows, whichever fit."""
+    """Initializes with a random orthogonal matrix (times `gain`).
+
+    The weight reshaped to `(prod(shape[:-1]), shape[-1])` has orthonormal columns or
+    rows, whichever fit. Orthogonal recurrent kernels keep the norm of the state through
+    many steps, which is why recurrent layers use it by default.
+
+    # Arguments
+        gain: float, the factor applied to the matrix.
+        seed: integer seed of the random draws, for repeatable initial weights.
+    """
 
     def __init__(self, gain=1., seed=None):
         self.gain = gain
@@ -252,8 +313,14 @@ class Orthogonal(Initializer):
 
 
 class Identity(Initializer):
-    """`gain` times the identity matrix (2-D weights only; a rectangular weight gets
-    ones on its main diagonal)."""
+    """Initializes to `gain` times the identity matrix (2D weights only).
+
+    A rectangular weight gets ones on its main diagonal. Useful for recurrent kernels
+    that should start by carrying the state over unchanged.
+
+    # Arguments
+        gain: float, the factor applied to the matrix.
+    """
 
     def __init__(self, gain=1.):
         self.gain = gain
@@ -270,32 +337,86 @@ class Identity(Initializer):
 
 # ---------------------------------------------------------------- named schemes
 def lecun_uniform(seed=None):
-    """Uniform in +-sqrt(3 / fan_in)."""
+    """Uniform draws in `+-sqrt(3 / fan_in)` (LeCun).
+
+    Keeps unit variance for layers of linear or tanh-like units.
+
+    # Arguments
+        seed: integer seed of the random draws, for repeatable initial weights.
+
+    # Returns
+        A VarianceScaling initializer.
+    """
     return VarianceScaling(scale=1., mode="fan_in", distribution="uniform", seed=seed)
 
 
 def glorot_normal(seed=None):
-    """Truncated normal of standard deviation sqrt(2 / (fan_in + fan_out))."""
+    """Truncated normal draws of standard deviation `sqrt(2 / (fan_in + fan_out))` (Glorot).
+
+    Balances the variance of activations going forward and of gradients going back.
+
+    # Arguments
+        seed: integer seed of the random draws, for repeatable initial weights.
+
+    # Returns
+        A VarianceScaling initializer.
+    """
     return VarianceScaling(scale=1., mode="fan_avg", distribution="normal", seed=seed)
 
 
 def glorot_uniform(seed=None):
-    """Uniform in +-sqrt(6 / (fan_in + fan_out))."""
+    """Uniform draws in `+-sqrt(6 / (fan_in + fan_out))` (Glorot): the default kernel initializer.
+
+    Balances the variance of activations going forward and of gradients going back.
+
+    # Arguments
+        seed: integer seed of the random draws, for repeatable initial weights.
+
+    # Returns
+        A VarianceScaling initializer.
+    """
     return VarianceScaling(scale=1., mode="fan_avg", distribution="uniform", seed=seed)
 
 
 def he_normal(seed=None):
-    """Truncated normal of standard deviation sqrt(2 / fan_in)."""
+    """Truncated normal draws of standard deviation `sqrt(2 / fan_in)` (He).
+
+    Accounts for ReLU zeroing half its inputs, so deep ReLU networks keep their variance.
+
+    # Arguments
+        seed: integer seed of the random draws, for repeatable initial weights.
+
+    # Returns
+        A VarianceScaling initializer.
+    """
     return VarianceScaling(scale=2., mode="fan_in", distribution="normal", seed=seed)
 
 
 def lecun_normal(seed=None):
-    """Truncated normal of standard deviation sqrt(1 / fan_in)."""
+    """Truncated normal draws of standard deviation `sqrt(1 / fan_in)` (LeCun).
+
+    The initializer SELU's self-normalisation assumes.
+
+    # Arguments
+        seed: integer seed of the random draws, for repeatable initial weights.
+
+    # Returns
+        A VarianceScaling initializer.
+    """
     return VarianceScaling(scale=1., mode="fan_in", distribution="normal", seed=seed)
 
 
 def he_uniform(seed=None):
-    """Uniform in +-sqrt(6 / fan_in)."""
+    """Uniform draws in `+-sqrt(6 / fan_in)` (He).
+
+    Accounts for ReLU zeroing half its inputs, so deep ReLU networks keep their variance.
+
+    # Arguments
+        seed: integer seed of the random draws, for repeatable initial weights.
+
+    # Returns
+        A VarianceScaling initializer.
+    """
     return VarianceScaling(scale=2., mode="fan_in", distribution="uniform", seed=seed)
 
 
@@ -345,10 +466,29 @@ def _compute_fans(shape, data_format="channels_last"):
 
 # ---------------------------------------------------------------- lookup
 def serialize(initializer):
+    """The `{'class_name': ..., 'config': ...}` dict of an initializer.
+
+    # Arguments
+        initializer: the initializer instance.
+
+    # Returns
+        Dict with the class name and `get_config()` result.
+    """
     return serialize_keras_object(initializer)
 
 
 def deserialize(config, custom_objects=None):
+    """Creates an initializer from its serialized dict (or its name).
+
+    Names of later Keras versions are mapped to the classes here, so their configs load.
+
+    # Arguments
+        config: dict with the class name and config, or a name.
+        custom_objects: optional dict of user initializers by name.
+
+    # Returns
+        An initializer.
+    """
     module_objects = dict(_LATER_NAMES)
     module_objects.update(globals())
     return deserialize_keras_object(config, module_objects=module_objects,
@@ -357,7 +497,18 @@ def deserialize(config, custom_objects=None):
 
 
 def get(identifier):
-    """An initializer from a config dict, a name, or a callable."""
+    """Finds the initializer an argument names: what a layer's `*_initializer=` accepts.
+
+    # Arguments
+        identifier: a name such as `'he_normal'`, a serialized config, or a callable
+            (returned as is).
+
+    # Returns
+        An initializer.
+
+    # Raises
+        ValueError: when `identifier` is none of these.
+    """
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):

@@ -55,7 +55,19 @@ def model_from_config(config, custom_objects=None, safe_mode=None):
 
 
 def model_from_json(json_string, custom_objects=None, safe_mode=True):
-    """A model from the JSON string written by `model.to_json()`.
+    """Builds a model from the JSON string written by `model.to_json()`.
+
+    The JSON holds the architecture only; the weights come from `load_weights`.
+
+    # Arguments
+        json_string: the JSON text.
+        custom_objects: optional dict mapping names to custom classes or functions
+            the config refers to.
+        safe_mode: whether Lambda layers may run the Python bytecode stored in the
+            config; True refuses it, since loading it runs code from the string.
+
+    # Returns
+        A new model (Model or Sequential).
 
     # Raises
         ModelConfigTypeError (a TypeError): `json_string` is not a string.
@@ -74,7 +86,20 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
 
 
 def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
-    """A model from the YAML string written by `model.to_yaml()` (needs PyYAML).
+    """Builds a model from the YAML string written by `model.to_yaml()` (needs PyYAML).
+
+    Reads the YAML Keras 2.1.6 writes, including its Python tuple tags, with a safe
+    loader that builds nothing else.
+
+    # Arguments
+        yaml_string: the YAML text.
+        custom_objects: optional dict mapping names to custom classes or functions
+            the config refers to.
+        safe_mode: whether Lambda layers may run the Python bytecode stored in the
+            config; True refuses it.
+
+    # Returns
+        A new model (Model or Sequential).
 
     # Raises
         MissingDependencyError (an ImportError): PyYAML is not installed.
@@ -107,8 +132,22 @@ def _yaml_loader(yaml):
 
 
 def clone_model(model, input_tensors=None):
-    """A new model with the same architecture (and layer names) and fresh weights,
-    built on new inputs or on `input_tensors`."""
+    """Makes a new model with the same architecture and layer names but fresh weights.
+
+    Every layer is rebuilt from its config, so nothing is shared with the original;
+    copy the weights with `set_weights(model.get_weights())` when needed.
+
+    # Arguments
+        model: the Model or Sequential to copy.
+        input_tensors: optional tensors (or a list of them) to build the copy on, e.g.
+            to run it on a different input pipeline; new Input layers by default.
+
+    # Returns
+        The new model, of the same class.
+
+    # Raises
+        ValueError: when `model` is not a Model instance.
+    """
     if isinstance(model, Sequential):
         return _clone_sequential_model(model, input_tensors)
     return _clone_functional_model(model, input_tensors)

@@ -16,7 +16,19 @@ from .utils.generic_utils import (serialize_keras_object, deserialize_keras_obje
 
 
 def clip_norm(g, c, n):
-    """`g` scaled by c / n when the global gradient norm `n` reaches `c`."""
+    """Rescales a gradient when the global gradient norm reaches a threshold.
+
+    All gradients share the factor `c / n`, so their direction is kept while an
+    exploding step is capped.
+
+    # Arguments
+        g: a gradient tensor.
+        c: float, the clipping threshold (`clipnorm`); 0 or less disables clipping.
+        n: tensor, the global L2 norm of all gradients.
+
+    # Returns
+        `g * c / n` where `n >= c`, else `g`.
+    """
     if c <= 0:
         return g
     return K.switch(K.greater_equal(n, c), g * c / n, g)
@@ -67,8 +79,16 @@ _NEUTRAL_NEWER_VALUES = {"clipnorm": None, "clipvalue": None, "global_clipnorm":
 class Optimizer:
     """Base class of the optimizers (not itself usable for training).
 
-    Every optimizer takes `clipnorm` (rescale all gradients when their global L2 norm
-    exceeds it) and `clipvalue` (clip each gradient element to [-clipvalue, clipvalue]).
+    An optimizer turns a loss and a list of weights into the update ops that one
+    training step runs. Subclasses implement `get_updates`.
+
+    # Arguments
+        **kwargs: `clipnorm` (rescale all gradients when their global L2 norm exceeds
+            it) and `clipvalue` (clip each gradient element to
+            [-clipvalue, clipvalue]), both guarding against exploding gradients.
+
+    # Raises
+        TypeError: for any other keyword argument.
     """
 
     # per-class additions to _NEUTRAL_NEWER_VALUES
@@ -84,9 +104,34 @@ class Optimizer:
         self.weights = []
 
     def get_updates(self, loss, params):
+        """The update ops of one training step; every optimizer implements it.
+
+        # Arguments
+            loss: the scalar loss tensor.
+            params: list of the weight variables to update.
+
+        # Returns
+            List of updates (variable, new value), also kept in `self.updates`.
+
+        # Raises
+            NotImplementedError: on the base class, which has no update rule.
+        """
         raise NotImplementedError
 
     def get_gradients(self, loss, params):
+        """The gradients of `loss` with respect to `params`, clipped as configured.
+
+        # Arguments
+            loss: the scalar loss tensor.
+            params: list of weight variables.
+
+        # Returns
+            List of gradient tensors, one per weight.
+
+        # Raises
+            ValueError: when a weight has no gradient (the loss goes through an operation
+                that cannot be differentiated, such as `K.argmax`).
+        """
         grads = K.gradients(loss, params)
         if any(g is None for g in grads):
             raise ValueError("An operation has `None` for gradient. "
@@ -102,8 +147,17 @@ class Optimizer:
         return grads
 
     def set_weights(self, weights):
-        """Sets the optimizer's weights from numpy arrays, in the order of `weights`
-        (only possible once get_updates has created them)."""
+        """Sets the optimizer's state (step counter, moments, ...) from Numpy arrays.
+
+        Restores the state saved with a model so training resumes where it stopped; only
+        possible once `get_updates` has created the state variables.
+
+        # Arguments
+            weights: list of Numpy arrays, in the order of `weights`.
+
+        # Raises
+            ValueError: when the number of arrays or one of their shapes does not match.
+        """
         params = self.weights
         if len(params) != len(weights):
             raise ValueError("Length of the specified weight list (" + str(len(weights)) +
@@ -121,7 +175,11 @@ class Optimizer:
         K.batch_set_value(weight_value_tuples)
 
     def get_weights(self):
-        """The current values of the optimizer's weights, as numpy arrays."""
+        """The current values of the optimizer's state variables.
+
+        # Returns
+            List of Numpy arrays, in the order saved models store them.
+        """
         return K.batch_get_value(self.weights)
 
     def _make_variables(self, **values):
@@ -133,6 +191,12 @@ class Optimizer:
                 setattr(self, name, K.variable(value, name=name))
 
     def get_config(self):
+        """The optimizer's hyperparameters, as saved in a model file.
+
+        # Returns
+            Dict of the configuration (`clipnorm` and `clipvalue` when set, plus each
+            optimizer's own arguments).
+        """
         config = {}
         if hasattr(self, "clipnorm"):
             config["clipnorm"] = self.clipnorm
@@ -142,6 +206,17 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config):
+        """Creates an optimizer from the dict `get_config` returned.
+
+        Keys written by newer Keras versions that change nothing here are dropped first,
+        so their saved models load.
+
+        # Arguments
+            config: dict of the configuration.
+
+        # Returns
+            A new optimizer instance.
+        """
         return cls(**cls._config_for_init(config))
 
     @classmethod
@@ -182,7 +257,20 @@ def _epsilon_or_default(epsilon):
 
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, Nesterov momentum and
-    learning-rate decay."""
+    learning-rate decay.
+
+    The simplest optimizer, and with momentum still one of the best for convolutional
+    networks given a tuned learning rate.
+
+    # Arguments
+        lr: float >= 0, the learning rate (`learning_rate` is accepted too).
+        momentum: float >= 0, how much of the previous step carries over, which speeds
+            up descent along consistent directions and damps oscillations.
+        decay: float >= 0, the learning rate is divided by `1 + decay * iterations`.
+        nesterov: whether to use Nesterov momentum (the gradient is read after the
+            momentum step).
+        **kwargs: `clipnorm` and `clipvalue` (see Optimizer).
+    """
 
     @_accepts_learning_rate
     def __init__(self, lr=0.01, momentum=0., decay=0., nesterov=False, **kwargs):
@@ -217,7 +305,19 @@ class SGD(Optimizer):
 
 
 class RMSprop(Optimizer):
-    """Divides the gradient by a running average of its recent magnitude."""
+    """Divides the gradient by a running average of its recent magnitude.
+
+    Gives each weight its own effective step size; a good choice for recurrent
+    networks. Only the learning rate is usually worth tuning.
+
+    # Arguments
+        lr: float >= 0, the learning rate (`learning_rate` is accepted too).
+        rho: float >= 0, the decay of the moving average of squared gradients.
+        epsilon: float >= 0, the fuzz factor that keeps the division finite; None
+            means `K.epsilon()`.
+        decay: float >= 0, learning-rate decay over each update.
+        **kwargs: `clipnorm` and `clipvalue` (see Optimizer).
+    """
 
     _neutral_newer_values = {"momentum": 0.0, "centered": False}
 
@@ -263,6 +363,9 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float >= 0, where the sums of squared gradients
             start (an argument of newer Keras, which writes it into its configs;
             Keras 2.1.6 starts them at 0, the default here).
+
+    # Raises
+        ValueError: for a negative `initial_accumulator_value`.
     """
 
     @_accepts_learning_rate
@@ -304,7 +407,18 @@ class Adagrad(Optimizer):
 
 
 class Adadelta(Optimizer):
-    """Adagrad with a window of past gradients and a unit-corrected step."""
+    """Adagrad with a window of past gradients and a unit-corrected step.
+
+    The step keeps adapting instead of shrinking forever as Adagrad's does, and the
+    default learning rate of 1.0 rarely needs tuning.
+
+    # Arguments
+        lr: float >= 0, a factor on the computed step (1.0 in the original method).
+        rho: float >= 0, the decay of the moving averages.
+        epsilon: float >= 0, the fuzz factor; None means `K.epsilon()`.
+        decay: float >= 0, learning-rate decay over each update.
+        **kwargs: `clipnorm` and `clipvalue` (see Optimizer).
+    """
 
     @_accepts_learning_rate
     def __init__(self, lr=1.0, rho=0.95, epsilon=None, decay=0., **kwargs):
@@ -346,7 +460,21 @@ class Adadelta(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adaptive moment estimation, optionally the AMSGrad variant."""
+    """Adaptive moment estimation, optionally the AMSGrad variant.
+
+    Combines momentum (first moment) with RMSprop's per-weight scaling (second moment),
+    with a bias correction for the first steps; the usual default optimizer.
+
+    # Arguments
+        lr: float >= 0, the learning rate (`learning_rate` is accepted too).
+        beta_1: float in (0, 1), the decay of the first-moment average.
+        beta_2: float in (0, 1), the decay of the second-moment average.
+        epsilon: float >= 0, the fuzz factor; None means `K.epsilon()`.
+        decay: float >= 0, learning-rate decay over each update.
+        amsgrad: whether to use the AMSGrad variant, which keeps the largest second
+            moment seen so the step size cannot grow back.
+        **kwargs: `clipnorm` and `clipvalue` (see Optimizer).
+    """
 
     @_accepts_learning_rate
     def __init__(self, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.,
@@ -399,7 +527,16 @@ class Adam(Optimizer):
 
 
 class Adamax(Optimizer):
-    """Adam with the infinity norm in place of the second moment."""
+    """Adam with the infinity norm in place of the second moment.
+
+    # Arguments
+        lr: float >= 0, the learning rate.
+        beta_1: float in (0, 1), the decay of the first-moment average.
+        beta_2: float in (0, 1), the decay of the weighted infinity norm.
+        epsilon: float >= 0, the fuzz factor; None means `K.epsilon()`.
+        decay: float >= 0, learning-rate decay over each update.
+        **kwargs: `clipnorm` and `clipvalue` (see Optimizer).
+    """
 
     @_accepts_learning_rate
     def __init__(self, lr=0.002, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0., **kwargs):
@@ -440,7 +577,16 @@ class Adamax(Optimizer):
 
 
 class Nadam(Optimizer):
-    """Adam with Nesterov momentum and a warming momentum schedule."""
+    """Adam with Nesterov momentum and a warming momentum schedule.
+
+    # Arguments
+        lr: float >= 0, the learning rate.
+        beta_1: float in (0, 1), the decay of the first-moment average.
+        beta_2: float in (0, 1), the decay of the second-moment average.
+        epsilon: float >= 0, the fuzz factor; None means `K.epsilon()`.
+        schedule_decay: float, how fast the momentum warms up to `beta_1`.
+        **kwargs: `clipnorm` and `clipvalue` (see Optimizer).
+    """
 
     @classmethod
     def _config_for_init(cls, config):
@@ -500,7 +646,18 @@ class Nadam(Optimizer):
 
 
 class TFOptimizer(Optimizer):
-    """Keras' wrapper of a native TensorFlow optimizer; keralite has no TensorFlow."""
+    """Keras' wrapper of a native TensorFlow optimizer; keralite has no TensorFlow.
+
+    Kept so that code naming it fails with an explanation instead of an
+    AttributeError.
+
+    # Arguments
+        optimizer: the TensorFlow optimizer Keras would wrap.
+        **kwargs: ignored.
+
+    # Raises
+        NotImplementedError: always; use a keralite optimizer instead.
+    """
 
     def __init__(self, optimizer=None, **kwargs):
         raise NotImplementedError(
@@ -529,6 +686,14 @@ nadam = Nadam
 
 
 def serialize(optimizer):
+    """The `{'class_name': ..., 'config': ...}` dict of an optimizer, as model files store it.
+
+    # Arguments
+        optimizer: the optimizer instance.
+
+    # Returns
+        Dict with the class name and `get_config()` result.
+    """
     return serialize_keras_object(optimizer)
 
 
@@ -537,9 +702,18 @@ _BUILTIN = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adad
 
 
 def deserialize(config, custom_objects=None):
-    """An optimizer from {'class_name': ..., 'config': {...}}. Built-in class names
-    match case-insensitively, also with a registration prefix ('Custom>Adam', as
-    tf.keras writes)."""
+    """Creates an optimizer from `{'class_name': ..., 'config': {...}}`.
+
+    Built-in class names match case-insensitively, also with a registration prefix
+    (`'Custom>Adam'`, as tf.keras writes), so files of several Keras versions load.
+
+    # Arguments
+        config: dict with the class name and the config.
+        custom_objects: optional dict mapping names to custom optimizer classes.
+
+    # Returns
+        An optimizer instance.
+    """
     config = dict(config)
     class_name = str(config.get("class_name", ""))
     builtin_name = class_name.rsplit(">", 1)[-1].lower()
@@ -553,7 +727,18 @@ def deserialize(config, custom_objects=None):
 
 
 def get(identifier):
-    """An optimizer from an instance, a name ('adam') or a serialized config."""
+    """Finds the optimizer an argument names: what `compile(optimizer=...)` accepts.
+
+    # Arguments
+        identifier: an Optimizer instance (returned as is), a name such as `'adam'`
+            (a new instance with default arguments) or a serialized config dict.
+
+    # Returns
+        An optimizer instance.
+
+    # Raises
+        ValueError: when `identifier` is none of these.
+    """
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):

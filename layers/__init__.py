@@ -37,15 +37,32 @@ for _module_name in _LAYER_MODULES:
 
 
 def serialize(layer):
+    """The `{'class_name': ..., 'config': ...}` dict of a layer, as model configs store it.
+
+    # Arguments
+        layer: the layer instance.
+
+    # Returns
+        Dict with the layer's class name and `get_config()` result.
+    """
     from keralite.utils.generic_utils import serialize_keras_object
     return serialize_keras_object(layer)
 
 
 def deserialize(config, custom_objects=None):
-    """A layer (or a nested model) from {'class_name': ..., 'config': ...}.
+    """Rebuilds a layer (or a nested model) from `{'class_name': ..., 'config': ...}`.
 
     Models are found among the classes registered with the base Layer module (the
-    engine registers Model and Sequential), as the layers do not import the models."""
+    engine registers Model and Sequential), as the layers do not import the models.
+
+    # Arguments
+        config: dict with the class name and the config, as `serialize` writes it.
+        custom_objects: optional dict mapping names to custom layer classes or
+            functions the config refers to.
+
+    # Returns
+        A new layer (or model) instance.
+    """
     from keralite.utils.generic_utils import deserialize_keras_object
     objects = {k: v for k, v in globals().items() if isinstance(v, type)}
     objects.update(model_classes())

@@ -11,7 +11,20 @@ prelu_support = legacy_support("PReLU", [("init", "alpha_initializer")], positio
 
 
 class LeakyReLU(Layer):
-    """x for x >= 0, alpha * x for x < 0."""
+    """Leaky rectifier: `x` for `x >= 0`, `alpha * x` below.
+
+    The small negative slope keeps a gradient flowing for negative inputs, so units
+    cannot get stuck at zero as plain ReLU units can.
+
+    # Arguments
+        alpha: float >= 0, the slope for negative inputs.
+
+    # Input shape
+        Any.
+
+    # Output shape
+        Same as the input.
+    """
 
     def __init__(self, alpha=0.3, **kwargs):
         super().__init__(**kwargs)
@@ -31,8 +44,25 @@ class LeakyReLU(Layer):
 
 
 class PReLU(Layer):
-    """x for x >= 0, alpha * x for x < 0, where alpha is a weight of the input's
-    shape (batch axis excluded), of size 1 along each axis in `shared_axes`."""
+    """Parametric rectifier: `x` for `x >= 0`, `alpha * x` below, with `alpha` learned.
+
+    `alpha` is a weight of the input's shape (batch axis excluded), of size 1 along
+    each axis in `shared_axes`: sharing over the spatial axes gives one slope per
+    channel, as in the original paper on convolutional networks.
+
+    # Arguments
+        alpha_initializer: initializer of the `alpha` weights.
+        alpha_regularizer: regularizer of the `alpha` weights.
+        alpha_constraint: constraint of the `alpha` weights.
+        shared_axes: axis or list of axes (1-based, batch excluded) along which one
+            slope is shared, e.g. `[1, 2]` for images in channels_last.
+
+    # Input shape
+        Any.
+
+    # Output shape
+        Same as the input.
+    """
 
     @prelu_support
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
@@ -86,7 +116,19 @@ class PReLU(Layer):
 
 
 class ELU(Layer):
-    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    """Exponential linear unit: `x` for `x > 0`, `alpha * (exp(x) - 1)` otherwise.
+
+    Negative outputs push mean activations towards zero, which speeds up learning.
+
+    # Arguments
+        alpha: float, the value the negative part saturates at (as `-alpha`).
+
+    # Input shape
+        Any.
+
+    # Output shape
+        Same as the input.
+    """
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -106,7 +148,17 @@ class ELU(Layer):
 
 
 class ThresholdedReLU(Layer):
-    """x for x > theta, 0 otherwise."""
+    """Thresholded rectifier: `x` for `x > theta`, 0 otherwise.
+
+    # Arguments
+        theta: float >= 0, the threshold below which the unit is silent.
+
+    # Input shape
+        Any.
+
+    # Output shape
+        Same as the input.
+    """
 
     def __init__(self, theta=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -169,7 +221,19 @@ class ReLU(Layer):
 
 
 class Softmax(Layer):
-    """Softmax along `axis` (the Activation layer cannot take one)."""
+    """Softmax along `axis`, as a layer.
+
+    The Activation layer always normalises over the last axis; this one takes the axis.
+
+    # Arguments
+        axis: integer, the axis the normalisation runs over.
+
+    # Input shape
+        Any.
+
+    # Output shape
+        Same as the input.
+    """
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

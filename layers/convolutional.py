@@ -133,7 +133,35 @@ class _Conv(Layer):
 
 
 class Conv1D(_Conv):
-    """Temporal convolution over (batch, steps, channels); padding 'causal' is allowed."""
+    """Temporal convolution: slides `filters` kernels along the steps of a sequence.
+
+    The building block of 1D convnets on text, audio and sensor data. `padding="causal"`
+    pads on the left only, so the output at step t sees no input after t, as WaveNet-style
+    models need.
+
+    # Arguments
+        filters: integer, the number of kernels (the output's channels).
+        kernel_size: integer or tuple of 1 integer, the window length.
+        strides: integer or tuple of 1 integer, the step between windows.
+        padding: `"valid"`, `"same"` or `"causal"`.
+        dilation_rate: integer or tuple of 1 integer; above 1 the kernel reads every
+            `dilation_rate`-th step, widening its view without more weights.
+        activation: activation function (name or callable); None means linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: initializer of the `kernel` weights.
+        bias_initializer: initializer of the bias vector.
+        kernel_regularizer: regularizer of the kernel.
+        bias_regularizer: regularizer of the bias.
+        activity_regularizer: regularizer of the layer's output.
+        kernel_constraint: constraint applied to the kernel after each update.
+        bias_constraint: constraint applied to the bias after each update.
+
+    # Input shape
+        3D tensor `(batch_size, steps, input_dim)`.
+
+    # Output shape
+        3D tensor `(batch_size, new_steps, filters)`.
+    """
 
     @legacy_conv1d_support
     def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, activation=None,
@@ -159,6 +187,38 @@ class Conv1D(_Conv):
 
 
 class Conv2D(_Conv):
+    """2D convolution over images: slides `filters` kernels over rows and cols.
+
+    The kernel is stored as `(rows, cols, input channels, filters)` in either data
+    format, as Keras 2 with TensorFlow saves it, so weight files load unchanged.
+
+    # Arguments
+        filters: integer, the number of kernels (the output's channels).
+        kernel_size: an integer or a tuple of 2 integers (one integer is used for every axis), the window's (rows, cols).
+        strides: an integer or a tuple of 2 integers (one integer is used for every axis), the step between windows.
+        padding: `"valid"` (no padding) or `"same"` (the output keeps
+            `ceil(size / stride)` positions).
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+        dilation_rate: an integer or a tuple of 2 integers (one integer is used for every axis); above 1 the kernel samples the input
+            with gaps (atrous convolution).
+        activation: activation function (name or callable); None means linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: initializer of the `kernel` weights.
+        bias_initializer: initializer of the bias vector.
+        kernel_regularizer: regularizer of the kernel.
+        bias_regularizer: regularizer of the bias.
+        activity_regularizer: regularizer of the layer's output.
+        kernel_constraint: constraint applied to the kernel after each update.
+        bias_constraint: constraint applied to the bias after each update.
+
+    # Input shape
+        4D tensor `(batch, rows, cols, channels)` (channels_last) or
+        `(batch, channels, rows, cols)` (channels_first).
+
+    # Output shape
+        4D tensor with `filters` channels and the new rows and cols.
+    """
     @legacy_conv2d_support
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -179,6 +239,33 @@ class Conv2D(_Conv):
 
 
 class Conv3D(_Conv):
+    """3D convolution over volumes (videos, medical scans).
+
+    # Arguments
+        filters: integer, the number of kernels (the output's channels).
+        kernel_size: an integer or a tuple of 3 integers (one integer is used for every axis), the window along the three spatial axes.
+        strides: an integer or a tuple of 3 integers (one integer is used for every axis), the step between windows.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+        dilation_rate: an integer or a tuple of 3 integers (one integer is used for every axis); above 1 the kernel samples the input with gaps.
+        activation: activation function (name or callable); None means linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: initializer of the `kernel` weights.
+        bias_initializer: initializer of the bias vector.
+        kernel_regularizer: regularizer of the kernel.
+        bias_regularizer: regularizer of the bias.
+        activity_regularizer: regularizer of the layer's output.
+        kernel_constraint: constraint applied to the kernel after each update.
+        bias_constraint: constraint applied to the bias after each update.
+
+    # Input shape
+        5D tensor `(batch, dim1, dim2, dim3, channels)` (channels_last) or
+        `(batch, channels, dim1, dim2, dim3)` (channels_first).
+
+    # Output shape
+        5D tensor with `filters` channels and the new spatial sizes.
+    """
     @legacy_conv3d_support
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1, 1), activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -247,6 +334,40 @@ class _ConvTranspose(_Conv):
 
 
 class Conv2DTranspose(_ConvTranspose):
+    """Transposed 2D convolution (sometimes called deconvolution).
+
+    Runs the gradient of a convolution forwards: it grows the spatial size by the
+    strides, which is how decoders and generators go from a small feature map back to an
+    image. The kernel is stored as `(rows, cols, filters, input channels)`.
+
+    # Arguments
+        filters: integer, the number of output channels.
+        kernel_size: an integer or a tuple of 2 integers (one integer is used for every axis), the window's (rows, cols).
+        strides: an integer or a tuple of 2 integers (one integer is used for every axis); the factor the spatial size grows by.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+        activation: activation function (name or callable); None means linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: initializer of the `kernel` weights.
+        bias_initializer: initializer of the bias vector.
+        kernel_regularizer: regularizer of the kernel.
+        bias_regularizer: regularizer of the bias.
+        activity_regularizer: regularizer of the layer's output.
+        kernel_constraint: constraint applied to the kernel after each update.
+        bias_constraint: constraint applied to the bias after each update.
+
+    # Raises
+        NotImplementedError: for a dilation rate other than 1.
+        ValueError: when an `output_padding` (newer Keras configs) is not smaller
+            than its stride.
+
+    # Input shape
+        4D tensor, laid out as `data_format` says.
+
+    # Output shape
+        4D tensor with `filters` channels and the grown rows and cols.
+    """
     @legacy_deconv2d_support
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -261,6 +382,35 @@ class Conv2DTranspose(_ConvTranspose):
 
 
 class Conv3DTranspose(_ConvTranspose):
+    """Transposed 3D convolution: grows a volume's three spatial axes by the strides.
+
+    # Arguments
+        filters: integer, the number of output channels.
+        kernel_size: an integer or a tuple of 3 integers (one integer is used for every axis), the window along the three spatial axes.
+        strides: an integer or a tuple of 3 integers (one integer is used for every axis); the factor each spatial axis grows by.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+        activation: activation function (name or callable); None means linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: initializer of the `kernel` weights.
+        bias_initializer: initializer of the bias vector.
+        kernel_regularizer: regularizer of the kernel.
+        bias_regularizer: regularizer of the bias.
+        activity_regularizer: regularizer of the layer's output.
+        kernel_constraint: constraint applied to the kernel after each update.
+        bias_constraint: constraint applied to the bias after each update.
+
+    # Raises
+        NotImplementedError: for a dilation rate other than 1.
+        ValueError: when an `output_padding` is not smaller than its stride.
+
+    # Input shape
+        5D tensor, laid out as `data_format` says.
+
+    # Output shape
+        5D tensor with `filters` channels and grown spatial axes.
+    """
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
@@ -335,6 +485,39 @@ class _SeparableConv(_Conv):
 
 
 class SeparableConv1D(_SeparableConv):
+    """Depthwise separable 1D convolution.
+
+    Each input channel is first convolved on its own (`depth_multiplier` kernels per
+    channel), then a 1x1 convolution mixes the channels. This needs far fewer weights
+    and operations than a full convolution of the same receptive field.
+
+    # Arguments
+        filters: integer, the number of output channels of the pointwise step.
+        kernel_size: integer or tuple of 1 integer, the window length.
+        strides: integer or tuple of 1 integer, the step between windows.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` (`(batch, steps, channels)`) or `"channels_first"`.
+        dilation_rate: integer or tuple of 1 integer, the gap between kernel taps.
+        depth_multiplier: integer, the kernels per input channel in the depthwise step.
+        activation: activation function (name or callable); None means linear.
+        use_bias: whether to add a bias vector.
+        depthwise_initializer: initializer of the depthwise kernel.
+        pointwise_initializer: initializer of the 1x1 pointwise kernel.
+        bias_initializer: initializer of the bias vector.
+        depthwise_regularizer: regularizer of the depthwise kernel.
+        pointwise_regularizer: regularizer of the pointwise kernel.
+        bias_regularizer: regularizer of the bias.
+        activity_regularizer: regularizer of the layer's output.
+        depthwise_constraint: constraint of the depthwise kernel.
+        pointwise_constraint: constraint of the pointwise kernel.
+        bias_constraint: constraint applied to the bias after each update.
+
+    # Input shape
+        3D tensor `(batch_size, steps, channels)` (channels_last).
+
+    # Output shape
+        3D tensor `(batch_size, new_steps, filters)` (channels_last).
+    """
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format="channels_last",
                  dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
@@ -348,6 +531,40 @@ class SeparableConv1D(_SeparableConv):
 
 
 class SeparableConv2D(_SeparableConv):
+    """Depthwise separable 2D convolution (Xception's and MobileNet's building block).
+
+    A per-channel spatial convolution (`depth_multiplier` kernels per input channel)
+    followed by a 1x1 convolution that mixes channels: much cheaper than a full
+    convolution, with a similar accuracy in practice.
+
+    # Arguments
+        filters: integer, the number of output channels of the pointwise step.
+        kernel_size: an integer or a tuple of 2 integers (one integer is used for every axis), the window's (rows, cols).
+        strides: an integer or a tuple of 2 integers (one integer is used for every axis), the step between windows.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+        dilation_rate: an integer or a tuple of 2 integers (one integer is used for every axis), the gap between kernel taps.
+        depth_multiplier: integer, the kernels per input channel in the depthwise step.
+        activation: activation function (name or callable); None means linear.
+        use_bias: whether to add a bias vector.
+        depthwise_initializer: initializer of the depthwise kernel.
+        pointwise_initializer: initializer of the 1x1 pointwise kernel.
+        bias_initializer: initializer of the bias vector.
+        depthwise_regularizer: regularizer of the depthwise kernel.
+        pointwise_regularizer: regularizer of the pointwise kernel.
+        bias_regularizer: regularizer of the bias.
+        activity_regularizer: regularizer of the layer's output.
+        depthwise_constraint: constraint of the depthwise kernel.
+        pointwise_constraint: constraint of the pointwise kernel.
+        bias_constraint: constraint applied to the bias after each update.
+
+    # Input shape
+        4D tensor, laid out as `data_format` says.
+
+    # Output shape
+        4D tensor with `filters` channels and the new rows and cols.
+    """
     @legacy_separable_conv2d_support
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
@@ -362,7 +579,37 @@ class SeparableConv2D(_SeparableConv):
 
 
 class DepthwiseConv2D(Conv2D):
-    """depth_multiplier filters per input channel, no mixing (MobileNet's layer)."""
+    """Depthwise 2D convolution: `depth_multiplier` kernels per input channel, no mixing.
+
+    MobileNet's spatial step; the channel mixing is left to a following 1x1 Conv2D, so
+    each step can be normalised and activated on its own.
+
+    # Arguments
+        kernel_size: an integer or a tuple of 2 integers (one integer is used for every axis), the window's (rows, cols).
+        strides: an integer or a tuple of 2 integers (one integer is used for every axis), the step between windows.
+        padding: `"valid"` or `"same"`.
+        depth_multiplier: integer; the output has `channels * depth_multiplier` channels.
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+        activation: activation function (name or callable); None means linear.
+        use_bias: whether to add a bias vector.
+        depthwise_initializer: initializer of the depthwise kernel.
+        bias_initializer: initializer of the bias vector.
+        depthwise_regularizer: regularizer of the depthwise kernel.
+        bias_regularizer: regularizer of the bias.
+        activity_regularizer: regularizer of the layer's output.
+        depthwise_constraint: constraint of the depthwise kernel.
+        bias_constraint: constraint applied to the bias after each update.
+
+    # Raises
+        ValueError: (when built) if the input is not 4D or its channel axis is unknown.
+
+    # Input shape
+        4D tensor, laid out as `data_format` says.
+
+    # Output shape
+        4D tensor with `channels * depth_multiplier` channels.
+    """
 
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, data_format=None,
                  activation=None, use_bias=True, depthwise_initializer="glorot_uniform", bias_initializer="zeros",

@@ -32,6 +32,12 @@ class ConvRNN2D(RNN):
         stateful: Boolean (default False). If True, the last state for each sample
             at index i in a batch will be used as initial state for the sample of
             index i in the following batch.
+        unroll: accepted for the RNN signature but must stay False: the loop over
+            time is a scan, and unrolling a convolutional cell is not offered.
+
+    # Raises
+        TypeError: for `unroll=True`, or when `cell` is a list of cells (stacking
+            convolutional cells in one layer is not supported).
 
     # Input shape
         5D tensor with shape `(samples, timesteps, channels, rows, cols)` if

@@ -11,7 +11,17 @@ from .convolutional_legacy import (legacy_upsampling1d_support, legacy_upsamplin
 
 
 class UpSampling1D(Layer):
-    """Repeats each step `size` times along the time axis."""
+    """Repeats each step `size` times along the time axis.
+
+    # Arguments
+        size: integer, the repetition factor.
+
+    # Input shape
+        3D tensor `(batch_size, steps, features)`.
+
+    # Output shape
+        3D tensor `(batch_size, steps * size, features)`.
+    """
 
     @legacy_upsampling1d_support
     def __init__(self, size=2, **kwargs):
@@ -56,6 +66,26 @@ class _UpSampling(Layer):
 
 
 class UpSampling2D(_UpSampling):
+    """Grows rows and cols by repeating every value (nearest neighbour).
+
+    Used in decoders and segmentation networks to bring a feature map back towards
+    the input's resolution without learned weights.
+
+    # Arguments
+        size: an integer or a tuple of 2 integers (one integer is used for every axis), the factor per spatial axis.
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+
+    # Raises
+        NotImplementedError: for `interpolation` other than `"nearest"` (written by
+            newer Keras); nearest-neighbour repetition is the only kind Keras 2.1.6 has.
+
+    # Input shape
+        4D tensor, laid out as `data_format` says.
+
+    # Output shape
+        4D tensor with every spatial axis multiplied by its factor.
+    """
     rank = 2
 
     @legacy_upsampling_nd_support
@@ -69,6 +99,22 @@ class UpSampling2D(_UpSampling):
 
 
 class UpSampling3D(_UpSampling):
+    """Grows the three spatial axes by repeating every value (nearest neighbour).
+
+    Used in decoders and segmentation networks to bring a feature map back towards
+    the input's resolution without learned weights.
+
+    # Arguments
+        size: an integer or a tuple of 3 integers (one integer is used for every axis), the factor per spatial axis.
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+
+    # Input shape
+        5D tensor, laid out as `data_format` says.
+
+    # Output shape
+        5D tensor with every spatial axis multiplied by its factor.
+    """
     rank = 3
 
     @legacy_upsampling_nd_support
@@ -109,7 +155,21 @@ _PAIR_TEXT = {
 
 
 class ZeroPadding1D(Layer):
-    """Zeros added before and after the time axis."""
+    """Adds zeros before and after the time axis.
+
+    Lets a following convolution see the sequence's borders, or keeps lengths equal
+    between branches.
+
+    # Arguments
+        padding: integer (the same count at both ends) or tuple of 2 integers
+            `(before, after)`.
+
+    # Input shape
+        3D tensor `(batch_size, steps, features)`.
+
+    # Output shape
+        3D tensor `(batch_size, before + steps + after, features)`.
+    """
 
     def __init__(self, padding=1, **kwargs):
         super().__init__(**kwargs)
@@ -166,6 +226,26 @@ class _ZeroPadding(_SpatialResize):
 
 
 class ZeroPadding2D(_ZeroPadding):
+    """Adds rows and cols of zeros around an image.
+
+    Sets up the exact border a following strided convolution or pooling expects, as
+    ResNet50 does before its first 7x7 convolution.
+
+    # Arguments
+        padding: an integer (the same on every side), a tuple of 2 integers (symmetric
+            per axis) or a tuple of 2 `(before, after)` pairs.
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+
+    # Raises
+        ValueError: when `padding` has another form.
+
+    # Input shape
+        4D tensor, laid out as `data_format` says.
+
+    # Output shape
+        4D tensor with the spatial axes grown by the padding.
+    """
     rank = 2
 
     @legacy_zeropadding2d_support
@@ -174,6 +254,26 @@ class ZeroPadding2D(_ZeroPadding):
 
 
 class ZeroPadding3D(_ZeroPadding):
+    """Adds rows and cols of zeros around an image volume (along each of the three spatial axes).
+
+    Sets up the exact border a following strided convolution or pooling expects, as
+    ResNet50 does before its first 7x7 convolution.
+
+    # Arguments
+        padding: an integer (the same on every side), a tuple of 3 integers (symmetric
+            per axis) or a tuple of 3 `(before, after)` pairs.
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+
+    # Raises
+        ValueError: when `padding` has another form.
+
+    # Input shape
+        5D tensor, laid out as `data_format` says.
+
+    # Output shape
+        5D tensor with the spatial axes grown by the padding.
+    """
     rank = 3
 
     @legacy_zeropadding3d_support
@@ -186,7 +286,18 @@ def _crop_slice(before, after):
 
 
 class Cropping1D(Layer):
-    """Removes steps before and after on the time axis."""
+    """Removes steps at the start and end of the time axis.
+
+    # Arguments
+        cropping: integer (the same at both ends) or tuple of 2 integers
+            `(before, after)`.
+
+    # Input shape
+        3D tensor `(batch_size, steps, features)`.
+
+    # Output shape
+        3D tensor `(batch_size, steps - before - after, features)`.
+    """
 
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(**kwargs)
@@ -218,6 +329,25 @@ class _Cropping(_SpatialResize):
 
 
 class Cropping2D(_Cropping):
+    """Removes borders from the 2 spatial axes.
+
+    Aligns a skip connection with a smaller feature map, as U-Net style models need.
+
+    # Arguments
+        cropping: an integer (the same on every side), a tuple of 2 integers (symmetric
+            per axis) or a tuple of 2 `(before, after)` pairs.
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+
+    # Raises
+        ValueError: when `cropping` has another form.
+
+    # Input shape
+        4D tensor, laid out as `data_format` says.
+
+    # Output shape
+        4D tensor with the spatial axes shrunk by the cropping.
+    """
     rank = 2
 
     @legacy_cropping_support
@@ -226,6 +356,25 @@ class Cropping2D(_Cropping):
 
 
 class Cropping3D(_Cropping):
+    """Removes borders from the 3 spatial axes.
+
+    Aligns a skip connection with a smaller feature map, as U-Net style models need.
+
+    # Arguments
+        cropping: an integer (the same on every side), a tuple of 3 integers (symmetric
+            per axis) or a tuple of 3 `(before, after)` pairs.
+        data_format: `"channels_last"` (channels on the last axis) or `"channels_first"`;
+            None reads `image_data_format` from the Keras config file.
+
+    # Raises
+        ValueError: when `cropping` has another form.
+
+    # Input shape
+        5D tensor, laid out as `data_format` says.
+
+    # Output shape
+        5D tensor with the spatial axes shrunk by the cropping.
+    """
     rank = 3
 
     @legacy_cropping_support

@@ -21,7 +21,21 @@ spatial_dropout_nd_support = legacy_support(
 
 
 class Masking(Layer):
-    """Masks timesteps whose features all equal `mask_value`."""
+    """Masks timesteps whose features all equal `mask_value`.
+
+    Padded sequences carry filler steps; this layer marks them so that the layers that
+    read masks downstream (RNNs, losses through sample weights) skip them instead of
+    learning from padding.
+
+    # Arguments
+        mask_value: the filler value; a step is masked when every feature equals it.
+
+    # Input shape
+        nD tensor `(batch_size, steps, ...)`.
+
+    # Output shape
+        Same as the input; the mask travels alongside.
+    """
 
     def __init__(self, mask_value=0., **kwargs):
         super().__init__(**kwargs)
@@ -42,7 +56,26 @@ class Masking(Layer):
 
 
 class Dropout(Layer):
-    """Sets a fraction `rate` of inputs to 0 during training (and scales the rest)."""
+    """Sets a fraction `rate` of inputs to 0 during training and scales the rest by
+    `1 / (1 - rate)`.
+
+    The scaling keeps the expected activation unchanged, so the layer is the identity
+    at test time and inference needs no correction. Random dropping keeps units from
+    relying on each other, which reduces overfitting.
+
+    # Arguments
+        rate: float in [0, 1], the fraction of inputs to drop; values outside are
+            clipped into that range.
+        noise_shape: None or a shape tuple; axes of size 1 share one draw, e.g.
+            `(batch_size, 1, features)` drops the same features at every time step.
+        seed: integer seed of the random draws, for repeatable runs.
+
+    # Input shape
+        Any.
+
+    # Output shape
+        Same as the input.
+    """
 
     @dropout_support
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
@@ -74,7 +107,20 @@ class Dropout(Layer):
 
 
 class SpatialDropout1D(Dropout):
-    """Drops whole feature maps of (batch, steps, channels) inputs."""
+    """Drops whole feature maps of `(batch, steps, channels)` inputs.
+
+    Neighbouring steps of a convolution's output are strongly correlated, so dropping
+    single values regularises little; dropping a channel at every step at once does.
+
+    # Arguments
+        rate: float in [0, 1], the fraction of channels to drop.
+
+    # Input shape
+        3D tensor `(batch_size, steps, channels)`.
+
+    # Output shape
+        Same as the input.
+    """
 
     @spatial_dropout1d_support
     def __init__(self, rate, **kwargs):
@@ -113,14 +159,63 @@ class _SpatialDropout(Dropout):
 
 
 class SpatialDropout2D(_SpatialDropout):
+    """Drops whole 2D feature maps: one draw per channel, shared over rows and cols.
+
+    The image counterpart of SpatialDropout1D, for the outputs of 2D convolutions.
+
+    # Arguments
+        rate: float in [0, 1], the fraction of channels to drop.
+        data_format: `"channels_last"` or `"channels_first"`, telling which axis holds
+            the channels; None reads `image_data_format` from the Keras config.
+
+    # Raises
+        ValueError: when `data_format` is neither of the two layouts.
+
+    # Input shape
+        4D tensor, laid out as `data_format` says.
+
+    # Output shape
+        Same as the input.
+    """
     rank = 2
 
 
 class SpatialDropout3D(_SpatialDropout):
+    """Drops whole 3D feature maps: one draw per channel, shared over the three spatial axes.
+
+    # Arguments
+        rate: float in [0, 1], the fraction of channels to drop.
+        data_format: `"channels_last"` or `"channels_first"`; None reads
+            `image_data_format` from the Keras config.
+
+    # Raises
+        ValueError: when `data_format` is neither of the two layouts.
+
+    # Input shape
+        5D tensor, laid out as `data_format` says.
+
+    # Output shape
+        Same as the input.
+    """
     rank = 3
 
 
 class Activation(Layer):
+    """Applies an activation function to its input.
+
+    Useful when the activation has to sit apart from the layer that computes the
+    pre-activation, e.g. after a BatchNormalization.
+
+    # Arguments
+        activation: name of a function of `keralite.activations` (`"relu"`, ...) or any
+            callable taking and returning a tensor.
+
+    # Input shape
+        Any.
+
+    # Output shape
+        Same as the input.
+    """
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
@@ -136,7 +231,24 @@ class Activation(Layer):
 
 
 class Reshape(Layer):
-    """Reshapes to `target_shape` (batch dim excluded; one -1 allowed)."""
+    """Reshapes the non-batch axes to `target_shape`.
+
+    One entry of `target_shape` may be -1: its size is whatever makes the element
+    count match, so the layer works whatever the input's spatial size.
+
+    # Arguments
+        target_shape: tuple of integers, the output shape without the batch axis.
+
+    # Raises
+        ValueError: (when the layer is called) for more than one -1, or when the
+            element counts of input and target cannot match.
+
+    # Input shape
+        Any, with a known element count per sample.
+
+    # Output shape
+        `(batch_size,) + target_shape`.
+    """
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -179,7 +291,23 @@ class Reshape(Layer):
 
 
 class Permute(Layer):
-    """Permutes the non-batch axes: dims is 1-indexed, as in Keras."""
+    """Permutes the non-batch axes of its input.
+
+    `dims` counts from 1, because axis 0 is the batch, which never moves:
+    `Permute((2, 1))` swaps steps and features of a sequence.
+
+    # Arguments
+        dims: tuple of integers, a permutation of `1..ndim-1`.
+
+    # Raises
+        ValueError: when `dims` is not a permutation of consecutive indices from 1.
+
+    # Input shape
+        Any, of rank `len(dims) + 1`.
+
+    # Output shape
+        The input's shape with the non-batch axes reordered by `dims`.
+    """
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
@@ -206,6 +334,25 @@ class Permute(Layer):
 
 
 class Flatten(Layer):
+    """Flattens each sample to one axis; the batch axis stays.
+
+    The step between convolutional feature maps and Dense layers. With
+    `channels_first` the input is first moved to channels_last order, so weights
+    trained in either layout see the same feature order.
+
+    # Arguments
+        data_format: `"channels_last"` or `"channels_first"`; None reads
+            `image_data_format` from the Keras config.
+
+    # Raises
+        ValueError: (when called) if a non-batch axis of the input has unknown size.
+
+    # Input shape
+        nD tensor, n >= 3.
+
+    # Output shape
+        2D tensor `(batch_size, product of the other axes)`.
+    """
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.input_spec = InputSpec(min_ndim=3)
@@ -231,6 +378,19 @@ class Flatten(Layer):
 
 
 class RepeatVector(Layer):
+    """Repeats a vector `n` times along a new time axis.
+
+    Feeds one encoding to every step of a decoder RNN in sequence-to-sequence models.
+
+    # Arguments
+        n: integer, the number of repetitions.
+
+    # Input shape
+        2D tensor `(batch_size, features)`.
+
+    # Output shape
+        3D tensor `(batch_size, n, features)`.
+    """
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
         self.n = n
@@ -251,9 +411,29 @@ class RepeatVector(Layer):
 class Lambda(Layer):
     """Wraps an expression written with K as a layer.
 
-    Saving stores the function's bytecode (as Keras does); loading it back runs that
-    code, so `from_config` only does so with `safe_mode=False` or when the function's
-    name is given in `custom_objects`.
+    For a computation without weights that has no layer of its own. Saving stores the
+    function's bytecode (as Keras does); loading it back runs that code, so
+    `from_config` only does so with `safe_mode=False` or when the function's name is
+    given in `custom_objects`.
+
+    # Arguments
+        function: callable taking the input tensor (or list of tensors) as its first
+            argument and returning a tensor.
+        output_shape: the output's shape without the batch axis, as a tuple, or a
+            function from the input shape (batch axis included) to the output shape;
+            None means the output shape is inferred by calling the function.
+        mask: None, or a tensor or a function `(inputs, mask) -> mask` giving the
+            output's mask.
+        arguments: optional dict of keyword arguments passed to `function`.
+
+    # Raises
+        TypeError: when `output_shape` is neither a tuple, a list nor a callable.
+
+    # Input shape
+        Any.
+
+    # Output shape
+        Given by `output_shape`, or inferred.
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
@@ -435,7 +615,30 @@ def _load_bytecode(function_config, globs, layer_name):
 
 
 class Dense(Layer):
-    """output = activation(dot(input, kernel) + bias), on the last axis of nD inputs."""
+    """A fully connected layer: `output = activation(dot(input, kernel) + bias)`.
+
+    On inputs of rank above 2 the product runs over the last axis, so the same kernel
+    is applied at every position of the other axes.
+
+    # Arguments
+        units: positive integer, the size of the output's last axis.
+        activation: activation function (name or callable); None means linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: initializer of the `kernel` weight matrix.
+        bias_initializer: initializer of the bias vector.
+        kernel_regularizer: regularizer applied to the kernel.
+        bias_regularizer: regularizer applied to the bias.
+        activity_regularizer: regularizer applied to the layer's output.
+        kernel_constraint: constraint applied to the kernel after each update.
+        bias_constraint: constraint applied to the bias after each update.
+
+    # Input shape
+        nD tensor `(batch_size, ..., input_dim)`; `input_dim=...` is accepted as a
+        shorthand for `input_shape=(input_dim,)`, as in Keras.
+
+    # Output shape
+        nD tensor `(batch_size, ..., units)`.
+    """
 
     @dense_support
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -504,6 +707,21 @@ class Dense(Layer):
 
 
 class ActivityRegularization(Layer):
+    """Adds an L1/L2 penalty on its input to the model's loss and passes the input on.
+
+    Encourages sparse or small activations at a chosen point of the network without
+    changing the values that flow through it.
+
+    # Arguments
+        l1: float >= 0, the L1 factor.
+        l2: float >= 0, the L2 factor.
+
+    # Input shape
+        Any.
+
+    # Output shape
+        Same as the input.
+    """
     def __init__(self, l1=0., l2=0., **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True

@@ -27,11 +27,31 @@ embedding_support = legacy_support(
 
 
 class Embedding(Layer):
-    """Turns indices (batch, ...) into vectors (batch, ..., output_dim).
+    """Turns integer indices `(batch, ...)` into dense vectors `(batch, ..., output_dim)`.
 
-    With `mask_zero`, index 0 is padding: the layer's mask is `inputs != 0`, so
-    input_dim must count it (vocabulary size + 1). Its gradient only touches the rows
-    that were looked up (the backend's gather differentiates to a scatter-add).
+    A learned lookup table: the first layer of most text models, where one-hot inputs
+    would be too wide. With `mask_zero`, index 0 is padding: the layer's mask is
+    `inputs != 0`, so `input_dim` must count it (vocabulary size + 1). Its gradient only
+    touches the rows that were looked up (the backend's gather differentiates to a
+    scatter-add).
+
+    # Arguments
+        input_dim: integer > 0, the vocabulary size (largest index + 1).
+        output_dim: integer >= 0, the length of each vector.
+        embeddings_initializer: initializer of the `embeddings` table.
+        embeddings_regularizer: regularizer of the table.
+        activity_regularizer: regularizer of the layer's output.
+        embeddings_constraint: constraint applied to the table after each update.
+        mask_zero: whether index 0 is padding to be masked downstream (RNNs skip it).
+        input_length: the length of the input sequences when it is fixed; needed to
+            connect Flatten then Dense after the embedding, because their shapes
+            must be known.
+
+    # Input shape
+        2D tensor `(batch_size, sequence_length)` of integer indices.
+
+    # Output shape
+        3D tensor `(batch_size, sequence_length, output_dim)`.
     """
 
     @embedding_support

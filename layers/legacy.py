@@ -21,17 +21,38 @@ def keras2_signature(class_name, args, kwargs):
 
 
 def legacy_support(layer_name, renames, value_renames=None, positional=None, preprocessor=None):
-    """Wrap __init__ so Keras 1 keyword names (and values) map onto Keras 2 ones.
+    """Builds the decorator that lets a layer family's `__init__` take Keras 1 argument names.
 
-    renames: [(old_name, new_name)]; value_renames: {new_name: {old_value: new_value}};
-    positional: the Keras 2 names allowed as positional arguments (more raise TypeError);
-    preprocessor(args, kwargs) -> (args, kwargs, converted) for conversions that are
-    not plain renames. `layer_name` names the family in docs; the warning shows the
-    class actually built, as Keras does.
+    Keras 1 code (`Dense(output_dim=10, init='normal')`) keeps working: the names and
+    values are mapped onto the Keras 2 ones, with Keras' "Update your call" warning so
+    the user learns the new spelling. The warning shows the class actually built, as
+    Keras does.
+
+    # Arguments
+        layer_name: the family's name, for documentation only.
+        renames: list of `(Keras 1 name, Keras 2 name)` pairs.
+        value_renames: dict `{Keras 2 name: {Keras 1 value: Keras 2 value}}`, e.g.
+            `border_mode='same'` values that changed spelling.
+        positional: the Keras 2 names that may be passed positionally; more positional
+            arguments raise TypeError. None allows any number.
+        preprocessor: optional function `(args, kwargs) -> (args, kwargs, converted)`
+            for conversions that are not plain renames.
+
+    # Returns
+        A decorator of `__init__` methods.
     """
     value_renames = value_renames or {}
 
     def decorator(init):
+        """Wraps a layer's `__init__` so that Keras 1 argument names are converted, with a warning.
+
+        # Arguments
+            init: the `__init__` method written with Keras 2 names.
+
+        # Returns
+            The wrapped `__init__`; it raises TypeError for too many positional arguments
+            or for one argument given under both its Keras 1 and Keras 2 name.
+        """
         @functools.wraps(init)
         def wrapper(self, *args, **kwargs):
             class_name = self.__class__.__name__

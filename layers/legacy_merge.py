@@ -239,6 +239,19 @@ class Merge(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Rebuilds a Merge layer from its config.
+
+        A `mode`, `output_shape` or `output_mask` saved as a function is rebuilt from the
+        stored bytecode or looked up by name, the same way Lambda layers load.
+
+        # Arguments
+            config: dict of the configuration.
+            custom_objects: optional dict of user functions by name, searched for saved
+                function names.
+
+        # Returns
+            A new Merge layer.
+        """
         config = dict(config)
         name = config.get("name")
         for key, what in (("mode", "mode"), ("output_shape", "output_shape"), ("output_mask", "output_mask")):

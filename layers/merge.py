@@ -168,7 +168,21 @@ class Minimum(_Merge):
 
 
 class Concatenate(_Merge):
-    """Joins its inputs along `axis`; every other axis must match."""
+    """Joins its inputs along `axis`; every other axis must match.
+
+    The usual way to merge the branches of an Inception block or the features of two
+    input streams.
+
+    # Arguments
+        axis: the axis to join along (default: the last one).
+        **kwargs: standard layer arguments.
+
+    # Input shape
+        A list of at least 2 tensors, equal except along `axis`.
+
+    # Output shape
+        The common shape, with the sizes along `axis` summed.
+    """
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -236,8 +250,28 @@ class Concatenate(_Merge):
 
 
 class Dot(_Merge):
-    """The dot product of two inputs over `axes` (an int, or one axis per input), per
-    sample; with `normalize`, the inputs are L2-normalised first (cosine proximity)."""
+    """The per-sample dot product of two inputs over the given axes.
+
+    With `normalize=True` the inputs are L2-normalised first, so the output is their
+    cosine similarity, as siamese and word2vec-style models use.
+
+    # Arguments
+        axes: integer or tuple of 2 integers, the axis (or one axis per input) to
+            contract over.
+        normalize: whether to L2-normalise the inputs along `axes` before the product.
+        **kwargs: standard layer arguments.
+
+    # Raises
+        TypeError: when `axes` is neither an integer, a list nor a tuple.
+        ValueError: when `axes` is a sequence of other than 2 integers.
+
+    # Input shape
+        A list of 2 tensors.
+
+    # Output shape
+        The remaining axes of both inputs, concatenated; `(batch_size, 1)` when both
+        inputs are 2D.
+    """
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
@@ -303,42 +337,131 @@ class Dot(_Merge):
 
 
 def add(inputs, **kwargs):
-    """`Add()(inputs)`."""
+    """Functional shortcut for `Add()(inputs)`: the element-wise sum of a list of tensors.
+
+    Saves building the layer by hand in functional models; the layer still appears in
+    the model (and in its saved config) like any other.
+
+    # Arguments
+        inputs: list of at least 2 tensors of the same shape (batch axes may differ
+            only by broadcasting, as in Keras).
+        **kwargs: layer arguments such as `name`.
+
+    # Returns
+        A tensor, the element-wise sum of the inputs.
+    """
     return Add(**kwargs)(inputs)
 
 
 def subtract(inputs, **kwargs):
-    """`Subtract()(inputs)`."""
+    """Functional shortcut for `Subtract()(inputs)`: the first tensor minus the second.
+
+    # Arguments
+        inputs: list of exactly 2 tensors of the same shape.
+        **kwargs: layer arguments such as `name`.
+
+    # Returns
+        A tensor, `inputs[0] - inputs[1]`.
+    """
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs, **kwargs):
-    """`Multiply()(inputs)`."""
+    """Functional shortcut for `Multiply()(inputs)`: the element-wise product of a list of tensors.
+
+    Saves building the layer by hand in functional models; the layer still appears in
+    the model (and in its saved config) like any other.
+
+    # Arguments
+        inputs: list of at least 2 tensors of the same shape (batch axes may differ
+            only by broadcasting, as in Keras).
+        **kwargs: layer arguments such as `name`.
+
+    # Returns
+        A tensor, the element-wise product of the inputs.
+    """
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs, **kwargs):
-    """`Average()(inputs)`."""
+    """Functional shortcut for `Average()(inputs)`: the element-wise mean of a list of tensors.
+
+    Saves building the layer by hand in functional models; the layer still appears in
+    the model (and in its saved config) like any other.
+
+    # Arguments
+        inputs: list of at least 2 tensors of the same shape (batch axes may differ
+            only by broadcasting, as in Keras).
+        **kwargs: layer arguments such as `name`.
+
+    # Returns
+        A tensor, the element-wise mean of the inputs.
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs, **kwargs):
-    """`Maximum()(inputs)`."""
+    """Functional shortcut for `Maximum()(inputs)`: the element-wise maximum of a list of tensors.
+
+    Saves building the layer by hand in functional models; the layer still appears in
+    the model (and in its saved config) like any other.
+
+    # Arguments
+        inputs: list of at least 2 tensors of the same shape (batch axes may differ
+            only by broadcasting, as in Keras).
+        **kwargs: layer arguments such as `name`.
+
+    # Returns
+        A tensor, the element-wise maximum of the inputs.
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs, **kwargs):
-    """`Minimum()(inputs)`."""
+    """Functional shortcut for `Minimum()(inputs)`: the element-wise minimum of a list of tensors.
+
+    Saves building the layer by hand in functional models; the layer still appears in
+    the model (and in its saved config) like any other.
+
+    # Arguments
+        inputs: list of at least 2 tensors of the same shape (batch axes may differ
+            only by broadcasting, as in Keras).
+        **kwargs: layer arguments such as `name`.
+
+    # Returns
+        A tensor, the element-wise minimum of the inputs.
+    """
     return Minimum(**kwargs)(inputs)
 
 
 def concatenate(inputs, axis=-1, **kwargs):
-    """`Concatenate(axis)(inputs)`."""
+    """Functional shortcut for `Concatenate(axis)(inputs)`.
+
+    # Arguments
+        inputs: list of at least 2 tensors whose shapes match except along `axis`.
+        axis: the axis to join along (default: the last one).
+        **kwargs: layer arguments such as `name`.
+
+    # Returns
+        A tensor, the inputs joined along `axis`.
+    """
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
 def dot(inputs, axes, normalize=False, **kwargs):
-    """`Dot(axes, normalize)(inputs)`."""
+    """Functional shortcut for `Dot(axes, normalize)(inputs)`.
+
+    # Arguments
+        inputs: list of 2 tensors.
+        axes: integer or tuple of 2 integers, the axis (or one axis per input) to
+            contract over.
+        normalize: whether to L2-normalise both inputs along `axes` first, which turns
+            the dot product into a cosine similarity.
+        **kwargs: layer arguments such as `name`.
+
+    # Returns
+        A tensor, the per-sample dot product.
+    """
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
 
 

@@ -93,8 +93,24 @@ class GaussianDropout(Layer):
 
 
 class AlphaDropout(Layer):
-    """Sets a fraction `rate` of inputs to SELU's saturation value -scale * alpha, then
-    applies the affine map that restores zero mean and unit variance, in training."""
+    """Dropout that keeps a self-normalising network's mean and variance (for SELU units).
+
+    During training a fraction `rate` of inputs is set to SELU's saturation value
+    `-scale * alpha` instead of 0, then an affine map restores zero mean and unit
+    variance; plain Dropout would shift both and break SELU's self-normalisation.
+
+    # Arguments
+        rate: float in [0, 1], the fraction of inputs to drop.
+        noise_shape: None or a shape tuple; entries of None take the input's own size,
+            axes of size 1 share one draw.
+        seed: integer seed of the random draws.
+
+    # Input shape
+        Any.
+
+    # Output shape
+        Same as the input.
+    """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -36,13 +36,37 @@ batchnorm_support = legacy_support(
 
 
 class BatchNormalization(Layer):
-    """y = gamma * (x - mean) / sqrt(var + epsilon) + beta, per feature along `axis`.
+    """Normalises each feature along `axis`: `y = gamma * (x - mean) / sqrt(var + epsilon) + beta`.
 
-    Training normalises with the batch's mean and (biased) variance, and moves the
-    moving statistics towards the batch mean and the unbiased batch variance:
-    moving <- momentum * moving + (1 - momentum) * batch. Inference uses the moving
-    statistics. Weights, in order: gamma (if scale), beta (if center), moving_mean,
-    moving_variance; the last two are not trainable.
+    Keeping every layer's inputs at zero mean and unit variance lets deep networks
+    train faster and with larger learning rates. Training normalises with the batch's
+    mean and (biased) variance, and moves the moving statistics towards the batch mean
+    and the unbiased batch variance: `moving <- momentum * moving + (1 - momentum) *
+    batch`. Inference uses the moving statistics. Weights, in order: gamma (if scale),
+    beta (if center), moving_mean, moving_variance; the last two are not trainable.
+
+    # Arguments
+        axis: integer, the features axis (or a list of axes): `-1` after a channels_last
+            convolution or a Dense layer, `1` for channels_first.
+        momentum: float, the weight of the old value in the moving statistics.
+        epsilon: small float added to the variance so the division is safe.
+        center: whether to add the learned offset `beta`.
+        scale: whether to multiply by the learned `gamma`; can be False when the next
+            layer is linear (or ReLU), as that layer can absorb the scaling.
+        beta_initializer: initializer of beta.
+        gamma_initializer: initializer of gamma.
+        moving_mean_initializer: initializer of the moving mean.
+        moving_variance_initializer: initializer of the moving variance.
+        beta_regularizer: regularizer of beta.
+        gamma_regularizer: regularizer of gamma.
+        beta_constraint: constraint of beta.
+        gamma_constraint: constraint of gamma.
+
+    # Input shape
+        Any.
+
+    # Output shape
+        Same as the input.
     """
 
     @batchnorm_support

@@ -70,6 +70,26 @@ class _Pooling1D(Layer):
 
 
 class MaxPooling1D(_Pooling1D):
+    """Max pooling over the time axis of a sequence.
+
+    Keeps the strongest response of each feature in every window, so a pattern found
+    anywhere inside the window survives while the sequence gets shorter.
+
+    # Arguments
+        pool_size: integer, the window length along the steps axis.
+        strides: integer or None; the step between windows. None means `pool_size`
+            (windows that do not overlap).
+        padding: `"valid"` (drop the tail that does not fill a window) or `"same"`
+            (pad so the output has `ceil(steps / strides)` steps).
+        data_format: `"channels_last"` for `(batch, steps, features)` inputs or
+            `"channels_first"` for `(batch, features, steps)`.
+
+    # Input shape
+        3D tensor `(batch_size, steps, features)` (channels_last).
+
+    # Output shape
+        3D tensor `(batch_size, downsampled_steps, features)`.
+    """
     pool_mode = "max"
 
     @legacy_pooling1d_support
@@ -78,6 +98,25 @@ class MaxPooling1D(_Pooling1D):
 
 
 class AveragePooling1D(_Pooling1D):
+    """Average pooling over the time axis of a sequence.
+
+    Smooths each feature over every window instead of picking its peak, which keeps
+    the overall level of a signal rather than its strongest instant.
+
+    # Arguments
+        pool_size: integer, the window length along the steps axis.
+        strides: integer or None; the step between windows. None means `pool_size`.
+        padding: `"valid"` or `"same"`; with `"same"` the padded positions are left out
+            of each mean, so border windows are not pulled towards zero.
+        data_format: `"channels_last"` for `(batch, steps, features)` inputs or
+            `"channels_first"` for `(batch, features, steps)`.
+
+    # Input shape
+        3D tensor `(batch_size, steps, features)` (channels_last).
+
+    # Output shape
+        3D tensor `(batch_size, downsampled_steps, features)`.
+    """
     pool_mode = "avg"
 
     @legacy_pooling1d_support
@@ -120,6 +159,28 @@ class _PoolingND(Layer):
 
 
 class MaxPooling2D(_PoolingND):
+    """Max pooling over the two spatial axes of an image.
+
+    Halves (by default) the height and width while keeping each channel's strongest
+    activation per window, which makes the next layers cheaper and less sensitive to
+    small shifts.
+
+    # Arguments
+        pool_size: integer or tuple of 2 integers, the window's (rows, cols). One
+            integer is used for both axes.
+        strides: integer, tuple of 2 integers or None; the step between windows.
+            None means `pool_size`.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` (`(batch, rows, cols, channels)`) or
+            `"channels_first"` (`(batch, channels, rows, cols)`). None reads
+            `image_data_format` from the Keras config file.
+
+    # Input shape
+        4D tensor, laid out as `data_format` says.
+
+    # Output shape
+        4D tensor with pooled rows and cols, in the same layout.
+    """
     rank, pool_mode = 2, "max"
 
     @legacy_pooling_nd_support
@@ -128,6 +189,24 @@ class MaxPooling2D(_PoolingND):
 
 
 class AveragePooling2D(_PoolingND):
+    """Average pooling over the two spatial axes of an image.
+
+    Downsamples like MaxPooling2D but keeps the mean of each window, as networks such as
+    DenseNet do in their transition blocks to avoid discarding weak responses.
+
+    # Arguments
+        pool_size: integer or tuple of 2 integers, the window's (rows, cols).
+        strides: integer, tuple of 2 integers or None; None means `pool_size`.
+        padding: `"valid"` or `"same"`; padded positions do not count in the mean.
+        data_format: `"channels_last"` or `"channels_first"`; None reads
+            `image_data_format` from the Keras config file.
+
+    # Input shape
+        4D tensor, laid out as `data_format` says.
+
+    # Output shape
+        4D tensor with pooled rows and cols, in the same layout.
+    """
     rank, pool_mode = 2, "avg"
 
     @legacy_pooling_nd_support
@@ -136,6 +215,21 @@ class AveragePooling2D(_PoolingND):
 
 
 class MaxPooling3D(_PoolingND):
+    """Max pooling over the three spatial axes of a volume (video, scan).
+
+    # Arguments
+        pool_size: integer or tuple of 3 integers, the window along each spatial axis.
+        strides: integer, tuple of 3 integers or None; None means `pool_size`.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` (`(batch, dim1, dim2, dim3, channels)`) or
+            `"channels_first"`; None reads `image_data_format` from the Keras config.
+
+    # Input shape
+        5D tensor, laid out as `data_format` says.
+
+    # Output shape
+        5D tensor with the three spatial axes pooled.
+    """
     rank, pool_mode = 3, "max"
 
     @legacy_pooling_nd_support
@@ -144,6 +238,21 @@ class MaxPooling3D(_PoolingND):
 
 
 class AveragePooling3D(_PoolingND):
+    """Average pooling over the three spatial axes of a volume (video, scan).
+
+    # Arguments
+        pool_size: integer or tuple of 3 integers, the window along each spatial axis.
+        strides: integer, tuple of 3 integers or None; None means `pool_size`.
+        padding: `"valid"` or `"same"`; padded positions do not count in the mean.
+        data_format: `"channels_last"` or `"channels_first"`; None reads
+            `image_data_format` from the Keras config.
+
+    # Input shape
+        5D tensor, laid out as `data_format` says.
+
+    # Output shape
+        5D tensor with the three spatial axes pooled.
+    """
     rank, pool_mode = 3, "avg"
 
     @legacy_pooling_nd_support
@@ -199,14 +308,59 @@ class _GlobalPooling1D(_GlobalPooling):
 
 
 class GlobalMaxPooling1D(_GlobalPooling1D):
+    """Maximum of each feature over all time steps.
+
+    Turns a variable-length sequence into one fixed-size vector, the usual bridge from
+    a 1D convolution stack to a Dense classifier.
+
+    # Arguments
+        data_format: `"channels_last"` (`(batch, steps, features)`) or
+            `"channels_first"` (`(batch, features, steps)`).
+        keepdims: if True the steps axis stays, with size 1 (an argument of later
+            Keras versions, accepted so their configs load).
+
+    # Input shape
+        3D tensor `(batch_size, steps, features)` (channels_last).
+
+    # Output shape
+        2D tensor `(batch_size, features)`.
+    """
     reduce = "max"
 
 
 class GlobalAveragePooling1D(_GlobalPooling1D):
+    """Mean of each feature over all time steps.
+
+    # Arguments
+        data_format: `"channels_last"` (`(batch, steps, features)`) or
+            `"channels_first"` (`(batch, features, steps)`).
+        keepdims: if True the steps axis stays, with size 1 (later Keras versions).
+
+    # Input shape
+        3D tensor `(batch_size, steps, features)` (channels_last).
+
+    # Output shape
+        2D tensor `(batch_size, features)`.
+    """
     reduce = "mean"
 
 
 class GlobalMaxPooling2D(_GlobalPooling):
+    """Maximum of each channel over the whole image.
+
+    Replaces Flatten before the classifier when the network should not depend on the
+    input's height and width.
+
+    # Arguments
+        data_format: `"channels_last"` or `"channels_first"`; None reads
+            `image_data_format` from the Keras config file.
+
+    # Input shape
+        4D tensor, laid out as `data_format` says.
+
+    # Output shape
+        2D tensor `(batch_size, channels)`.
+    """
     rank, reduce = 2, "max"
 
     @legacy_global_pooling_support
@@ -215,6 +369,21 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 
 class GlobalAveragePooling2D(_GlobalPooling):
+    """Mean of each channel over the whole image.
+
+    The head of ResNet50, Inception and MobileNet when `pooling='avg'`: one number
+    per feature map, whatever the input size.
+
+    # Arguments
+        data_format: `"channels_last"` or `"channels_first"`; None reads
+            `image_data_format` from the Keras config file.
+
+    # Input shape
+        4D tensor, laid out as `data_format` says.
+
+    # Output shape
+        2D tensor `(batch_size, channels)`.
+    """
     rank, reduce = 2, "mean"
 
     @legacy_global_pooling_support
@@ -223,6 +392,18 @@ class GlobalAveragePooling2D(_GlobalPooling):
 
 
 class GlobalMaxPooling3D(_GlobalPooling):
+    """Maximum of each channel over the whole volume.
+
+    # Arguments
+        data_format: `"channels_last"` or `"channels_first"`; None reads
+            `image_data_format` from the Keras config file.
+
+    # Input shape
+        5D tensor, laid out as `data_format` says.
+
+    # Output shape
+        2D tensor `(batch_size, channels)`.
+    """
     rank, reduce = 3, "max"
 
     @legacy_global_pooling_support
@@ -231,6 +412,18 @@ class GlobalMaxPooling3D(_GlobalPooling):
 
 
 class GlobalAveragePooling3D(_GlobalPooling):
+    """Mean of each channel over the whole volume.
+
+    # Arguments
+        data_format: `"channels_last"` or `"channels_first"`; None reads
+            `image_data_format` from the Keras config file.
+
+    # Input shape
+        5D tensor, laid out as `data_format` says.
+
+    # Output shape
+        2D tensor `(batch_size, channels)`.
+    """
     rank, reduce = 3, "mean"
 
     @legacy_global_pooling_support

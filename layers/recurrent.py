@@ -214,6 +214,11 @@ class RNN(Layer):
             `input_shape` instead.
         input_length: Length of input sequences, with `input_dim`.
 
+    # Raises
+        ValueError: when `cell` has no `call` method or no `state_size`, or for
+            `time_major=True` (written by newer Keras; inputs here are always
+            `(batch, time, ...)`).
+
     # Input shape
         3D tensor with shape `(batch_size, timesteps, input_dim)`.
 

@@ -402,7 +402,11 @@ class StackedRNNCells(Layer):
     `state_size[0]` is the output size (a 2-layer LSTM has states `[h2, c2, h1, c1]`).
 
     # Arguments
-        cells: List of RNN cell instances.
+        cells: List of RNN cell instances, the first one reading the input.
+
+    # Raises
+        ValueError: when a cell lacks a `call` method or a `state_size`, since the
+            RNN loop needs both.
     """
 
     def __init__(self, cells, **kwargs):

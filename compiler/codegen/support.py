@@ -5,6 +5,7 @@ machine (cached on disk like graph objects, keyed by the emitter sources, the CP
 the toolchain) and JIT-loaded once per process before any graph that calls it, so a
 graph with a matmul does not pay the GEMM's compile time again.
 """
+import ctypes
 import hashlib
 import subprocess
 import sys
@@ -97,8 +98,14 @@ def _wait_for_prefetch():
     _background = False
 
 
+# LLVM turns a loop that fills or copies memory into a call of these; the JIT's linker
+# does not search the C library by itself, and an unresolved call would jump to address 0.
+_LIBC_SYMBOLS = ("memset", "memcpy", "memmove")
+
+
 def ensure_runtime():
-    """Make the C runtime's thread pool visible to graph code (every graph may call it)."""
+    """Make the C runtime's thread pool, and the C library's memory routines LLVM may
+    call, visible to graph code (every graph may call them)."""
     global _runtime_ready
     if _runtime_ready:
         return
@@ -106,6 +113,9 @@ def ensure_runtime():
         if not _runtime_ready:
             from ...runtime import native
             target.add_symbol("kl_parallel_for", native.symbol_address("kl_parallel_for"))
+            libc = ctypes.CDLL(None)
+            for name in _LIBC_SYMBOLS:
+                target.add_symbol(name, ctypes.cast(getattr(libc, name), ctypes.c_void_p).value)
             _runtime_ready = True
 
 

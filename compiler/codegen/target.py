@@ -3,6 +3,7 @@
 Everything that touches llvmlite.binding's global state lives here, so the rest of the
 code generator only builds `llvmlite.ir` modules.
 """
+import contextlib
 import os
 import threading
 
@@ -62,17 +63,37 @@ def target_machine(cpu=None, features=None, jit=True):
 
 def parse_and_optimize(ir_text, tm):
     """Parse IR text, verify it and run the O3 pipeline with loop and SLP vectorisation."""
+    return link_and_optimize([ir_text], tm)
+
+
+def link_and_optimize(ir_texts, tm, speed=3, vectorize=True):
+    """Parse several IR texts, link them into one module (internal names that clash are
+    renamed), verify it and run the pipeline of `speed` (O3 by default): one pipeline and
+    one object for many kernels costs less than one each. Code without loops worth
+    vectorising (a graph entry that only calls kernels) takes a lighter pipeline."""
     with _lock:
-        mod = llvm.parse_assembly(ir_text)
+        mod = llvm.parse_assembly(ir_texts[0])
+        for text in ir_texts[1:]:
+            mod.link_in(llvm.parse_assembly(text))
         mod.triple = tm.triple
         mod.data_layout = str(tm.target_data)
         mod.verify()
-        pto = llvm.create_pipeline_tuning_options(speed_level=3)
-        pto.loop_vectorization = True
-        pto.slp_vectorization = True
+        pto = llvm.create_pipeline_tuning_options(speed_level=speed)
+        pto.loop_vectorization = vectorize
+        pto.slp_vectorization = vectorize
         pb = llvm.create_pass_builder(tm, pto)
         pb.getModulePassManager().run(mod, pb)
         return mod
+
+
+@contextlib.contextmanager
+def exclusive():
+    """Hold every lock around LLVM (ours and llvmlite's own), so no other thread is inside
+    LLVM meanwhile: what a fork needs, since the child could never release a lock it
+    inherited held."""
+    ffi_lock = getattr(getattr(llvm.ffi, "lib", None), "_lock", None)
+    with _lock, (ffi_lock if ffi_lock is not None else contextlib.nullcontext()):
+        yield
 
 
 def emit_object(mod, tm):

@@ -87,6 +87,9 @@ def channels_last_only(family):
 
     # Arguments
         family: the architecture's name in the warning ('Xception model', ...).
+
+    # Yields
+        Nothing: the model is built inside the `with` block.
     """
     old_data_format = K.image_data_format()
     if old_data_format != "channels_last":

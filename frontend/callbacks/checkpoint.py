@@ -8,14 +8,23 @@ from .monitoring import resolve_mode
 
 
 class ModelCheckpoint(Callback):
-    """Saves the model every `period` epochs to `filepath`, which may hold format fields
-    filled from the epoch number (counted from 1) and the epoch logs, e.g.
-    'weights.{epoch:02d}-{val_loss:.2f}.hdf5'.
+    """Saves the model every `period` epochs, so a long run can be resumed or its best
+    state kept.
 
-    With `save_best_only`, a file is written only when `monitor` improves on the best
-    value seen so far (direction from `mode`: 'auto', 'min' or 'max'; in 'auto' mode
-    names containing 'acc' or starting with 'fmeasure' are maximised).
-    `save_weights_only` writes `model.save_weights` instead of `model.save`.
+    `filepath` may hold format fields filled from the epoch number (counted from 1) and
+    the epoch logs, e.g. `'weights.{epoch:02d}-{val_loss:.2f}.hdf5'`.
+
+    # Arguments
+        filepath: string, the path to write to (with optional format fields).
+        monitor: the log entry to compare when `save_best_only` is set.
+        verbose: 0 or 1 (a message at each save).
+        save_best_only: write a file only when `monitor` improves on the best value
+            seen so far, so the latest file is always the best model.
+        save_weights_only: write `model.save_weights` instead of `model.save`.
+        mode: `'auto'`, `'min'` or `'max'`, the direction of improvement; in `'auto'`
+            mode names containing `'acc'` or starting with `'fmeasure'` are maximised,
+            others minimised.
+        period: integer, the number of epochs between saves.
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,

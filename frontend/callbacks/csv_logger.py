@@ -18,10 +18,17 @@ def _csv_value(value):
 
 
 class CSVLogger(Callback):
-    """Streams the epoch logs to `filename`: a header 'epoch' + the log keys (sorted, as
-    seen at the first epoch), then one row per epoch. `separator` separates fields;
-    `append=True` continues an existing file (writing the header only if it is empty).
-    Lines end with '\\r\\n' (the csv module's excel dialect)."""
+    """Streams the epoch logs to a CSV file, one row per epoch.
+
+    The header is `epoch` followed by the log keys (sorted, as seen at the first
+    epoch). Lines end with `'\\r\\n'` (the csv module's excel dialect).
+
+    # Arguments
+        filename: path of the CSV file.
+        separator: the string separating fields.
+        append: whether to continue an existing file (writing the header only if it is
+            empty), e.g. when resuming training; False overwrites it.
+    """
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()

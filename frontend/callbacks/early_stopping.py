@@ -8,9 +8,19 @@ from .monitoring import resolve_mode, missing_monitor_message
 
 
 class EarlyStopping(Callback):
-    """Stops training after `patience` epochs in which `monitor` did not improve by more
-    than `min_delta` (direction from `mode`: 'auto', 'min' or 'max'; 'auto' maximises
-    names containing 'acc'). `stopped_epoch` holds the (0-based) epoch it stopped at."""
+    """Stops training when a monitored quantity has stopped improving.
+
+    Saves the epochs that would only overfit. `stopped_epoch` holds the (0-based) epoch
+    it stopped at.
+
+    # Arguments
+        monitor: the log entry to watch, e.g. `'val_loss'`.
+        min_delta: the smallest change that counts as an improvement.
+        patience: the number of epochs without improvement before stopping.
+        verbose: 0 or 1 (a message when stopping).
+        mode: `'auto'`, `'min'` or `'max'`, the direction of improvement; `'auto'`
+            maximises names containing `'acc'` and minimises the others.
+    """
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto"):
         super().__init__()

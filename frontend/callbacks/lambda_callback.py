@@ -3,10 +3,19 @@ from .core import Callback
 
 
 class LambdaCallback(Callback):
-    """Calls the given functions at the matching events, with positional arguments:
-    on_epoch_begin / on_epoch_end (epoch, logs), on_batch_begin / on_batch_end
-    (batch, logs), on_train_begin / on_train_end (logs). Events without a function do
-    nothing. Extra keyword arguments become attributes of the callback."""
+    """A callback made of plain functions, for small hooks that need no class.
+
+    Events without a function do nothing.
+
+    # Arguments
+        on_epoch_begin: function `(epoch, logs)`, called at the start of each epoch.
+        on_epoch_end: function `(epoch, logs)`, called at the end of each epoch.
+        on_batch_begin: function `(batch, logs)`, called before each batch.
+        on_batch_end: function `(batch, logs)`, called after each batch.
+        on_train_begin: function `(logs)`, called when training starts.
+        on_train_end: function `(logs)`, called when training ends.
+        **kwargs: extra values that become attributes of the callback.
+    """
 
     def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_batch_begin=None,
                  on_batch_end=None, on_train_begin=None, on_train_end=None, **kwargs):

@@ -28,9 +28,15 @@ def _call_schedule(schedule, epoch, lr):
 
 
 class LearningRateScheduler(Callback):
-    """Sets the learning rate at the start of each epoch to `schedule(epoch)` or
-    `schedule(epoch, lr)` (epoch counted from 0, lr the current rate). The schedule must
-    return a float."""
+    """Sets the learning rate at the start of each epoch from a schedule.
+
+    For step decay or warm-up schedules that the optimizer's own `decay` cannot express.
+
+    # Arguments
+        schedule: function `schedule(epoch)` or `schedule(epoch, lr)` (epoch counted
+            from 0, lr the current rate) returning the new rate as a float.
+        verbose: 0 or 1 (a message with each new rate).
+    """
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
@@ -50,10 +56,29 @@ class LearningRateScheduler(Callback):
 
 
 class ReduceLROnPlateau(Callback):
-    """Multiplies the learning rate by `factor` after `patience` epochs in which `monitor`
-    did not improve by more than `min_delta`, never going below `min_lr`; after a
-    reduction, waits `cooldown` epochs before counting again. `epsilon` is the deprecated
-    name of `min_delta`. Also records the current rate in the epoch logs as 'lr'."""
+    """Lowers the learning rate when a monitored quantity has stopped improving.
+
+    Models often gain from a smaller step once progress stalls. The rate is multiplied
+    by `factor` after `patience` epochs in which `monitor` did not improve by more than
+    `min_delta`, never going below `min_lr`; after a reduction the callback waits
+    `cooldown` epochs before counting again. The current rate is recorded in the epoch
+    logs as `'lr'`.
+
+    # Arguments
+        monitor: the log entry to watch.
+        factor: float < 1, the factor the rate is multiplied by.
+        patience: epochs without improvement before a reduction.
+        verbose: 0 or 1 (a message at each reduction).
+        mode: `'auto'`, `'min'` or `'max'`, the direction of improvement.
+        min_delta: the smallest change that counts as an improvement.
+        cooldown: epochs to wait after a reduction before counting again.
+        min_lr: the lowest rate allowed.
+        **kwargs: `epsilon`, the deprecated name of `min_delta` (with a warning);
+            other names are ignored with a warning, as Keras 2.1.6 ignored them.
+
+    # Raises
+        ValueError: for `factor >= 1`, which would not reduce the rate.
+    """
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0, **kwargs):
@@ -95,6 +120,11 @@ class ReduceLROnPlateau(Callback):
         self._reset()
 
     def in_cooldown(self):
+        """Whether the callback is still waiting after its last reduction.
+
+        # Returns
+            Boolean.
+        """
         return self.cooldown_counter > 0
 
     def on_epoch_end(self, epoch, logs=None):

@@ -43,18 +43,30 @@ def _tag(weight):
 
 
 class TensorBoard(Callback):
-    """Writes a TensorBoard log under `log_dir`: every epoch-end log value as a scalar at
-    step `epoch`. With `histogram_freq` > 0 (which needs validation data), every
-    `histogram_freq` epochs also histograms of the weights and of each layer's output on
-    the validation data (run in batches of `batch_size`), of the gradients with
-    `write_grads`, and images of the weights with `write_images`. `write_graph` writes the
-    layer graph. With `embeddings_freq` > 0, the first weight of the layers named in
-    `embeddings_layer_names` (default: every Embedding layer) is written as a TSV file for
-    TensorBoard's projector, with `embeddings_metadata` (a file name, or a dict layer name
-    -> file name) as its labels.
+    """Writes a TensorBoard log of the training under `log_dir`.
 
-    Needs the `tensorboard` (or `tensorboardX`) package; constructing it without either
-    raises ImportError.
+    Every epoch-end log value is written as a scalar at step `epoch`, so runs can be
+    compared in TensorBoard's charts. Needs the `tensorboard` (or `tensorboardX`)
+    package; constructing it without either raises ImportError, so the failure comes
+    before training rather than in the middle of it.
+
+    # Arguments
+        log_dir: the directory the event files are written to.
+        histogram_freq: every how many epochs to write histograms of the weights and
+            of each layer's output on the validation data (0: never; needs
+            validation data).
+        batch_size: the batch size the validation data is run with for histograms.
+        write_graph: whether to write the layer graph.
+        write_grads: whether to add histograms of the gradients.
+        write_images: whether to write the weights as images.
+        embeddings_freq: every how many epochs to write the embeddings (0: never).
+        embeddings_layer_names: names of the layers whose first weight is written for
+            TensorBoard's projector (default: every Embedding layer).
+        embeddings_metadata: a file name, or a dict `{layer name: file name}`, of the
+            labels shown with the embeddings.
+
+    # Raises
+        ImportError: when neither tensorboard nor tensorboardX is installed.
     """
 
     def __init__(self, log_dir="./logs", histogram_freq=0, batch_size=32, write_graph=True,
@@ -76,6 +88,11 @@ class TensorBoard(Callback):
         self._histogram_tags = None
 
     def set_model(self, model):
+        """Receives the model and opens the event file writer (writing the graph if asked).
+
+        # Arguments
+            model: the model being trained.
+        """
         self.model = model
         if self.writer is not None:
             self.writer.close()

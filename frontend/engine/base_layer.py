@@ -17,8 +17,20 @@ from .node import Node
 
 
 class InputSpec:
-    """What a layer accepts: dtype, shape, ndim / max_ndim / min_ndim, and axes
-    ({axis: size}) that must have given sizes."""
+    """What a layer accepts: dtype, shape, rank bounds and given axis sizes.
+
+    Layers set `self.input_spec` so that a wrong input fails when the layer is called,
+    with a message naming the layer, rather than inside the computation.
+
+    # Arguments
+        dtype: the expected dtype, or None for any.
+        shape: the expected shape tuple (None entries match any size), or None.
+        ndim: the expected rank, or None.
+        max_ndim: the highest rank accepted, or None.
+        min_ndim: the lowest rank accepted, or None.
+        axes: dict `{axis: size}` of axes whose sizes are fixed (e.g. the channels a
+            built convolution expects).
+    """
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None):
         self.dtype = dtype
@@ -54,7 +66,14 @@ def register_model_class(*names):
 
 
 def model_classes():
-    """{name: class} of the registered model classes."""
+    """The registered model classes, for deserializing models nested inside models.
+
+    The layers cannot import the engine's models (imports go one way), so the engine
+    registers Model and Sequential here and `keralite.layers.deserialize` reads them.
+
+    # Returns
+        Dict `{class name: class}`.
+    """
     return dict(_model_classes)
 
 
@@ -107,8 +126,27 @@ def _collect_input_shape(input_tensors):
 
 
 class Layer:
-    """The base class of every layer (Keras 2 contract: build/call/
-    compute_output_shape/compute_mask/get_config/from_config)."""
+    """The base class of every layer: the Keras 2 contract of `build`, `call`,
+    `compute_output_shape`, `compute_mask`, `get_config` and `from_config`.
+
+    A subclass creates its weights in `build` (once the input shape is known, so the
+    user never states it twice), computes with K in `call`, and states its output shape
+    in `compute_output_shape` so models can be summarised and connected before any data
+    flows. Calling a layer on Keras tensors records a Node, which is how functional
+    models find their graph.
+
+    # Arguments
+        **kwargs: the arguments every layer takes: `input_shape` (tuple without the
+            batch axis; on a first layer it creates the model's input), `batch_size`,
+            `batch_input_shape` (with the batch axis), `dtype`, `name` (unique within
+            a model; derived from the class name when omitted), `trainable` (False
+            freezes the weights) and `weights` (initial values, set on build).
+            `input_dtype` is the Keras 1 name of `dtype`.
+
+    # Raises
+        TypeError: for a keyword argument not in that list, so a misspelt argument
+            does not pass silently.
+    """
 
     def __init__(self, **kwargs):
         self.input_spec = None
@@ -148,6 +186,7 @@ class Layer:
     # ---------------------------------------------------------------- weights
     @property
     def built(self):
+        """Whether `build` has run; layers build themselves on their first call."""
         return self._built
 
     @built.setter
@@ -156,6 +195,7 @@ class Layer:
 
     @property
     def trainable_weights(self):
+        """The weights that training updates: empty when the layer is frozen (`trainable=False`)."""
         trainable = getattr(self, "trainable", True)
         return list(self._trainable_weights) if trainable else []
 
@@ -165,6 +205,9 @@ class Layer:
 
     @property
     def non_trainable_weights(self):
+        """The weights that training leaves alone (such as BatchNormalization's moving statistics),
+        plus every weight when the layer is frozen.
+        """
         if getattr(self, "trainable", True):
             return list(self._non_trainable_weights)
         return list(self._trainable_weights) + list(self._non_trainable_weights)
@@ -175,15 +218,31 @@ class Layer:
 
     @property
     def weights(self):
+        """All the layer's weight variables: trainable ones first, as weight files store them."""
         return self.trainable_weights + self.non_trainable_weights
 
     @_keras20_add_weight_support
     def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
                    trainable=True, constraint=None):
-        """Create a weight variable, register it (and its regularisation loss).
+        """Creates a weight variable and registers it with the layer (and its regularisation loss).
 
-        The Keras 2.0 order `add_weight(shape, initializer, name, ...)` is accepted
-        with a warning."""
+        Called from `build`. Registration is what puts the weight into `trainable_weights`
+        (so optimizers update it), into saved files and into `model.losses` when it is
+        regularised. The Keras 2.0 order `add_weight(shape, initializer, name, ...)` is
+        accepted with a warning.
+
+        # Arguments
+            name: string, the weight's name (it is prefixed with the layer's name).
+            shape: tuple of integers, the weight's shape.
+            dtype: the weight's dtype; None means `K.floatx()`.
+            initializer: initializer (name, instance or callable) giving the first value.
+            regularizer: optional regularizer; its penalty is added to the layer's losses.
+            trainable: whether training updates the weight.
+            constraint: optional constraint, applied to the weight after each update.
+
+        # Returns
+            The weight variable.
+        """
         from .. import initializers, regularizers, constraints
         initializer = initializers.get(initializer)
         if dtype is None:
@@ -207,9 +266,23 @@ class Layer:
         return weight
 
     def get_weights(self):
+        """The current values of the layer's weights.
+
+        # Returns
+            List of Numpy arrays, in the order of `weights`.
+        """
         return K.batch_get_value(self.weights)
 
     def set_weights(self, weights):
+        """Sets the layer's weights from Numpy arrays.
+
+        # Arguments
+            weights: list of Numpy arrays, one per weight in the order of `weights`
+                (as `get_weights` returns them), each of the weight's shape.
+
+        # Raises
+            ValueError: when the number of arrays or one of their shapes does not match.
+        """
         params = self.weights
         if len(params) != len(weights):
             raise ValueError("You called `set_weights(weights)` on layer \"" + self.name +
@@ -229,8 +302,18 @@ class Layer:
 
     # ---------------------------------------------------------------- input checks
     def assert_input_compatibility(self, inputs):
-        """Raise ValueError when inputs are not symbolic tensors or do not meet
-        self.input_spec (Keras' messages)."""
+        """Checks that the layer can take `inputs`, with Keras' error messages.
+
+        Called before building and before each call, so a wrong input fails at model
+        definition with a message naming the layer, instead of deep inside the graph.
+
+        # Arguments
+            inputs: a tensor or a list of tensors.
+
+        # Raises
+            ValueError: when an input is not a symbolic tensor, or does not meet the
+                layer's `input_spec` (number of inputs, rank, dtype, or an axis size).
+        """
         inputs = to_list(inputs)
         for x in inputs:
             try:
@@ -286,6 +369,18 @@ class Layer:
 
     # ---------------------------------------------------------------- calling
     def call(self, inputs, **kwargs):
+        """The layer's computation, written with K; subclasses override it.
+
+        The base layer passes its input through unchanged.
+
+        # Arguments
+            inputs: a tensor or a list of tensors.
+            **kwargs: extra call arguments a subclass accepts, such as `mask`,
+                `training` or `initial_state`.
+
+        # Returns
+            A tensor or a list of tensors.
+        """
         return inputs
 
     def __call__(self, inputs, **kwargs):
@@ -372,6 +467,19 @@ class Layer:
             x._keras_mask = output_masks[i] if i < len(output_masks) else None
 
     def compute_output_shape(self, input_shape):
+        """The output's shape for a given input shape, without running the layer.
+
+        Lets models compute every layer's shape at definition time (for `summary`, for
+        connecting the next layer, for checking targets). The base layer returns the input
+        shape: right for layers that keep the shape.
+
+        # Arguments
+            input_shape: shape tuple (batch axis included, possibly None), or a list of
+                them for layers with several inputs.
+
+        # Returns
+            The output's shape tuple, or a list of them.
+        """
         if hasattr(self, "get_output_shape_for"):
             warnings.warn("Class `%s.%s` defines `get_output_shape_for` but does not override "
                           "`compute_output_shape`. If this is a Keras 1 layer, please implement "
@@ -380,6 +488,21 @@ class Layer:
         return input_shape
 
     def compute_mask(self, inputs, mask=None):
+        """The mask of the layer's output, from its inputs and their mask.
+
+        The base layer passes the mask through when `supports_masking` is set and refuses
+        a mask otherwise, so a mask is never dropped silently.
+
+        # Arguments
+            inputs: a tensor or a list of tensors.
+            mask: a tensor, a list of tensors (one per input) or None.
+
+        # Returns
+            The output's mask (a tensor, list of tensors or None).
+
+        # Raises
+            TypeError: when a mask reaches a layer that does not support masking.
+        """
         if not self.supports_masking:
             if mask is not None:
                 if isinstance(mask, list):
@@ -393,6 +516,11 @@ class Layer:
         return mask
 
     def build(self, input_shape):
+        """Creates the layer's weights once its input shape is known; subclasses override it.
+
+        # Arguments
+            input_shape: shape tuple (batch axis included), or a list of them.
+        """
         self.built = True
 
     # ---------------------------------------------------------------- node accessors
@@ -406,21 +534,73 @@ class Layer:
         return unpack_singleton(values)
 
     def get_input_shape_at(self, node_index):
+        """The input shape of the layer's `node_index`-th call.
+
+        A layer used several times has one node per call; this picks one.
+
+        # Arguments
+            node_index: integer, the call's index (0 for the first).
+
+        # Returns
+            A shape tuple, or a list of them for several inputs.
+        """
         return self._get_node_attribute_at_index(node_index, "input_shapes", "input shape")
 
     def get_output_shape_at(self, node_index):
+        """The output shape of the layer's `node_index`-th call.
+
+        # Arguments
+            node_index: integer, the call's index (0 for the first).
+
+        # Returns
+            A shape tuple, or a list of them for several outputs.
+        """
         return self._get_node_attribute_at_index(node_index, "output_shapes", "output shape")
 
     def get_input_at(self, node_index):
+        """The input tensor(s) of the layer's `node_index`-th call.
+
+        # Arguments
+            node_index: integer, the call's index (0 for the first).
+
+        # Returns
+            A tensor, or a list of tensors for several inputs.
+        """
         return self._get_node_attribute_at_index(node_index, "input_tensors", "input")
 
     def get_output_at(self, node_index):
+        """The output tensor(s) of the layer's `node_index`-th call.
+
+        Used to build a feature extractor from an intermediate layer of a shared model.
+
+        # Arguments
+            node_index: integer, the call's index (0 for the first).
+
+        # Returns
+            A tensor, or a list of tensors for several outputs.
+        """
         return self._get_node_attribute_at_index(node_index, "output_tensors", "output")
 
     def get_input_mask_at(self, node_index):
+        """The input mask(s) of the layer's `node_index`-th call.
+
+        # Arguments
+            node_index: integer, the call's index (0 for the first).
+
+        # Returns
+            A mask tensor, None, or a list of them.
+        """
         return self._get_node_attribute_at_index(node_index, "input_masks", "input mask")
 
     def get_output_mask_at(self, node_index):
+        """The output mask(s) of the layer's `node_index`-th call.
+
+        # Arguments
+            node_index: integer, the call's index (0 for the first).
+
+        # Returns
+            A mask tensor, None, or a list of them.
+        """
         return self._get_node_attribute_at_index(node_index, "output_masks", "output mask")
 
     def _single_node_value(self, attr, what, accessor):
@@ -433,26 +613,35 @@ class Layer:
 
     @property
     def input(self):
+        """The layer's input tensor(s); only defined when the layer has been called once
+        (otherwise use `get_input_at`), and an AttributeError says so.
+        """
         if not self._inbound_nodes:
             raise AttributeError("Layer " + self.name + " is not connected, no input to return.")
         return self._single_node_value("input_tensors", "input", "get_input_at")
 
     @property
     def output(self):
+        """The layer's output tensor(s); only defined when the layer has been called once
+        (otherwise use `get_output_at`), and an AttributeError says so.
+        """
         if not self._inbound_nodes:
             raise AttributeError("Layer " + self.name + " has no inbound nodes.")
         return self._single_node_value("output_tensors", "output", "get_output_at")
 
     @property
     def input_mask(self):
+        """The mask of the layer's input, for a layer called exactly once (else AttributeError)."""
         return self._single_node_value("input_masks", "input mask", "get_input_mask_at")
 
     @property
     def output_mask(self):
+        """The mask of the layer's output, for a layer called exactly once (else AttributeError)."""
         return self._single_node_value("output_masks", "output mask", "get_output_mask_at")
 
     @property
     def input_shape(self):
+        """The layer's input shape, when all its calls agree on it (else AttributeError)."""
         if not self._inbound_nodes:
             raise AttributeError("The layer has never been called and thus has no defined input shape.")
         all_input_shapes = {str(node.input_shapes) for node in self._inbound_nodes}
@@ -464,6 +653,7 @@ class Layer:
 
     @property
     def output_shape(self):
+        """The layer's output shape, when all its calls agree on it (else AttributeError)."""
         if not self._inbound_nodes:
             raise AttributeError("The layer has never been called and thus has no defined output shape.")
         all_output_shapes = {str(node.output_shapes) for node in self._inbound_nodes}
@@ -475,6 +665,13 @@ class Layer:
 
     # ---------------------------------------------------------------- losses and updates
     def add_loss(self, losses, inputs=None):
+        """Registers loss tensors (regularisation penalties) that training adds to the model's loss.
+
+        # Arguments
+            losses: a loss tensor or a list of them.
+            inputs: the inputs the losses depend on, or None for losses that depend only
+                on weights; `get_losses_for` uses it to tell which losses belong to which call.
+        """
         if losses is None or losses == []:
             return
         losses = to_list(losses)
@@ -486,6 +683,13 @@ class Layer:
         self._per_input_losses[uid] += losses
 
     def add_update(self, updates, inputs=None):
+        """Registers updates (such as moving averages) that run with every training step.
+
+        # Arguments
+            updates: an update op or a `(variable, new_value)` pair, or a list of them.
+            inputs: the inputs the updates depend on, or None; `get_updates_for` uses it so
+                a shared layer's updates run only for the calls a model contains.
+        """
         if updates is None or updates == []:
             return
         updates = to_list(updates)
@@ -497,27 +701,55 @@ class Layer:
         self._per_input_updates[uid] += updates
 
     def get_updates_for(self, inputs):
+        """The updates registered for the call on `inputs`.
+
+        # Arguments
+            inputs: the input tensor(s) given to `add_update`, or None for the updates that
+                depend on no input.
+
+        # Returns
+            List of updates; empty when the layer is frozen and not stateful.
+        """
         if not self.trainable and not self.stateful:
             return []
         uid = object_list_uid(inputs) if inputs is not None else None
         return self._per_input_updates.get(uid, [])
 
     def get_losses_for(self, inputs):
+        """The losses registered for the call on `inputs`.
+
+        # Arguments
+            inputs: the input tensor(s) given to `add_loss`, or None for the losses that
+                depend only on weights.
+
+        # Returns
+            List of loss tensors.
+        """
         uid = object_list_uid(inputs) if inputs is not None else None
         return self._per_input_losses.get(uid, [])
 
     @property
     def losses(self):
+        """Every loss tensor the layer registered (weight and activity regularisation)."""
         return self._losses
 
     @property
     def updates(self):
+        """Every update the layer registered; empty when the layer is frozen and not stateful."""
         if not self.trainable and not self.stateful:
             return []
         return self._updates
 
     # ---------------------------------------------------------------- config
     def get_config(self):
+        """The layer's constructor arguments, as a JSON-serialisable dict.
+
+        Saving writes it into the model's config; `from_config` rebuilds the layer from
+        it. Subclasses add their own arguments to the base dict.
+
+        # Returns
+            Dict of the layer's configuration.
+        """
         config = {"name": self.name, "trainable": self.trainable}
         if hasattr(self, "batch_input_shape"):
             config["batch_input_shape"] = self.batch_input_shape
@@ -527,9 +759,25 @@ class Layer:
 
     @classmethod
     def from_config(cls, config):
+        """Creates a layer from the dict `get_config` returned.
+
+        # Arguments
+            config: dict, the layer's configuration.
+
+        # Returns
+            A new layer instance (without weights: those come from the weight file).
+        """
         return cls(**config)
 
     def count_params(self):
+        """The number of scalars in the layer's weights, as `summary` reports them.
+
+        # Returns
+            Integer.
+
+        # Raises
+            RuntimeError: when the layer is not built yet, since its weights do not exist.
+        """
         if not self.built:
             if self.__class__.__name__ == "Sequential":
                 self.build()

@@ -5,7 +5,33 @@ from .node import Node
 
 
 class InputLayer(Layer):
-    """A layer that holds a placeholder (or wraps an existing tensor)."""
+    """The layer at the start of a functional model: it holds a placeholder (or wraps an
+    existing tensor) that data is fed into.
+
+    Users rarely create it directly: `Input()` does, and a Sequential model creates
+    one from its first layer's `input_shape`.
+
+    # Arguments
+        input_shape: shape tuple without the batch axis.
+        batch_size: optional fixed batch size (stateful RNNs need one).
+        batch_input_shape: shape tuple with the batch axis; give it or `input_shape`,
+            not both.
+        dtype: the placeholder's dtype; None means `K.floatx()` (or the dtype of
+            `input_tensor`).
+        input_tensor: an existing tensor to start the model from instead of a new
+            placeholder.
+        sparse: whether the placeholder is meant for sparse data.
+        name: the layer's name; derived from "input" when omitted.
+        **kwargs: config keys written by other Keras versions (`input_dtype`,
+            `batch_shape`, `ragged`, `optional`).
+
+    # Raises
+        ValueError: when neither or both of `input_shape` and `batch_input_shape` are
+            given, or when the shape of `input_tensor` cannot be read.
+        NotImplementedError: for `ragged=True` or `optional=True`, which keralite
+            has no tensors for.
+        TypeError: for another unknown keyword argument.
+    """
 
     def __init__(self, input_shape=None, batch_size=None, batch_input_shape=None,
                  dtype=None, input_tensor=None, sparse=False, name=None, **kwargs):
@@ -53,6 +79,11 @@ class InputLayer(Layer):
              input_shapes=[batch_input_shape], output_shapes=[batch_input_shape])
 
     def get_config(self):
+        """The layer's configuration: its batch input shape, dtype, sparsity and name.
+
+        # Returns
+            Dict of the configuration.
+        """
         return {"batch_input_shape": self.batch_input_shape, "dtype": self.dtype,
                 "sparse": self.sparse, "name": self.name}
 
@@ -77,7 +108,26 @@ def _newer_config_arguments(kwargs, batch_input_shape, dtype):
 
 
 def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False, tensor=None):
-    """A Keras tensor to start a functional model from: `x = Input(shape=(32,))`."""
+    """Creates a Keras tensor to start a functional model from: `x = Input(shape=(32,))`.
+
+    A Keras tensor carries its shape and the layer that made it, which is what lets
+    `Model(inputs, outputs)` find the graph between them.
+
+    # Arguments
+        shape: shape tuple without the batch axis; `(32,)` means batches of
+            32-vectors. Entries may be None for sizes that vary.
+        batch_shape: shape tuple with the batch axis, for a fixed batch size.
+        name: optional name of the input layer (unique within the model).
+        dtype: the data's dtype; None means `K.floatx()`.
+        sparse: whether the placeholder is meant for sparse data.
+        tensor: an existing tensor to wrap instead of a new placeholder.
+
+    # Returns
+        A tensor (a list of tensors if the wrapped input has several).
+
+    # Raises
+        ValueError: when neither `shape`, `batch_shape` nor `tensor` is given.
+    """
     if not batch_shape and tensor is None:
         if shape is None:
             raise ValueError("Please provide to Input either a `shape` or a `batch_shape` argument. "

@@ -15,6 +15,26 @@ from .node import Node
 
 
 class Network(Layer):
+    """A graph of layers from input tensors to output tensors: the functional API.
+
+    A network is itself a Layer, so a whole model can be called on new tensors like
+    any layer (its weights are then shared). `Model` adds training to it. Walking the
+    layer graph lives in network_graph.py and the config, both ways, in
+    network_config.py.
+
+    # Arguments
+        inputs: an input tensor (from `Input`) or a list of them.
+        outputs: an output tensor computed from `inputs` by layers, or a list of them.
+        name: the model's name.
+        **kwargs: `input` and `output`, the Keras 1 names of `inputs` and `outputs`
+            (accepted with a warning).
+
+    # Raises
+        TypeError: for both a Keras 1 and a Keras 2 name of one argument, an unknown
+            keyword argument, or missing inputs or outputs.
+        ValueError: when an input is repeated or is not from `Input`, or an output
+            was not made by a layer.
+    """
     def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
         inputs, outputs = _keras1_model_arguments(self, inputs, outputs, name, kwargs)
         self._init_base(name)
@@ -116,9 +136,26 @@ class Network(Layer):
     # ---------------------------------------------------------------- layer access
     @property
     def layers(self):
+        """The network's layers in topological order, input layers included."""
         return self._network_layers
 
     def get_layer(self, name=None, index=None):
+        """Finds one of the network's layers by name or by index.
+
+        Used to reach into a model, e.g. to build a feature extractor from an inner layer's
+        output or to freeze part of a pretrained network.
+
+        # Arguments
+            name: the layer's name.
+            index: integer, the layer's position in `layers` (takes precedence over `name`).
+
+        # Returns
+            The layer.
+
+        # Raises
+            ValueError: for an index past the last layer, no name or index, or an unknown
+                name.
+        """
         if index is not None:
             if len(self.layers) <= index:
                 raise ValueError("Was asked to retrieve layer at index " + str(index) + " but model only has " +
@@ -151,6 +188,7 @@ class Network(Layer):
 
     @property
     def stateful(self):
+        """Whether any layer of the network is stateful (its state then carries over between batches)."""
         return any(getattr(layer, "stateful", False) for layer in getattr(self, "layers", []))
 
     @stateful.setter
@@ -158,12 +196,14 @@ class Network(Layer):
         pass
 
     def reset_states(self):
+        """Resets the states of every stateful layer (e.g. between independent sequences)."""
         for layer in self.layers:
             if hasattr(layer, "reset_states") and getattr(layer, "stateful", False):
                 layer.reset_states()
 
     @property
     def state_updates(self):
+        """The updates of the stateful layers: the ones that carry RNN states from batch to batch."""
         state_updates = []
         for layer in self.layers:
             if getattr(layer, "stateful", False) and hasattr(layer, "updates"):
@@ -188,6 +228,9 @@ class Network(Layer):
 
     @property
     def uses_learning_phase(self):
+        """Whether an output depends on the learning phase (dropout, batch normalisation), so
+        that training and testing feed different phases.
+        """
         return any(getattr(x, "_uses_learning_phase", False) for x in self.outputs)
 
     @property
@@ -234,6 +277,7 @@ class Network(Layer):
 
     @property
     def input_spec(self):
+        """The input specs of the network's input layers (None when none is set)."""
         specs = []
         for layer in getattr(self, "input_layers", []):
             if layer.input_spec is None:
@@ -276,7 +320,18 @@ class Network(Layer):
         return output_shapes(self, input_shape)
 
     def run_internal_graph(self, inputs, masks=None):
-        """Apply the layers to new inputs: (output tensors, output masks, output shapes)."""
+        """Applies the network's layers to new input tensors.
+
+        This is what calling a model on new tensors does: every layer is called again on
+        the new tensors, reusing its weights.
+
+        # Arguments
+            inputs: list of tensors, one per network input.
+            masks: list of masks (or None entries), one per input; None for no masks.
+
+        # Returns
+            Tuple `(output tensors, output masks, output shapes)`, each a list.
+        """
         return run_graph(self, inputs, masks)
 
     # ---------------------------------------------------------------- config
@@ -285,7 +340,16 @@ class Network(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """Rebuild a network from get_config() output (Keras 2 functional layout)."""
+        """Rebuilds a network from the config `get_config` returned (Keras 2 functional layout).
+
+        # Arguments
+            config: dict with the network's name, layers and input and output layers.
+            custom_objects: optional dict mapping names to custom classes or functions
+                used by the layers.
+
+        # Returns
+            A new model (without trained weights).
+        """
         return network_from_config(cls, config, custom_objects)
 
     def _model_dict(self):
@@ -294,25 +358,83 @@ class Network(Layer):
                 "keras_version": KERAS_VERSION, "backend": SAVED_BACKEND}
 
     def to_json(self, **kwargs):
+        """The model's architecture as a JSON string, readable by `model_from_json`.
+
+        The string holds the config only, not the weights; it is the same JSON Keras writes,
+        so either library can read the other's.
+
+        # Arguments
+            **kwargs: passed to `json.dumps` (e.g. `indent=2`).
+
+        # Returns
+            A JSON string.
+        """
         return json.dumps(self._model_dict(), default=json_default, **kwargs)
 
     def to_yaml(self, **kwargs):
+        """The model's architecture as a YAML string, readable by `model_from_yaml`.
+
+        # Arguments
+            **kwargs: passed to `yaml.dump`.
+
+        # Returns
+            A YAML string.
+        """
         import yaml
         return yaml.dump(json.loads(self.to_json()), **kwargs)
 
     def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Saves the whole model to one HDF5 file: architecture, weights and optimizer state.
+
+        The file has Keras 2's layout, so `keras.models.load_model` can read it too, and
+        training can resume where it stopped.
+
+        # Arguments
+            filepath: path of the `.h5` file.
+            overwrite: whether to replace an existing file silently (False asks first).
+            include_optimizer: whether to store the optimizer's config and state.
+        """
         from .saving import save_model
         save_model(self, filepath, overwrite, include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
+        """Saves the weights of every layer to an HDF5 file, in Keras 2's layout.
+
+        # Arguments
+            filepath: path of the `.h5` file.
+            overwrite: whether to replace an existing file silently (False asks first).
+        """
         from .saving import save_weights
         save_weights(self, filepath, overwrite)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False, reshape=False):
+        """Loads weights from an HDF5 file written by `save_weights` (or by Keras).
+
+        # Arguments
+            filepath: path of the `.h5` file.
+            by_name: if False, weights are matched to layers in order, so the
+                architecture must be the same; if True, only layers with the same name are
+                loaded, for reusing part of a model in another.
+            skip_mismatch: with `by_name`, skip layers whose weight count or shapes
+                differ instead of failing.
+            reshape: whether a weight whose shape differs but whose element count matches
+                is reshaped to fit.
+        """
         from .saving import load_weights
         load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch, reshape=reshape)
 
     def summary(self, line_length=None, positions=None, print_fn=None):
+        """Prints a table of the model: each layer's output shape and parameter count.
+
+        # Arguments
+            line_length: total width of the table's lines.
+            positions: the relative or absolute column positions.
+            print_fn: the function each line is passed to (default `print`), e.g. to
+                write the summary to a log.
+
+        # Returns
+            None: the table goes to `print_fn`.
+        """
         from ..utils.layer_utils import print_summary
         return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 

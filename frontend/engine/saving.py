@@ -363,7 +363,20 @@ def _json_attribute(attrs, name):
 
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
-    """Architecture, weights and optimizer state in one HDF5 file."""
+    """Saves a model to one HDF5 file: architecture, weights and optimizer state.
+
+    The file has Keras 2's layout (the same groups and attributes), so Keras can load
+    it, and it is written to a temporary name first and moved into place, so an
+    interrupted save never leaves a half-written model behind.
+
+    # Arguments
+        model: the model to save.
+        filepath: path of the `.h5` file, or an open `h5py.Group` to write into.
+        overwrite: whether to replace an existing file silently; False asks on the
+            terminal first.
+        include_optimizer: whether to store the optimizer's config and state, needed
+            to resume training.
+    """
     h5py = _h5py()
     if not overwrite and os.path.isfile(filepath):
         from ..utils.io_utils import ask_to_proceed_with_overwrite

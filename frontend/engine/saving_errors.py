@@ -98,12 +98,25 @@ def loading_part(description):
 
 @contextlib.contextmanager
 def loading_source(source):
-    """Turn any exception leaving the block into a `ModelLoadError` naming `source`.
+    """Turns any exception leaving the block into a `ModelLoadError` naming `source`.
 
-    A `ModelLoadError` that names no source yet gets this one (a config read from a
-    file is then reported against the file); any other exception becomes the class of
-    its kind, with the original type and message kept in the detail and chained.
+    A user loading a broken file gets one kind of error that says which file (and which
+    part of it) failed, instead of a KeyError from deep inside h5py. A
+    `ModelLoadError` that names no source yet gets this one (a config read from a file
+    is then reported against the file); any other exception becomes the class of its
+    kind, with the original type and message kept in the detail and chained.
     MemoryError is the machine's limit, not the file's fault: it passes unchanged.
+
+    # Arguments
+        source: text naming what is being loaded, such as the file's path or
+            "the JSON string".
+
+    # Yields
+        Nothing: it is used as `with loading_source(path): ...`.
+
+    # Raises
+        ModelLoadError: (a subclass of it) for any exception raised inside the block,
+            except MemoryError.
     """
     try:
         yield

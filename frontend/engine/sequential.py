@@ -10,7 +10,20 @@ from .training import Model
 
 
 def get_source_inputs(tensor, layer=None, node_index=None):
-    """The input tensors a tensor was computed from (following _keras_history)."""
+    """The input tensors a tensor was ultimately computed from.
+
+    Follows the layers' call history back to tensors that no layer made (the model's
+    inputs), which is how a model finds its inputs from its outputs.
+
+    # Arguments
+        tensor: the tensor to start from.
+        layer: the layer whose node made `tensor`; read from the tensor's history when
+            None.
+        node_index: the index of that node within the layer.
+
+    # Returns
+        List of the source tensors (or `tensor` itself when it is not a Keras tensor).
+    """
     if not hasattr(tensor, "_keras_history"):
         return tensor
     if layer is None or node_index:
@@ -46,7 +59,17 @@ def _first_layer_input(layer):
 
 @register_model_class("Sequential")
 class Sequential(Model):
-    """`model = Sequential(); model.add(Dense(32, input_shape=(16,)))`."""
+    """A linear stack of layers: `model = Sequential(); model.add(Dense(32, input_shape=(16,)))`.
+
+    The simplest way to build a model whose every layer has one input and one output.
+    The first layer states the input shape (`input_shape=...`), from which an
+    InputLayer is made; without it the model is built later, by `build` or on first
+    use.
+
+    # Arguments
+        layers: optional list of layers to add in order.
+        name: the model's name.
+    """
 
     def __init__(self, layers=None, name=None):
         self._init_base(name)
@@ -62,6 +85,15 @@ class Sequential(Model):
         return list(self._added_layers)
 
     def add(self, layer):
+        """Adds a layer on top of the stack and connects it to the current output.
+
+        # Arguments
+            layer: a Layer instance (an InputLayer sets the model's input instead).
+
+        # Raises
+            TypeError: when `layer` is not a Layer, or returns several outputs.
+            ValueError: when the first layer has several outputs.
+        """
         if not isinstance(layer, Layer):
             raise TypeError("The added layer must be an instance of class Layer. Found: " + str(layer))
         if not self.outputs:
@@ -92,6 +124,11 @@ class Sequential(Model):
         self._init_graph_network(self.inputs, self.outputs)
 
     def pop(self):
+        """Removes the last layer of the stack.
+
+        # Raises
+            TypeError: when the model has no layers.
+        """
         if not self._added_layers:
             raise TypeError("There are no layers in the model.")
         self._added_layers.pop()
@@ -108,6 +145,16 @@ class Sequential(Model):
         self._init_graph_network(self.inputs, self.outputs)
 
     def build(self, input_shape=None):
+        """Builds the model's graph, creating its input from `input_shape` when the first
+        layer did not state one.
+
+        # Arguments
+            input_shape: shape tuple with the batch axis, or None to build from the layers
+                already connected.
+
+        # Raises
+            TypeError: when the model has no layers.
+        """
         if input_shape and not self.inputs:
             x = Input(batch_shape=input_shape, name=self.name + "_input")
             layers = self._added_layers
@@ -131,11 +178,29 @@ class Sequential(Model):
         self.built = True
 
     def get_config(self):
+        """The model's configuration: the list of its layers' class names and configs.
+
+        # Returns
+            List of dicts `{'class_name': ..., 'config': ...}`, one per layer.
+        """
         return [{"class_name": layer.__class__.__name__, "config": copy.deepcopy(layer.get_config())}
                 for layer in self.layers]
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Rebuilds a Sequential model from the config `get_config` returned.
+
+        Accepts both the Keras 2.1.6 form (a list of layer configs) and the later form (a
+        dict with `name` and `layers`), so configs of either version load.
+
+        # Arguments
+            config: list of layer configs, or a dict holding them under `layers`.
+            custom_objects: optional dict mapping names to custom classes or functions
+                used by the layers.
+
+        # Returns
+            A Sequential model (without trained weights).
+        """
         from ..layers import deserialize as deserialize_layer
         name = None
         if isinstance(config, dict):
@@ -157,6 +222,19 @@ class Sequential(Model):
 
     # Keras 2.1.6 Sequential conveniences
     def predict_proba(self, x, batch_size=32, verbose=0):
+        """Predicts class probabilities for the input samples.
+
+        Warns when the values are not within [0, 1], which means the last layer does not
+        output probabilities (no softmax or sigmoid).
+
+        # Arguments
+            x: Numpy array of input data.
+            batch_size: integer, samples per batch.
+            verbose: 0 or 1 (progress bar).
+
+        # Returns
+            Numpy array of probabilities.
+        """
         preds = self.predict(x, batch_size, verbose)
         if preds.min() < 0.0 or preds.max() > 1.0:
             warnings.warn("Network returning invalid probability values. The last layer might not normalize "
@@ -164,6 +242,19 @@ class Sequential(Model):
         return preds
 
     def predict_classes(self, x, batch_size=32, verbose=0):
+        """Predicts the class index of each input sample.
+
+        The argmax of the outputs for a softmax output, or outputs above 0.5 for one
+        sigmoid unit.
+
+        # Arguments
+            x: Numpy array of input data.
+            batch_size: integer, samples per batch.
+            verbose: 0 or 1 (progress bar).
+
+        # Returns
+            Numpy array of class indices.
+        """
         proba = self.predict(x, batch_size=batch_size, verbose=verbose)
         if proba.shape[-1] > 1:
             return proba.argmax(axis=-1)

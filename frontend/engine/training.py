@@ -32,8 +32,34 @@ class Model(Network):
 
     def compile(self, optimizer, loss=None, metrics=None, loss_weights=None,
                 sample_weight_mode=None, weighted_metrics=None, target_tensors=None, **kwargs):
-        """Set up training: the loss per output, its targets and sample weights, the total
-        loss and the metric tensors; the functions themselves are compiled on first use."""
+        """Sets the model up for training: loss per output, optimizer, metrics, sample weights.
+
+        Builds the total loss and metric tensors once, so that `fit`, `evaluate` and the
+        batch methods only compile and run functions; the native functions themselves are
+        compiled on first use.
+
+        # Arguments
+            optimizer: an optimizer instance or its name (`"sgd"`, `"adam"`, ...).
+            loss: a loss function or its name; for several outputs, a list or a dict
+                `{output name: loss}` gives one per output (one given loss is used for all).
+            metrics: list of metrics (names or functions) computed in training and testing,
+                e.g. `['accuracy']`; a dict `{output name: metrics}` sets them per output.
+            loss_weights: list or dict of scalars weighting each output's loss in the
+                total loss.
+            sample_weight_mode: None for one weight per sample, or `"temporal"` for one
+                weight per time step (2D weights), as sequence models need; a list or dict
+                sets it per output.
+            weighted_metrics: metrics that are weighted by `sample_weight` or
+                `class_weight`.
+            target_tensors: tensors to use as targets instead of placeholders fed with
+                `y` (a list or a dict per output).
+            **kwargs: accepted only when empty; anything else raises.
+
+        # Raises
+            TypeError: for an unknown keyword argument.
+            ValueError: when `loss`, `loss_weights`, `metrics` or the sample weight modes
+                name an output the model does not have, or a list has the wrong length.
+        """
         if kwargs:
             raise TypeError("Invalid keyword argument(s) in `compile`: " + str(sorted(kwargs)))
         loss = loss or {}
@@ -312,6 +338,41 @@ class Model(Network):
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None, **kwargs):
+        """Trains the model for a fixed number of epochs on Numpy arrays.
+
+        # Arguments
+            x: Numpy array of inputs, or a list of arrays (one per input) or a dict
+                `{input name: array}`; None when the model is fed by tensors.
+            y: target array(s), laid out like `x`, one per output.
+            batch_size: integer, samples per gradient update (default 32).
+            epochs: integer, the epoch index to stop at (see `initial_epoch`).
+            verbose: 0 (silent), 1 (progress bar) or 2 (one line per epoch).
+            callbacks: list of `keralite.callbacks.Callback` instances called during
+                training.
+            validation_split: float in [0, 1), the fraction of the data (taken from the end,
+                before shuffling) held out for validation.
+            validation_data: tuple `(x_val, y_val)` or `(x_val, y_val, val_sample_weights)`
+                to evaluate after each epoch; overrides `validation_split`.
+            shuffle: whether to shuffle the samples before each epoch, or `"batch"` to
+                shuffle only in batch-sized chunks (for HDF5 data).
+            class_weight: optional dict `{class index: weight}` scaling the loss of each
+                class, for unbalanced data.
+            sample_weight: optional array of per-sample loss weights (2D with
+                `sample_weight_mode="temporal"`).
+            initial_epoch: the epoch to start from, to resume a previous run.
+            steps_per_epoch: batches per epoch when fed by tensors instead of arrays.
+            validation_steps: validation batches when `steps_per_epoch` is set.
+            **kwargs: `nb_epoch`, the Keras 1 name of `epochs` (with a warning).
+
+        # Returns
+            A `History` object; its `history` dict holds the loss and metric values of
+            every epoch.
+
+        # Raises
+            TypeError: for an unknown keyword argument.
+            ValueError: for inputs or targets that do not match the model, or malformed
+                `validation_data`.
+        """
         if "nb_epoch" in kwargs:
             warnings.warn("The `nb_epoch` argument in `fit` has been renamed `epochs`.", stacklevel=2)
             epochs = kwargs.pop("nb_epoch")
@@ -375,6 +436,24 @@ class Model(Network):
                                         steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None):
+        """Computes the loss and metrics on data, batch by batch, in test mode.
+
+        # Arguments
+            x: Numpy array of inputs, or a list or dict of arrays.
+            y: target array(s).
+            batch_size: integer, samples per batch (default 32).
+            verbose: 0 or 1 (progress bar).
+            sample_weight: optional array of per-sample loss weights.
+            steps: number of batches when fed by tensors instead of arrays.
+
+        # Returns
+            The scalar loss if the model has no metrics and one output, else the list of
+            scalars named by `model.metrics_names`.
+
+        # Raises
+            ValueError: when neither data nor `steps` is given, or the data does not match
+                the model.
+        """
         if x is None and y is None and steps is None:
             raise ValueError("If evaluating from data tensors, you should specify the `steps` argument.")
         if batch_size is None and steps is None:
@@ -389,6 +468,21 @@ class Model(Network):
                                          verbose=verbose, steps=steps)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None):
+        """Computes the model's outputs for the input samples, batch by batch.
+
+        # Arguments
+            x: Numpy array of inputs, or a list or dict of arrays.
+            batch_size: integer, samples per batch (default 32).
+            verbose: 0 or 1 (progress bar).
+            steps: number of batches when fed by tensors instead of arrays.
+
+        # Returns
+            Numpy array of predictions, or a list of arrays for several outputs.
+
+        # Raises
+            ValueError: when neither `x` nor `steps` is given, or the input does not match
+                the model.
+        """
         if x is None and steps is None:
             raise ValueError("If predicting from data tensors, you should specify the `steps` argument.")
         if batch_size is None and steps is None:
@@ -406,6 +500,19 @@ class Model(Network):
                                             verbose=verbose, steps=steps)
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
+        """Runs one gradient update on one batch.
+
+        For custom training loops, e.g. GANs alternating between two models.
+
+        # Arguments
+            x: Numpy array of inputs, or a list or dict of arrays.
+            y: target array(s).
+            sample_weight: optional array of per-sample loss weights.
+            class_weight: optional dict `{class index: weight}`.
+
+        # Returns
+            The scalar training loss, or a list of scalars (see `model.metrics_names`).
+        """
         x, y, sample_weights = self._standardize_user_data(x, y, sample_weight=sample_weight,
                                                            class_weight=class_weight)
         ins = x + y + sample_weights
@@ -416,6 +523,16 @@ class Model(Network):
         return unpack_singleton(outputs)
 
     def test_on_batch(self, x, y, sample_weight=None):
+        """Computes the loss and metrics on one batch, without updating weights.
+
+        # Arguments
+            x: Numpy array of inputs, or a list or dict of arrays.
+            y: target array(s).
+            sample_weight: optional array of per-sample loss weights.
+
+        # Returns
+            The scalar loss, or a list of scalars (see `model.metrics_names`).
+        """
         x, y, sample_weights = self._standardize_user_data(x, y, sample_weight=sample_weight)
         ins = x + y + sample_weights
         if self._feed_learning_phase():
@@ -424,6 +541,14 @@ class Model(Network):
         return unpack_singleton(self.test_function(ins))
 
     def predict_on_batch(self, x):
+        """Computes the model's outputs for one batch, in one call.
+
+        # Arguments
+            x: Numpy array of inputs, or a list or dict of arrays.
+
+        # Returns
+            Numpy array of predictions, or a list of arrays for several outputs.
+        """
         x = standardize_input_data(x, self._feed_input_names, self._feed_input_shapes,
                                    check_batch_axis=False, exception_prefix="input")
         ins = x + ([0.0] if self._feed_learning_phase() else [])
@@ -434,6 +559,32 @@ class Model(Network):
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
                       validation_data=None, validation_steps=None, class_weight=None, max_queue_size=10,
                       workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        """Trains the model on batches produced by a Python generator or a `Sequence`.
+
+        For data that does not fit in memory or is augmented on the fly: batches are
+        produced in parallel with training, in `workers` threads or processes.
+
+        # Arguments
+            generator: a generator or a `keralite.utils.Sequence` yielding `(x, y)` or
+                `(x, y, sample_weight)` tuples, forever for a generator.
+            steps_per_epoch: batches per epoch; a Sequence's length by default.
+            epochs: integer, the epoch index to stop at.
+            verbose: 0, 1 or 2, as in `fit`.
+            callbacks: list of callbacks.
+            validation_data: a generator, a Sequence or a tuple of arrays to validate on
+                after each epoch.
+            validation_steps: batches drawn from a validation generator.
+            class_weight: optional dict `{class index: weight}`.
+            max_queue_size: the most batches waiting in the queue.
+            workers: number of threads or processes producing batches.
+            use_multiprocessing: whether the workers are processes rather than threads
+                (the generator must then be picklable).
+            shuffle: whether to shuffle the order of a Sequence's batches each epoch.
+            initial_epoch: the epoch to start from.
+
+        # Returns
+            A `History` object.
+        """
         from . import training_generator
         return training_generator.fit_generator(
             self, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
@@ -444,6 +595,19 @@ class Model(Network):
     @legacy_generator_methods_support
     def evaluate_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                            use_multiprocessing=False):
+        """Computes the loss and metrics on batches from a generator or a `Sequence`.
+
+        # Arguments
+            generator: a generator or Sequence yielding `(x, y)` or `(x, y, sample_weight)`.
+            steps: number of batches to draw; a Sequence's length by default.
+            max_queue_size: the most batches waiting in the queue.
+            workers: number of threads or processes producing batches.
+            use_multiprocessing: whether the workers are processes.
+
+        # Returns
+            The scalar loss, or a list of scalars (see `model.metrics_names`), averaged
+            over the samples.
+        """
         from . import training_generator
         return training_generator.evaluate_generator(self, generator, steps=steps, max_queue_size=max_queue_size,
                                                      workers=workers, use_multiprocessing=use_multiprocessing)
@@ -451,6 +615,20 @@ class Model(Network):
     @legacy_generator_methods_support
     def predict_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                           use_multiprocessing=False, verbose=0):
+        """Computes predictions for the input batches of a generator or a `Sequence`.
+
+        # Arguments
+            generator: a generator or Sequence yielding inputs (or `(x, y)` tuples, whose
+                `y` is ignored).
+            steps: number of batches to draw; a Sequence's length by default.
+            max_queue_size: the most batches waiting in the queue.
+            workers: number of threads or processes producing batches.
+            use_multiprocessing: whether the workers are processes.
+            verbose: 0 or 1 (progress bar).
+
+        # Returns
+            Numpy array of predictions, or a list of arrays for several outputs.
+        """
         from . import training_generator
         return training_generator.predict_generator(self, generator, steps=steps, max_queue_size=max_queue_size,
                                                     workers=workers, use_multiprocessing=use_multiprocessing,

@@ -37,8 +37,18 @@ def _samples_to_steps(args, kwargs):
 
 
 def legacy_generator_methods_support(method):
-    """Decorates fit/evaluate/predict_generator so Keras 1 keyword names work, with
-    Keras 2.1.6's 'Update your call' and semantics warnings."""
+    """Decorates fit/evaluate/predict_generator so that Keras 1 keyword names work.
+
+    `samples_per_epoch` and the other Keras 1 sample counts become the Keras 2 step
+    counts, with Keras 2.1.6's "Update your call" and semantics warnings.
+
+    # Arguments
+        method: the generator method written with Keras 2 names.
+
+    # Returns
+        The wrapped method; it raises TypeError for too many positional arguments or
+        for one argument given under both its Keras 1 and Keras 2 name.
+    """
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         name = method.__name__

@@ -35,16 +35,47 @@ def _shift_amount(shift_range, size):
 class ImageDataGenerator:
     """Batches of images with real-time augmentation and normalisation.
 
-    Augmentation (random_transform, per image): rotation_range (degrees),
-    width_shift_range / height_shift_range (a float: fraction of the size if < 1,
-    pixels otherwise; an int: whole pixels in (-n, n); a list: one of its values with
-    a random sign), shear_range (degrees), zoom_range (a float z: [1-z, 1+z], or
-    [lower, upper]), channel_shift_range, brightness_range, horizontal_flip,
-    vertical_flip; fill_mode and cval fill the points that come from outside.
-    Normalisation (standardize, per image, in this order): preprocessing_function,
-    rescale, samplewise centering / std normalisation, featurewise centering / std
-    normalisation and ZCA whitening (these three need `fit` first).
-    `validation_split` reserves a fraction of the data for `subset='validation'`."""
+    Random transformations give the model new variants of each image every epoch,
+    which reduces overfitting on small image datasets. Augmentation runs per image in
+    `random_transform`; normalisation runs per image in `standardize`, in this order:
+    `preprocessing_function`, `rescale`, samplewise centering / std normalisation,
+    featurewise centering / std normalisation and ZCA whitening (these three need
+    `fit` first).
+
+    # Arguments
+        featurewise_center: subtract the dataset's mean (computed by `fit`).
+        samplewise_center: subtract each image's own mean.
+        featurewise_std_normalization: divide by the dataset's std (from `fit`).
+        samplewise_std_normalization: divide each image by its own std.
+        zca_whitening: apply ZCA whitening (computed by `fit`), which decorrelates
+            pixels.
+        zca_epsilon: the regulariser added to the eigenvalues in ZCA whitening.
+        rotation_range: the largest random rotation, in degrees.
+        width_shift_range: a float (a fraction of the width if below 1, pixels
+            otherwise), an int (whole pixels in (-n, n)) or a list (one of its values
+            with a random sign).
+        height_shift_range: the same, for the height.
+        brightness_range: None, or `(lower, upper)` factors of a random brightness
+            change.
+        shear_range: the largest shear angle, in degrees.
+        zoom_range: a float `z` for factors in `[1 - z, 1 + z]`, or `[lower, upper]`.
+        channel_shift_range: the largest random offset added to each channel.
+        fill_mode: how points from outside the image are filled: `'constant'`,
+            `'nearest'`, `'reflect'` or `'wrap'`.
+        cval: the fill value for `'constant'`.
+        horizontal_flip: flip images left-right at random.
+        vertical_flip: flip images upside down at random.
+        rescale: a factor every image is multiplied by (e.g. `1. / 255`), or None.
+        preprocessing_function: a function applied to each image first, taking and
+            returning a rank-3 array.
+        data_format: `'channels_first'` or `'channels_last'`; None reads the Keras
+            config.
+        validation_split: the fraction of the data reserved for `subset='validation'`.
+
+    # Raises
+        ValueError: for an unknown `data_format`, a `validation_split` outside (0, 1),
+            or a malformed `zoom_range`.
+    """
 
     def __init__(self, featurewise_center=False, samplewise_center=False, featurewise_std_normalization=False,
                  samplewise_std_normalization=False, zca_whitening=False, zca_epsilon=1e-6, rotation_range=0.,
@@ -119,7 +150,22 @@ class ImageDataGenerator:
     # ---------------------------------------------------------------- iterators
     def flow(self, x, y=None, batch_size=32, shuffle=True, seed=None, save_to_dir=None, save_prefix="",
              save_format="png", subset=None):
-        """An iterator (and Sequence) of (augmented x, y) batches over arrays."""
+        """An iterator (and Sequence) of augmented batches over arrays in memory.
+
+        # Arguments
+            x: rank-4 array of images, or a tuple `(images, other arrays)`.
+            y: labels, or None.
+            batch_size: the number of images per batch.
+            shuffle: whether to reshuffle each epoch.
+            seed: random seed of shuffling and augmentation.
+            save_to_dir: optional directory where augmented images are saved.
+            save_prefix: file name prefix of the saved images.
+            save_format: `'png'` or `'jpeg'`.
+            subset: `'training'` or `'validation'`, with `validation_split`.
+
+        # Returns
+            A NumpyArrayIterator yielding `(x, y)` batches (or `x` without labels).
+        """
         return NumpyArrayIterator(x, y, self, batch_size=batch_size, shuffle=shuffle, seed=seed,
                                   data_format=self.data_format, save_to_dir=save_to_dir, save_prefix=save_prefix,
                                   save_format=save_format, subset=subset)
@@ -128,8 +174,27 @@ class ImageDataGenerator:
                             class_mode="categorical", batch_size=32, shuffle=True, seed=None, save_to_dir=None,
                             save_prefix="", save_format="png", follow_links=False, subset=None,
                             interpolation="nearest"):
-        """An iterator (and Sequence) of batches of images read from `directory`, one
-        subfolder per class. Needs PIL."""
+        """An iterator (and Sequence) of augmented batches of images read from a folder per class.
+
+        # Arguments
+            directory: the folder holding one subfolder per class.
+            target_size: `(height, width)` every image is resized to.
+            color_mode: `'rgb'` or `'grayscale'`.
+            classes: optional list of subfolder names (default: all, sorted).
+            class_mode: `'categorical'`, `'binary'`, `'sparse'`, `'input'` or None.
+            batch_size: the number of images per batch.
+            shuffle: whether to reshuffle each epoch.
+            seed: random seed.
+            save_to_dir: optional directory where augmented images are saved.
+            save_prefix: file name prefix of the saved images.
+            save_format: `'png'` or `'jpeg'`.
+            follow_links: whether to follow symbolic links to subfolders.
+            subset: `'training'` or `'validation'`, with `validation_split`.
+            interpolation: the resampling method used to resize images.
+
+        # Returns
+            A DirectoryIterator yielding `(x, y)` batches.
+        """
         return DirectoryIterator(directory, self, target_size=target_size, color_mode=color_mode,
                                  classes=classes, class_mode=class_mode, data_format=self.data_format,
                                  batch_size=batch_size, shuffle=shuffle, seed=seed, save_to_dir=save_to_dir,
@@ -142,7 +207,14 @@ class ImageDataGenerator:
                       "training data. Fit it first by calling `.fit(numpy_data)`.")
 
     def standardize(self, x):
-        """Normalise one image (in place where it can): see the class docstring."""
+        """Normalises one image as configured (in place where it can).
+
+        # Arguments
+            x: rank-3 array, one image.
+
+        # Returns
+            The normalised image.
+        """
         if self.preprocessing_function:
             x = self.preprocessing_function(x)
         if self.rescale:
@@ -170,7 +242,15 @@ class ImageDataGenerator:
         return x
 
     def random_transform(self, x, seed=None):
-        """One image with a random augmentation applied (see the class docstring)."""
+        """Applies one random augmentation, drawn from the configured ranges, to an image.
+
+        # Arguments
+            x: rank-3 array, one image.
+            seed: optional random seed, for a repeatable transformation.
+
+        # Returns
+            The transformed image.
+        """
         row_axis = self.row_axis - 1
         col_axis = self.col_axis - 1
         channel_axis = self.channel_axis - 1
@@ -216,8 +296,20 @@ class ImageDataGenerator:
         return x
 
     def fit(self, x, augment=False, rounds=1, seed=None):
-        """Compute the statistics that featurewise normalisation and ZCA whitening use,
-        from a rank-4 batch of images (augmented `rounds` times if `augment`)."""
+        """Computes the dataset statistics that featurewise normalisation and ZCA whitening use.
+
+        Only needed when `featurewise_center`, `featurewise_std_normalization` or
+        `zca_whitening` is set.
+
+        # Arguments
+            x: rank-4 array of sample images.
+            augment: whether to compute the statistics on augmented copies.
+            rounds: the number of augmented copies of each image, with `augment`.
+            seed: random seed of the augmentation.
+
+        # Raises
+            ValueError: when `x` is not rank 4.
+        """
         x = np.asarray(x, dtype=K.floatx())
         if x.ndim != 4:
             raise ValueError("Input to `.fit()` should have rank 4. Got array with shape: " + str(x.shape))

@@ -34,8 +34,25 @@ def require_pil(what):
 
 
 def array_to_img(x, data_format=None, scale=True):
-    """A 3D array as a PIL image (1 channel: 'L', 3: 'RGB', 4: 'RGBA'). With `scale`,
-    values are shifted to be non-negative and stretched to [0, 255]."""
+    """Converts a 3D Numpy array to a PIL image, e.g. to save or show an augmented sample.
+
+    One channel gives an `'L'` image, 3 an `'RGB'` one, 4 an `'RGBA'` one.
+
+    # Arguments
+        x: 3D Numpy array, one image.
+        data_format: `'channels_first'` or `'channels_last'`, the layout of `x`; None
+            reads `image_data_format` from the Keras config.
+        scale: whether to shift the values to be non-negative and stretch them to
+            [0, 255] (for arrays that are not already pixel values).
+
+    # Returns
+        A PIL image.
+
+    # Raises
+        ImportError: when PIL is not installed.
+        ValueError: for an array that is not 3D, an unknown `data_format`, or a
+            channel count other than 1, 3 or 4.
+    """
     require_pil("array_to_img")
     x = np.asarray(x, dtype=K.floatx())
     if x.ndim != 3:
@@ -62,7 +79,22 @@ def array_to_img(x, data_format=None, scale=True):
 
 
 def img_to_array(img, data_format=None):
-    """A PIL image (or anything numpy can read as a 2D/3D array) as a float 3D array."""
+    """Converts a PIL image (or anything Numpy can read as a 2D or 3D array) to a float 3D array.
+
+    A 2D (grayscale) image gets a channels axis of size 1, so every image has the rank
+    the convolution layers expect.
+
+    # Arguments
+        img: a PIL image or array-like.
+        data_format: `'channels_first'` or `'channels_last'`, the layout wanted; None
+            reads `image_data_format` from the Keras config.
+
+    # Returns
+        3D Numpy array of dtype `K.floatx()`.
+
+    # Raises
+        ValueError: for an unknown `data_format` or an image that is neither 2D nor 3D.
+    """
     if data_format is None:
         data_format = K.image_data_format()
     if data_format not in {"channels_first", "channels_last"}:
@@ -82,8 +114,22 @@ def img_to_array(img, data_format=None):
 
 
 def load_img(path, grayscale=False, target_size=None, interpolation="nearest"):
-    """Read an image file as a PIL image ('L' if `grayscale`, else 'RGB'), resized to
-    `target_size` = (height, width) when given."""
+    """Reads an image file as a PIL image, converted to grayscale or RGB and optionally resized.
+
+    # Arguments
+        path: path of the image file.
+        grayscale: whether to convert to one channel (`'L'`) instead of `'RGB'`.
+        target_size: None, or `(height, width)` to resize to.
+        interpolation: the resampling method used to resize: `'nearest'`,
+            `'bilinear'` or `'bicubic'` (and others PIL offers).
+
+    # Returns
+        A PIL image.
+
+    # Raises
+        ImportError: when PIL is not installed.
+        ValueError: for an interpolation method PIL does not offer.
+    """
     require_pil("load_img")
     img = pil_image.open(path)
     wanted_mode = "L" if grayscale else "RGB"
@@ -100,7 +146,15 @@ def load_img(path, grayscale=False, target_size=None, interpolation="nearest"):
 
 
 def list_pictures(directory, ext="jpg|jpeg|bmp|png|ppm"):
-    """Paths of the files under `directory` whose extension matches `ext`."""
+    """Lists the image files under a directory, recursively.
+
+    # Arguments
+        directory: the directory to search.
+        ext: the file extensions to match, as a regular-expression alternation.
+
+    # Returns
+        List of file paths.
+    """
     pattern = re.compile(r"([\w]+\.(?:" + ext + "))")
     return [os.path.join(root, name) for root, _, files in os.walk(directory) for name in files
             if pattern.match(name)]

@@ -14,9 +14,17 @@ from .image_files import array_to_img, img_to_array, load_img, require_pil
 
 
 class Iterator(Sequence):
-    """Base of the image iterators: batches of `batch_size` indices into `n` samples,
-    reshuffled each epoch when `shuffle`. Usable as a Python iterator (next()) and,
-    being a Sequence, by index (fit_generator with several workers)."""
+    """Base of the image iterators: batches of `batch_size` indices into `n` samples.
+
+    Usable as a Python iterator (`next()`) and, being a Sequence, by index, so
+    `fit_generator` can read it with several workers without repeating batches.
+
+    # Arguments
+        n: the number of samples.
+        batch_size: the number of samples per batch.
+        shuffle: whether to reshuffle the sample order each epoch.
+        seed: random seed of the shuffling and of the augmentation.
+    """
 
     def __init__(self, n, batch_size, shuffle, seed):
         self.n = n
@@ -51,6 +59,7 @@ class Iterator(Sequence):
         self._set_index_array()
 
     def reset(self):
+        """Starts the next `next()` call from the first batch of a new epoch."""
         self.batch_index = 0
 
     def _flow_index(self):
@@ -76,6 +85,11 @@ class Iterator(Sequence):
         return self.next()
 
     def next(self):
+        """The next batch, for use as a Python iterator (thread-safe).
+
+        # Returns
+            The batch: `(x, y)`, or `x` alone when there are no labels.
+        """
         with self.lock:  # one thread at a time advances the index generator
             index_array = next(self.index_generator)
         return self._get_batches_of_transformed_samples(index_array)
@@ -92,8 +106,28 @@ class Iterator(Sequence):
 
 
 class NumpyArrayIterator(Iterator):
-    """Batches from a rank-4 array of images `x` (or a tuple (images, other arrays),
-    whose other arrays are batched alongside untouched) and labels `y`."""
+    """Batches of augmented images from a Numpy array; what `ImageDataGenerator.flow` returns.
+
+    # Arguments
+        x: rank-4 array of images, or a tuple `(images, other arrays)` whose other
+            arrays are batched alongside, untouched.
+        y: labels, one per image, or None.
+        image_data_generator: the ImageDataGenerator that transforms each image.
+        batch_size: the number of images per batch.
+        shuffle: whether to reshuffle each epoch.
+        seed: random seed.
+        data_format: `'channels_first'` or `'channels_last'`; None reads the Keras config.
+        save_to_dir: optional directory where the augmented images are saved, to see
+            what the model is trained on.
+        save_prefix: file name prefix of the saved images.
+        save_format: `'png'` or `'jpeg'`.
+        subset: `'training'` or `'validation'`, the part of the data to use when the
+            generator has a `validation_split`.
+
+    # Raises
+        ValueError: for arrays of different lengths, an unknown `subset`, or images
+            that are not rank 4.
+    """
 
     def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, seed=None, data_format=None,
                  save_to_dir=None, save_prefix="", save_format="png", subset=None):
@@ -168,10 +202,35 @@ def _image_files(directory, follow_links):
 
 
 class DirectoryIterator(Iterator):
-    """Batches of images read from `directory/<class>/...` (one subfolder per class;
-    `classes` picks and orders them, default all subfolders sorted). `class_mode`:
-    'categorical' (one-hot), 'binary', 'sparse' (integer), 'input' (the images
-    themselves) or None (images only)."""
+    """Batches of augmented images read from a folder with one subfolder per class.
+
+    What `ImageDataGenerator.flow_from_directory` returns: images are read as they are
+    needed, so a dataset larger than memory can be used for training.
+
+    # Arguments
+        directory: the folder holding one subfolder per class.
+        image_data_generator: the ImageDataGenerator that transforms each image.
+        target_size: `(height, width)` every image is resized to.
+        color_mode: `'rgb'` or `'grayscale'`.
+        classes: optional list of subfolder names, which picks the classes and their
+            order (default: every subfolder, sorted).
+        class_mode: `'categorical'` (one-hot labels), `'binary'`, `'sparse'` (integer
+            labels), `'input'` (the images themselves, for autoencoders) or None
+            (images only).
+        batch_size: the number of images per batch.
+        shuffle: whether to reshuffle each epoch.
+        seed: random seed.
+        data_format: `'channels_first'` or `'channels_last'`; None reads the Keras config.
+        save_to_dir: optional directory where the augmented images are saved.
+        save_prefix: file name prefix of the saved images.
+        save_format: `'png'` or `'jpeg'`.
+        follow_links: whether to follow symbolic links to subfolders.
+        subset: `'training'` or `'validation'`, with the generator's `validation_split`.
+        interpolation: the resampling method used to resize images.
+
+    # Raises
+        ValueError: for an unknown `color_mode`, `class_mode` or `subset`.
+    """
 
     def __init__(self, directory, image_data_generator, target_size=(256, 256), color_mode="rgb", classes=None,
                  class_mode="categorical", batch_size=32, shuffle=True, seed=None, data_format=None,

@@ -7,10 +7,21 @@ import numpy as np
 
 
 def transform_matrix_offset_center(matrix, x, y):
-    """`matrix` (3x3, homogeneous) re-centred so it acts about the centre of an x-by-y
-    image instead of its corner. The centre is that of the pixel grid, (x - 1) / 2:
-    Keras 2.1.6 used x / 2 + 0.5, which moved rotated images by a pixel (later Keras
-    releases fixed it the same way)."""
+    """Re-centres a 3x3 homogeneous transform so it acts about the image's centre.
+
+    Rotations, shears and zooms are written about the origin, which is the image's
+    corner; centring keeps the picture in view. The centre is that of the pixel grid,
+    `(x - 1) / 2`: Keras 2.1.6 used `x / 2 + 0.5`, which moved rotated images by a pixel
+    (later Keras releases fixed it the same way).
+
+    # Arguments
+        matrix: 3x3 Numpy array, the transform about the origin.
+        x: the image's size along the first transformed axis.
+        y: its size along the second.
+
+    # Returns
+        3x3 Numpy array.
+    """
     o_x = float(x) / 2 - 0.5
     o_y = float(y) / 2 - 0.5
     offset_matrix = np.array([[1, 0, o_x], [0, 1, o_y], [0, 0, 1]])
@@ -19,10 +30,25 @@ def transform_matrix_offset_center(matrix, x, y):
 
 
 def apply_transform(x, transform_matrix, channel_axis=0, fill_mode="nearest", cval=0.):
-    """Apply a 3x3 affine matrix to each channel of the image `x` (a 3D array). The
-    matrix maps output coordinates (row, col) to input coordinates; points outside
-    the input are filled per `fill_mode` ('constant' with `cval`, 'nearest',
-    'reflect' or 'wrap'). Sampling is nearest-neighbour, as in Keras 2.1.6."""
+    """Applies a 3x3 affine matrix to each channel of an image.
+
+    The matrix maps output coordinates (row, col) to input coordinates. Sampling is
+    nearest-neighbour, as in Keras 2.1.6.
+
+    # Arguments
+        x: 3D Numpy array, one image.
+        transform_matrix: 3x3 Numpy array.
+        channel_axis: the index of the channels axis in `x`.
+        fill_mode: how points outside the input are filled: `'constant'` (with
+            `cval`), `'nearest'`, `'reflect'` or `'wrap'`.
+        cval: the fill value for `'constant'`.
+
+    # Returns
+        The transformed image, of the shape of `x`.
+
+    # Raises
+        ImportError: when SciPy is not installed.
+    """
     try:
         from scipy import ndimage
     except ImportError:
@@ -36,25 +62,84 @@ def apply_transform(x, transform_matrix, channel_axis=0, fill_mode="nearest", cv
 
 
 def rotation_matrix(theta):
+    """The 3x3 homogeneous matrix of a rotation by `theta` radians, about the origin.
+
+    Combine with `transform_matrix_offset_center` to act about the image's centre.
+
+    # Arguments
+        theta: the angle in radians.
+
+    # Returns
+        3x3 Numpy array.
+    """
     return np.array([[np.cos(theta), -np.sin(theta), 0],
                      [np.sin(theta), np.cos(theta), 0],
                      [0, 0, 1]])
 
 
 def shift_matrix(tx, ty):
+    """The 3x3 homogeneous matrix of a translation by `(tx, ty)` pixels, about the origin.
+
+    Combine with `transform_matrix_offset_center` to act about the image's centre.
+
+    # Arguments
+        tx: the shift along rows.
+        ty: the shift along columns.
+
+    # Returns
+        3x3 Numpy array.
+    """
     return np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]])
 
 
 def shear_matrix(shear):
+    """The 3x3 homogeneous matrix of a shear by the angle `shear` in radians, about the origin.
+
+    Combine with `transform_matrix_offset_center` to act about the image's centre.
+
+    # Arguments
+        shear: the angle in radians.
+
+    # Returns
+        3x3 Numpy array.
+    """
     return np.array([[1, -np.sin(shear), 0], [0, np.cos(shear), 0], [0, 0, 1]])
 
 
 def zoom_matrix(zx, zy):
+    """The 3x3 homogeneous matrix of a zoom by `zx` and `zy`, about the origin.
+
+    Combine with `transform_matrix_offset_center` to act about the image's centre.
+
+    # Arguments
+        zx: the factor along rows (above 1 shows a smaller part).
+        zy: the factor along columns.
+
+    # Returns
+        3x3 Numpy array.
+    """
     return np.array([[zx, 0, 0], [0, zy, 0], [0, 0, 1]])
 
 
 def random_rotation(x, rg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.):
-    """Rotate the image by an angle drawn uniformly in [-rg, rg] degrees."""
+    """Rotates an image by an angle drawn uniformly in `[-rg, rg]` degrees.
+
+    Data augmentation: the model sees tilted copies, so it does not learn that objects
+    are always upright.
+
+    # Arguments
+        x: 3D Numpy array, one image.
+        rg: the largest rotation, in degrees.
+        row_axis: the index of the rows axis in `x`.
+        col_axis: the index of the columns axis.
+        channel_axis: the index of the channels axis.
+        fill_mode: how points outside the image are filled: `'constant'` (with
+            `cval`), `'nearest'`, `'reflect'` or `'wrap'`.
+        cval: the fill value for `'constant'`.
+
+    # Returns
+        The rotated image.
+    """
     theta = np.deg2rad(np.random.uniform(-rg, rg))
     h, w = x.shape[row_axis], x.shape[col_axis]
     matrix = transform_matrix_offset_center(rotation_matrix(theta), h, w)
@@ -62,8 +147,22 @@ def random_rotation(x, rg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="ne
 
 
 def random_shift(x, wrg, hrg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.):
-    """Shift the image by fractions drawn in [-hrg, hrg] of its height and [-wrg, wrg]
-    of its width."""
+    """Shifts an image by random fractions of its height and width.
+
+    # Arguments
+        x: 3D Numpy array, one image.
+        wrg: the largest shift as a fraction of the width.
+        hrg: the largest shift as a fraction of the height.
+        row_axis: the index of the rows axis in `x`.
+        col_axis: the index of the columns axis.
+        channel_axis: the index of the channels axis.
+        fill_mode: how points outside the image are filled: `'constant'` (with
+            `cval`), `'nearest'`, `'reflect'` or `'wrap'`.
+        cval: the fill value for `'constant'`.
+
+    # Returns
+        The shifted image.
+    """
     h, w = x.shape[row_axis], x.shape[col_axis]
     tx = np.random.uniform(-hrg, hrg) * h
     ty = np.random.uniform(-wrg, wrg) * w
@@ -71,7 +170,21 @@ def random_shift(x, wrg, hrg, row_axis=1, col_axis=2, channel_axis=0, fill_mode=
 
 
 def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.):
-    """Shear the image by an angle drawn in [-intensity, intensity] degrees."""
+    """Shears an image by an angle drawn in `[-intensity, intensity]` degrees.
+
+    # Arguments
+        x: 3D Numpy array, one image.
+        intensity: the largest shear angle, in degrees.
+        row_axis: the index of the rows axis in `x`.
+        col_axis: the index of the columns axis.
+        channel_axis: the index of the channels axis.
+        fill_mode: how points outside the image are filled: `'constant'` (with
+            `cval`), `'nearest'`, `'reflect'` or `'wrap'`.
+        cval: the fill value for `'constant'`.
+
+    # Returns
+        The sheared image.
+    """
     shear = np.deg2rad(np.random.uniform(-intensity, intensity))
     h, w = x.shape[row_axis], x.shape[col_axis]
     matrix = transform_matrix_offset_center(shear_matrix(shear), h, w)
@@ -79,8 +192,26 @@ def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0, fill_mode
 
 
 def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.):
-    """Zoom each axis by a factor drawn in `zoom_range` = (lower, upper) (a factor
-    above 1 shows a smaller part of the image)."""
+    """Zooms each axis of an image by a factor drawn in `zoom_range`.
+
+    A factor above 1 shows a smaller part of the image (zooms in).
+
+    # Arguments
+        x: 3D Numpy array, one image.
+        zoom_range: tuple `(lower, upper)` of the factors.
+        row_axis: the index of the rows axis in `x`.
+        col_axis: the index of the columns axis.
+        channel_axis: the index of the channels axis.
+        fill_mode: how points outside the image are filled: `'constant'` (with
+            `cval`), `'nearest'`, `'reflect'` or `'wrap'`.
+        cval: the fill value for `'constant'`.
+
+    # Returns
+        The zoomed image.
+
+    # Raises
+        ValueError: when `zoom_range` does not hold two values.
+    """
     if len(zoom_range) != 2:
         raise ValueError("`zoom_range` should be a tuple or list of two floats. Received arg: ", zoom_range)
     if zoom_range[0] == 1 and zoom_range[1] == 1:
@@ -93,8 +224,19 @@ def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0, fill_mode
 
 
 def random_channel_shift(x, intensity, channel_axis=0):
-    """Add to each channel its own offset drawn in [-intensity, intensity], clipped to
-    the image's original value range."""
+    """Adds to each channel its own offset drawn in `[-intensity, intensity]`.
+
+    Values are clipped to the image's original range. Makes a model less sensitive to
+    colour casts.
+
+    # Arguments
+        x: 3D Numpy array, one image.
+        intensity: the largest offset.
+        channel_axis: the index of the channels axis.
+
+    # Returns
+        The shifted image.
+    """
     x = np.rollaxis(x, channel_axis, 0)
     min_x, max_x = np.min(x), np.max(x)
     channels = [np.clip(channel + np.random.uniform(-intensity, intensity), min_x, max_x) for channel in x]
@@ -102,8 +244,20 @@ def random_channel_shift(x, intensity, channel_axis=0):
 
 
 def random_brightness(x, brightness_range):
-    """Scale the image by a factor drawn in `brightness_range` (1 keeps it), clipped
-    to [0, 255] as PIL's brightness enhancer does for 8-bit images."""
+    """Scales an image by a factor drawn in `brightness_range` (1 keeps it).
+
+    Values are clipped to [0, 255], as PIL's brightness enhancer does for 8-bit images.
+
+    # Arguments
+        x: Numpy array, one image with values in [0, 255].
+        brightness_range: tuple `(lower, upper)` of the factors.
+
+    # Returns
+        The image, in the dtype of `x`.
+
+    # Raises
+        ValueError: when `brightness_range` does not hold two values.
+    """
     if len(brightness_range) != 2:
         raise ValueError("`brightness_range should be tuple or list of two floats. Received: %s"
                          % (brightness_range,))
@@ -112,5 +266,13 @@ def random_brightness(x, brightness_range):
 
 
 def flip_axis(x, axis):
-    """The image mirrored along `axis`."""
+    """Mirrors an image along one axis (horizontal or vertical flip).
+
+    # Arguments
+        x: Numpy array.
+        axis: the axis to reverse.
+
+    # Returns
+        The flipped array.
+    """
     return np.flip(np.asarray(x), axis)

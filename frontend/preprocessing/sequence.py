@@ -8,9 +8,29 @@ from ..utils.data_utils import Sequence
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.):
-    """A list of sequences as one array of shape (len(sequences), maxlen) + item shape.
-    Longer sequences lose items at the start ('pre') or end ('post') according to
-    `truncating`; shorter ones get `value` before ('pre') or after ('post') them."""
+    """Turns a list of sequences of different lengths into one array of equal-length rows.
+
+    Batches need one length; padding (and truncating) brings every sequence to
+    `maxlen`. Longer sequences lose items at the start (`'pre'`) or end (`'post'`)
+    according to `truncating`; shorter ones get `value` before (`'pre'`) or after
+    (`'post'`) them. Pre-padding is the default because an RNN then reads the real
+    items last, closest to its output.
+
+    # Arguments
+        sequences: list of sequences (lists of integers, or of equal-shaped items).
+        maxlen: the length of the rows; None means the longest sequence's length.
+        dtype: the dtype of the array.
+        padding: `'pre'` or `'post'`, where the padding goes.
+        truncating: `'pre'` or `'post'`, which end of a long sequence is cut.
+        value: the padding value.
+
+    # Returns
+        Numpy array of shape `(len(sequences), maxlen) + item shape`.
+
+    # Raises
+        ValueError: when `sequences` is not a list of iterables, for an unknown
+            `padding` or `truncating`, or items of different shapes.
+    """
     if not hasattr(sequences, "__len__"):
         raise ValueError("`sequences` must be iterable.")
     lengths = []
@@ -48,8 +68,20 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
 
 
 def make_sampling_table(size, sampling_factor=1e-5):
-    """p[i]: the probability of keeping the i-th most frequent word when sampling
-    skip-grams, word frequencies being modelled by Zipf's law (as in word2vec)."""
+    """The word2vec sampling table: the probability of keeping each word when sampling skip-grams.
+
+    Frequent words ("the", "a") carry little information about their neighbours, so
+    they are kept less often. Word frequencies are modelled by Zipf's law, word `i`
+    being the i-th most frequent.
+
+    # Arguments
+        size: the vocabulary size.
+        sampling_factor: the word2vec sampling factor; smaller values drop frequent
+            words more.
+
+    # Returns
+        Numpy array of `size` probabilities.
+    """
     gamma = 0.577  # Euler-Mascheroni constant
     rank = np.arange(size)
     rank[0] = 1
@@ -61,11 +93,27 @@ def make_sampling_table(size, sampling_factor=1e-5):
 
 def skipgrams(sequence, vocabulary_size, window_size=4, negative_samples=1., shuffle=True, categorical=False,
               sampling_table=None, seed=None):
-    """(couples, labels) from a sequence of word indices (0 is skipped): each word
-    paired with its neighbours within `window_size` (label 1), plus
-    `negative_samples` times as many pairs with random words (label 0). Labels are
-    [0, 1] / [1, 0] when `categorical`. `sampling_table[i]` is the probability of
-    keeping word i as the pair's first word."""
+    """Skip-gram training pairs from a sequence of word indices, for word2vec models.
+
+    Each word is paired with its neighbours within `window_size` (label 1), plus
+    `negative_samples` times as many pairs with random words (label 0). Index 0 is
+    padding and is skipped.
+
+    # Arguments
+        sequence: list of word indices.
+        vocabulary_size: the number of words (the largest index + 1), from which
+            negative words are drawn.
+        window_size: how far a neighbour may be on each side.
+        negative_samples: float >= 0, the number of negative pairs per positive pair.
+        shuffle: whether to shuffle the pairs.
+        categorical: whether labels are `[0, 1]` / `[1, 0]` instead of 1 / 0.
+        sampling_table: optional array; `sampling_table[i]` is the probability of
+            keeping word i as the pair's first word (see make_sampling_table).
+        seed: random seed of the shuffle.
+
+    # Returns
+        Tuple `(couples, labels)`: a list of `[word, context]` pairs and their labels.
+    """
     couples = []
     labels = []
     positive_label = [0, 1] if categorical else 1
@@ -111,10 +159,29 @@ def _remove_long_seq(maxlen, seq, label):
 
 
 class TimeseriesGenerator(Sequence):
-    """Batches of (window, target) from a series: the sample for time step `t` is
-    `data[t - length:t:sampling_rate]` and its target `targets[t]`, for t from
-    `start_index + length` to `end_index` (default: the last step) every `stride`
-    steps; `shuffle` draws the steps at random, `reverse` reverses each window."""
+    """Batches of `(window, target)` pairs from a series, for training on sliding windows.
+
+    The sample for time step `t` is `data[t - length:t:sampling_rate]` and its target
+    `targets[t]`, for `t` from `start_index + length` to `end_index` every `stride`
+    steps. Being a Sequence, it can be passed to `fit_generator` and read by several
+    workers.
+
+    # Arguments
+        data: array-like of the series' steps (first axis: time).
+        targets: array-like of the targets, one per step of `data`.
+        length: the number of steps (before sampling) in each window.
+        sampling_rate: take every `sampling_rate`-th step within a window.
+        stride: the steps between two consecutive windows.
+        start_index: the first step windows may start at.
+        end_index: the last step that can be a target; None means the last step.
+        shuffle: whether to draw the windows' end steps at random.
+        reverse: whether to reverse each window (latest step first).
+        batch_size: the number of windows per batch.
+
+    # Raises
+        ValueError: when `data` and `targets` differ in length, or the range leaves
+            no room for a window.
+    """
 
     def __init__(self, data, targets, length, sampling_rate=1, stride=1, start_index=0, end_index=None,
                  shuffle=False, reverse=False, batch_size=128):

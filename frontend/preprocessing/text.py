@@ -10,8 +10,17 @@ DEFAULT_FILTERS = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n"
 
 
 def text_to_word_sequence(text, filters=DEFAULT_FILTERS, lower=True, split=" "):
-    """The words of `text`: lower-cased if `lower`, each character of `filters`
-    replaced by `split`, then split on `split` (empty words dropped)."""
+    """Splits a text into words.
+
+    # Arguments
+        text: the string.
+        filters: characters removed (replaced by `split`), punctuation by default.
+        lower: whether to lower-case the text first.
+        split: the word separator.
+
+    # Returns
+        List of words (empty words dropped).
+    """
     if lower:
         text = text.lower()
     text = text.translate(str.maketrans({c: split for c in filters}))
@@ -23,9 +32,24 @@ def _md5_as_int(word):
 
 
 def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=True, split=" "):
-    """Each word of `text` as an index in [1, n - 1] given by `hash_function` (Python's
-    `hash`, which varies between runs unless PYTHONHASHSEED is set; 'md5' for a stable
-    hash; or any callable from str to int). 0 is never used: it is the padding index."""
+    """Turns a text into word indices by hashing, with no vocabulary to build or store.
+
+    Different words can share an index (collisions), less often as `n` grows. 0 is
+    never used: it is the padding index.
+
+    # Arguments
+        text: the string.
+        n: the size of the hashing space; indices fall in `[1, n - 1]`.
+        hash_function: None for Python's `hash` (which differs between runs unless
+            PYTHONHASHSEED is set), `'md5'` for a stable hash, or any callable from
+            string to integer.
+        filters: characters removed, punctuation by default.
+        lower: whether to lower-case the text first.
+        split: the word separator.
+
+    # Returns
+        List of integer indices, one per word.
+    """
     if hash_function is None:
         hash_function = hash
     elif hash_function == "md5":
@@ -35,15 +59,42 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
 
 
 def one_hot(text, n, filters=DEFAULT_FILTERS, lower=True, split=" "):
-    """`hashing_trick` with Python's hash: each word as an index in [1, n - 1]."""
+    """`hashing_trick` with Python's hash: each word of a text as an index in `[1, n - 1]`.
+
+    # Arguments
+        text: the string.
+        n: the size of the index space.
+        filters: characters removed, punctuation by default.
+        lower: whether to lower-case the text first.
+        split: the word separator.
+
+    # Returns
+        List of integer indices, one per word.
+    """
     return hashing_trick(text, n, hash_function=hash, filters=filters, lower=lower, split=split)
 
 
 class Tokenizer:
-    """A vocabulary built from texts: `fit_on_texts` counts the words, and ranks them
-    by frequency (index 1 for the most frequent; 0 is reserved). Texts then convert to
-    index sequences or to (samples, num_words) matrices. Only words of index below
-    `num_words` are kept when it is set; with `oov_token`, unknown words map to it."""
+    """A vocabulary built from texts, to turn texts into index sequences or matrices.
+
+    `fit_on_texts` counts the words and ranks them by frequency (index 1 for the most
+    frequent; 0 is reserved for padding). Texts then convert to index sequences (for
+    Embedding layers) or to `(samples, num_words)` matrices (for bag-of-words models).
+
+    # Arguments
+        num_words: if set, only words of index below it are kept, i.e. the
+            `num_words - 1` most frequent.
+        filters: characters removed from texts, punctuation by default.
+        lower: whether to lower-case texts.
+        split: the word separator.
+        char_level: whether every character is a token instead of every word.
+        oov_token: if given, the token unknown words are mapped to (it gets an index),
+            instead of being dropped.
+        **kwargs: `nb_words`, the Keras 1 name of `num_words` (with a warning).
+
+    # Raises
+        TypeError: for any other keyword argument.
+    """
 
     def __init__(self, num_words=None, filters=DEFAULT_FILTERS, lower=True, split=" ", char_level=False,
                  oov_token=None, **kwargs):
@@ -74,8 +125,11 @@ class Tokenizer:
         return text_to_word_sequence(text, self.filters, self.lower, self.split)
 
     def fit_on_texts(self, texts):
-        """Count the words of `texts` (strings, or lists of words) and rebuild
-        `word_index`."""
+        """Counts the words of `texts` and rebuilds `word_index`.
+
+        # Arguments
+            texts: list of strings, or of lists of words.
+        """
         for text in texts:
             self.document_count += 1
             words = self._words_of(text)
@@ -92,19 +146,40 @@ class Tokenizer:
         self.index_docs = {self.word_index[word]: count for word, count in self.word_docs.items()}
 
     def fit_on_sequences(self, sequences):
-        """Count in how many sequences each index occurs (needed for 'tfidf' before
-        `sequences_to_matrix` when the tokenizer was not fit on texts)."""
+        """Counts in how many sequences each index occurs.
+
+        Needed for the `'tfidf'` mode of `sequences_to_matrix` when the tokenizer was not
+        fit on texts.
+
+        # Arguments
+            sequences: list of lists of word indices.
+        """
         self.document_count += len(sequences)
         for seq in sequences:
             for index in set(seq):
                 self.index_docs[index] = self.index_docs.get(index, 0) + 1
 
     def texts_to_sequences(self, texts):
+        """Turns each text into a list of word indices.
+
+        # Arguments
+            texts: list of strings.
+
+        # Returns
+            List of lists of indices (unknown words dropped, or mapped to `oov_token`).
+        """
         return list(self.texts_to_sequences_generator(texts))
 
     def texts_to_sequences_generator(self, texts):
-        """Yield each text as a list of word indices (unknown words are dropped, or
-        mapped to `oov_token`'s index)."""
+        """Turns texts into lists of word indices one at a time, for large corpora.
+
+        # Arguments
+            texts: iterable of strings.
+
+        # Yields
+            A list of word indices per text (unknown words are dropped, or mapped to
+            `oov_token`'s index).
+        """
         num_words = self.num_words
         oov_index = self.word_index.get(self.oov_token) if self.oov_token is not None else None
         for text in texts:
@@ -120,12 +195,35 @@ class Tokenizer:
             yield indices
 
     def texts_to_matrix(self, texts, mode="binary"):
+        """Turns texts into a `(len(texts), num_words)` matrix, as `sequences_to_matrix` does.
+
+        # Arguments
+            texts: list of strings.
+            mode: `'binary'`, `'count'`, `'freq'` or `'tfidf'`.
+
+        # Returns
+            Numpy array.
+        """
         return self.sequences_to_matrix(self.texts_to_sequences(texts), mode=mode)
 
     def sequences_to_matrix(self, sequences, mode="binary"):
-        """A (len(sequences), num_words) matrix: per sequence, for each index, 1
-        ('binary'), its count ('count'), its share of the sequence ('freq') or its
-        tf-idf weight ('tfidf')."""
+        """Turns index sequences into a `(len(sequences), num_words)` matrix.
+
+        Per sequence and index, the entry is 1 (`'binary'`), the index's count
+        (`'count'`), its share of the sequence (`'freq'`) or its tf-idf weight
+        (`'tfidf'`), the inputs of a bag-of-words model.
+
+        # Arguments
+            sequences: list of lists of word indices.
+            mode: `'binary'`, `'count'`, `'freq'` or `'tfidf'`.
+
+        # Returns
+            Numpy array.
+
+        # Raises
+            ValueError: when the matrix width is unknown (no `num_words` and not fit),
+                for `'tfidf'` before fitting, or for an unknown mode.
+        """
         if not self.num_words:
             if self.word_index:
                 num_words = len(self.word_index) + 1

@@ -38,6 +38,7 @@ class Sequence:
         raise NotImplementedError
 
     def on_epoch_end(self):
+        """Called after each epoch; override it to reshuffle or change the data between epochs."""
         pass
 
     def __iter__(self):
@@ -94,11 +95,18 @@ def _put_until_stopped(target_queue, item, stop_event, poll=0.05):
 
 
 class OrderedEnqueuer(SequenceEnqueuer):
-    """Reads a Sequence with `workers` threads (or processes if `use_multiprocessing`)
-    and yields its batches in order, epoch after epoch (the index order is
-    reshuffled every epoch when `shuffle`). At most `max_queue_size` batches are
-    requested ahead of the consumer. `sequence.on_epoch_end()` runs between epochs,
-    once every batch of the epoch has been consumed."""
+    """Reads a Sequence in parallel and yields its batches in order, epoch after epoch.
+
+    Workers are threads, or processes with `use_multiprocessing`. At most
+    `max_queue_size` batches are requested ahead of the consumer.
+    `sequence.on_epoch_end()` runs between epochs, once every batch of the epoch has
+    been consumed.
+
+    # Arguments
+        sequence: the `Sequence` to read.
+        use_multiprocessing: whether the workers are processes instead of threads.
+        shuffle: whether to reshuffle the batch order every epoch.
+    """
 
     def __init__(self, sequence, use_multiprocessing=False, shuffle=False):
         self.sequence = sequence
@@ -112,9 +120,20 @@ class OrderedEnqueuer(SequenceEnqueuer):
         self._executor_lock = threading.Lock()
 
     def is_running(self):
+        """Whether the enqueuer was started and not stopped.
+
+        # Returns
+            Boolean.
+        """
         return self.stop_signal is not None and not self.stop_signal.is_set()
 
     def start(self, workers=1, max_queue_size=10):
+        """Starts reading batches in the background.
+
+        # Arguments
+            workers: the number of threads or processes.
+            max_queue_size: the most batches read ahead of the consumer.
+        """
         self.workers = max(1, int(workers))
         self.queue = queue.Queue(max(1, int(max_queue_size)))
         self.stop_signal = threading.Event()
@@ -180,8 +199,15 @@ class OrderedEnqueuer(SequenceEnqueuer):
         _put_until_stopped(self.queue, _FailedItem(error), self.stop_signal)
 
     def get(self):
-        """Yield the batches in order; an exception raised by `__getitem__` in a worker
-        stops the enqueuer and is raised here."""
+        """Yields the batches in order until the enqueuer is stopped.
+
+        # Returns
+            A generator of batches.
+
+        # Raises
+            Exception: whatever `__getitem__` raised in a worker; the enqueuer is stopped
+                first.
+        """
         while self.is_running():
             try:
                 future = self.queue.get(block=True, timeout=0.1)
@@ -200,6 +226,11 @@ class OrderedEnqueuer(SequenceEnqueuer):
                 yield item
 
     def stop(self, timeout=None):
+        """Stops the workers and drops the batches still queued.
+
+        # Arguments
+            timeout: seconds to wait for the feeding thread to end (None: no limit).
+        """
         if self.stop_signal is None:
             return
         self.stop_signal.set()
@@ -269,10 +300,19 @@ def _generator_process_task(generator, output_queue, stop_event, seed):
 
 
 class GeneratorEnqueuer(SequenceEnqueuer):
-    """Runs a Python generator in `workers` threads (sharing it under a lock) or, with
-    `use_multiprocessing`, in worker processes that each run their own copy of it
-    (each process then yields the same data unless the generator is random: prefer a
-    Sequence). `seed` seeds numpy's and Python's RNG in each process (seed + i)."""
+    """Runs a Python generator in the background, filling a queue that training reads.
+
+    With threads, the workers share the generator under a lock. With
+    `use_multiprocessing`, each worker process runs its own copy of it, so each yields
+    the same data unless the generator is random: prefer a Sequence there.
+
+    # Arguments
+        generator: the generator to run.
+        use_multiprocessing: whether the workers are processes instead of threads.
+        wait_time: seconds to wait on an empty queue before checking the workers.
+        seed: seeds numpy's and Python's random generators in each process
+            (`seed + i` for worker i), so processes draw different data.
+    """
 
     def __init__(self, generator, use_multiprocessing=False, wait_time=0.05, seed=None):
         self.wait_time = wait_time
@@ -284,6 +324,16 @@ class GeneratorEnqueuer(SequenceEnqueuer):
         self.seed = seed
 
     def start(self, workers=1, max_queue_size=10):
+        """Starts the workers.
+
+        # Arguments
+            workers: the number of threads or processes.
+            max_queue_size: the queue's capacity.
+
+        # Raises
+            ValueError: for `use_multiprocessing` on a platform without the `fork` start
+                method.
+        """
         workers = max(1, int(workers))
         max_queue_size = max(1, int(max_queue_size))
         try:
@@ -314,9 +364,19 @@ class GeneratorEnqueuer(SequenceEnqueuer):
             raise
 
     def is_running(self):
+        """Whether the enqueuer was started and not stopped.
+
+        # Returns
+            Boolean.
+        """
         return self._stop_event is not None and not self._stop_event.is_set()
 
     def stop(self, timeout=None):
+        """Stops the workers (terminating worker processes) and drops the queue.
+
+        # Arguments
+            timeout: seconds to wait for each worker to end (None: no limit).
+        """
         if self._stop_event is not None:
             self._stop_event.set()
         for worker in self._threads:
@@ -352,8 +412,16 @@ class GeneratorEnqueuer(SequenceEnqueuer):
                                "running the generator." % exit_codes[0])
 
     def get(self):
-        """Yield the generator's outputs until every worker has finished; an exception
-        raised by the generator stops the enqueuer and is raised here."""
+        """Yields the generator's outputs until every worker has finished.
+
+        # Returns
+            A generator of the items the workers produced.
+
+        # Raises
+            Exception: whatever the generator raised in a worker (the enqueuer is stopped
+                first).
+            RuntimeError: when a worker process ended abruptly.
+        """
         while self.queue is not None:
             entry = self._take()
             if entry is None:

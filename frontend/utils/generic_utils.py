@@ -33,15 +33,46 @@ class CustomObjectScope:
 
 
 def custom_object_scope(*args):
+    """A `CustomObjectScope`, for `with custom_object_scope({'MyLayer': MyLayer}): ...`.
+
+    Lets code that loads models (`load_model`, `model_from_json`) find custom layers,
+    losses or metrics by name without passing `custom_objects` through every call.
+
+    # Arguments
+        *args: dicts mapping names to classes or functions.
+
+    # Returns
+        A context manager that adds the names for the duration of the block.
+    """
     return CustomObjectScope(*args)
 
 
 def get_custom_objects():
-    """The global dict of custom objects (writable)."""
+    """The global dict of custom objects, which deserialisation searches by name.
+
+    Writing into it (`get_custom_objects()['swish'] = swish`) registers an object for
+    the whole program, e.g. a custom activation referred to by name.
+
+    # Returns
+        The dict itself (not a copy).
+    """
     return _GLOBAL_CUSTOM_OBJECTS
 
 
 def serialize_keras_object(instance):
+    """The serialised form of a Keras object, as configs store it.
+
+    # Arguments
+        instance: an object with `get_config` (layer, optimizer, initializer, ...), a
+            function (activation, loss), or None.
+
+    # Returns
+        `{'class_name': ..., 'config': ...}` for configurable objects, the function's
+        name for functions, None for None.
+
+    # Raises
+        ValueError: for an object that is neither.
+    """
     if instance is None:
         return None
     if hasattr(instance, "get_config"):
@@ -53,6 +84,26 @@ def serialize_keras_object(instance):
 
 def deserialize_keras_object(identifier, module_objects=None, custom_objects=None,
                              printable_module_name="object"):
+    """Rebuilds an object from its serialised form, looking its name up.
+
+    Names are searched in `custom_objects`, then in the global custom objects, then in
+    `module_objects`, so user classes can replace built-in ones.
+
+    # Arguments
+        identifier: a `{'class_name': ..., 'config': ...}` dict, or the name of a
+            function.
+        module_objects: dict of the built-in names of the module asking.
+        custom_objects: optional dict of user classes and functions.
+        printable_module_name: what the object is (`"layer"`, `"loss"`, ...), for the
+            error message.
+
+    # Returns
+        The new instance, or the function named.
+
+    # Raises
+        ValueError: for a malformed dict, an unknown name, or an identifier of another
+            type.
+    """
     if isinstance(identifier, dict):
         config = identifier
         if "class_name" not in config or "config" not in config:
@@ -121,7 +172,19 @@ def func_load(code, defaults=None, closure=None, globs=None):
 
 
 def has_arg(fn, name, accept_all=False):
-    """Whether callable `fn` takes an argument `name` (or **kwargs when accept_all)."""
+    """Whether a callable takes an argument of the given name.
+
+    Lets callers pass optional arguments (`mask`, `training`, `custom_objects`) only
+    to functions that accept them, so user code written without them still works.
+
+    # Arguments
+        fn: the callable.
+        name: the argument's name.
+        accept_all: whether a `**kwargs` parameter counts as accepting any name.
+
+    # Returns
+        Boolean (False when the signature cannot be read).
+    """
     try:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
@@ -166,7 +229,20 @@ def slice_arrays(arrays, start=None, stop=None):
 
 
 class Progbar:
-    """The Keras progress bar: verbose 1 draws a bar, verbose 2 prints at the end."""
+    """The Keras progress bar printed by `fit` and the generator methods.
+
+    With verbose 1 it redraws one line (on a terminal) with the running averages of the
+    metrics and the estimated time left; with verbose 2 it prints once, at the end.
+
+    # Arguments
+        target: the total number of steps expected (None if unknown).
+        width: the bar's width in characters.
+        verbose: 0 (silent), 1 (bar) or 2 (one line at the end).
+        interval: the least time in seconds between two redraws, so fast loops do
+            not spend their time printing.
+        stateful_metrics: names of values shown as given rather than averaged over
+            steps.
+    """
 
     def __init__(self, target, width=30, verbose=1, interval=0.05, stateful_metrics=None):
         self.target = target
@@ -184,6 +260,14 @@ class Progbar:
         self._last_update = 0
 
     def update(self, current, values=None):
+        """Moves the bar to step `current` and records the given values.
+
+        # Arguments
+            current: the index of the current step.
+            values: list of `(name, value)` pairs; values are averaged over the steps
+                since the start, weighted by the step count, unless named in
+                `stateful_metrics`.
+        """
         values = values or []
         for k, v in values:
             if k not in self._values_order:
@@ -266,4 +350,10 @@ class Progbar:
         return out
 
     def add(self, n, values=None):
+        """Advances the bar by `n` steps.
+
+        # Arguments
+            n: the number of steps done since the last update.
+            values: list of `(name, value)` pairs, as in `update`.
+        """
         self.update(self._seen_so_far + n, values)

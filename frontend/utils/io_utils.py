@@ -14,9 +14,22 @@ except ImportError:  # h5py is a dependency, but keep the error message of Keras
 
 
 class HDF5Matrix:
-    """Rows `start:end` of the dataset `dataset` in the HDF5 file `datapath`, read on
-    demand and passed through `normalizer` when given. Usable as `x` in fit() with
-    shuffle='batch'. Files stay open and are shared per path in `HDF5Matrix.refs`."""
+    """Rows `start:end` of a dataset in an HDF5 file, read on demand like a Numpy array.
+
+    For training on data larger than memory: it can be passed as `x` to `fit` with
+    `shuffle='batch'`, and only the batches used are read. Files stay open and are
+    shared per path in `HDF5Matrix.refs`.
+
+    # Arguments
+        datapath: path of the HDF5 file.
+        dataset: name of the dataset inside the file.
+        start: the first row used.
+        end: one past the last row used; None means the dataset's end.
+        normalizer: optional function applied to every slice read.
+
+    # Raises
+        ImportError: when h5py is not installed.
+    """
 
     refs = defaultdict(int)
 
@@ -63,18 +76,22 @@ class HDF5Matrix:
 
     @property
     def shape(self):
+        """The shape of the rows used, `(end - start,) + row shape`, as Numpy reports it."""
         return (self.end - self.start,) + tuple(self.data.shape[1:])
 
     @property
     def dtype(self):
+        """The dtype of the stored data."""
         return self.data.dtype
 
     @property
     def ndim(self):
+        """The number of axes of the stored data."""
         return self.data.ndim
 
     @property
     def size(self):
+        """The number of elements of the rows used."""
         return int(np.prod(self.shape))
 
 

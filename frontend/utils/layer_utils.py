@@ -72,12 +72,19 @@ def _warn_if_trainable_weights_changed(model):
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None):
-    """Print the Keras summary table of `model`: one row per layer with its output
-    shape and parameter count (and, for non-sequential graphs, the layers it is
-    connected to), then the total, trainable and non-trainable parameter counts.
+    """Prints the Keras summary table of a model.
 
-    `positions` are the right edges of the columns, as fractions of `line_length` or
-    as absolute character counts; `print_fn` receives one line at a time."""
+    One row per layer with its output shape and parameter count (and, for
+    non-sequential graphs, the layers it is connected to), then the total, trainable
+    and non-trainable parameter counts.
+
+    # Arguments
+        model: the model.
+        line_length: the table's width in characters.
+        positions: the right edges of the columns, as fractions of `line_length` or
+            as absolute character counts.
+        print_fn: the function that receives one line at a time (default `print`).
+    """
     if print_fn is None:
         print_fn = print
     sequential_like = _is_sequential_like(model)
@@ -126,8 +133,14 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
 
 
 def convert_all_kernels_in_model(model):
-    """Flip the kernels of every convolution layer in `model` (Theano <-> TensorFlow
-    kernel convention)."""
+    """Flips the kernels of every convolution layer of a model, in place.
+
+    Theano and TensorFlow disagree on whether a convolution flips its kernel; this
+    converts weights trained with one for use with the other.
+
+    # Arguments
+        model: the model whose Conv1D/2D/3D and Conv2DTranspose kernels are converted.
+    """
     conv_classes = {"Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose"}
     to_assign = []
     for layer in model.layers:

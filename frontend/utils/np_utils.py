@@ -3,8 +3,17 @@ import numpy as np
 
 
 def to_categorical(y, num_classes=None):
-    """Integer class labels (any shape; a trailing axis of 1 is dropped) as one-hot
-    float32 rows: the result has shape `y.shape + (num_classes,)`."""
+    """Converts integer class labels to one-hot rows.
+
+    `categorical_crossentropy` needs targets in this form.
+
+    # Arguments
+        y: integer labels of any shape (a trailing axis of size 1 is dropped).
+        num_classes: the number of classes; None means `max(y) + 1`.
+
+    # Returns
+        float32 Numpy array of shape `y.shape + (num_classes,)`.
+    """
     y = np.array(y, dtype="int")
     input_shape = y.shape
     if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
@@ -19,7 +28,16 @@ def to_categorical(y, num_classes=None):
 
 
 def normalize(x, axis=-1, order=2):
-    """`x` divided by its `order`-norm along `axis` (zero vectors are left as they are)."""
+    """Divides `x` by its norm along an axis.
+
+    # Arguments
+        x: Numpy array.
+        axis: the axis the norm runs over.
+        order: the order of the norm (2: Euclidean).
+
+    # Returns
+        Numpy array of the same shape; zero vectors are left as they are.
+    """
     norms = np.atleast_1d(np.linalg.norm(x, order, axis))
     norms[norms == 0] = 1
     return x / np.expand_dims(norms, axis)

@@ -85,8 +85,16 @@ def model_to_dot(model, show_shapes=False, show_layer_names=True, rankdir="TB"):
 
 
 def plot_model(model, to_file="model.png", show_shapes=False, show_layer_names=True, rankdir="TB"):
-    """Write the model's graph to `to_file`; the extension picks the format (png when
-    there is none)."""
+    """Draws the model's graph of layers into an image file (needs pydot and graphviz).
+
+    # Arguments
+        model: the model.
+        to_file: path of the file; its extension picks the format (png when there is
+            none).
+        show_shapes: whether to show each layer's input and output shapes.
+        show_layer_names: whether to show the layers' names.
+        rankdir: `'TB'` for a top-down graph, `'LR'` for a left-to-right one.
+    """
     dot = model_to_dot(model, show_shapes, show_layer_names, rankdir)
     extension = os.path.splitext(to_file)[1][1:] or "png"
     dot.write(to_file, format=extension)
