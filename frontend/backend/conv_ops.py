@@ -93,16 +93,82 @@ def _conv(x, kernel, rank, strides, padding, data_format, dilation_rate, what, p
 
 
 def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """1D convolution; padding 'causal' pads only before (the output at t sees inputs <= t)."""
+    """A 1D convolution of `x` with `kernel`.
+
+    This is a cross-correlation (the kernel is not flipped), as in TensorFlow, and
+    'same' padding puts the odd padding element after, as TensorFlow does.
+
+    # Arguments
+        x: a 3-D tensor (batch, steps, channels), or (batch, channels, steps)
+            with 'channels_first'.
+        kernel: a 3-D tensor (width, input channels, filters).
+        strides: an int (or a 1-tuple), the step between windows.
+        padding: 'valid', 'same' or 'causal' (padding before the steps only, so the
+            output at step t sees inputs up to t).
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+        dilation_rate: an int (or a 1-tuple), the spacing between kernel taps.
+
+    # Returns
+        A 3-D Tensor in `data_format`, with `filters` channels.
+
+    # Raises
+        ValueError: for an unknown `padding` or `data_format`, or inputs of the
+            wrong rank.
+    """
     return _conv(x, kernel, 1, strides, padding, data_format, dilation_rate, "conv1d",
                  ("valid", "same", "causal"))
 
 
 def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    """A 2D convolution of `x` with `kernel`.
+
+    This is a cross-correlation (the kernel is not flipped), as in TensorFlow, and
+    'same' padding puts the odd padding element after, as TensorFlow does.
+
+    # Arguments
+        x: a 4-D tensor (batch, rows, cols, channels), or (batch, channels, rows,
+            cols) with 'channels_first'.
+        kernel: a 4-D tensor (rows, cols, input channels, filters).
+        strides: an int or 2 ints, the step between windows.
+        padding: 'valid' or 'same'.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+        dilation_rate: an int or 2 ints, the spacing between kernel taps.
+
+    # Returns
+        A 4-D Tensor in `data_format`, with `filters` channels.
+
+    # Raises
+        ValueError: for an unknown `padding` or `data_format`, or inputs of the
+            wrong rank.
+    """
     return _conv(x, kernel, 2, strides, padding, data_format, dilation_rate, "conv2d")
 
 
 def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None, dilation_rate=(1, 1, 1)):
+    """A 3D convolution of `x` with `kernel`.
+
+    This is a cross-correlation (the kernel is not flipped), as in TensorFlow, and
+    'same' padding puts the odd padding element after, as TensorFlow does.
+
+    # Arguments
+        x: a 5-D tensor (batch, depth, rows, cols, channels), or channels second
+            with 'channels_first'.
+        kernel: a 5-D tensor (depth, rows, cols, input channels, filters).
+        strides: an int or 3 ints, the step between windows.
+        padding: 'valid' or 'same'.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+        dilation_rate: an int or 3 ints, the spacing between kernel taps.
+
+    # Returns
+        A 5-D Tensor in `data_format`, with `filters` channels.
+
+    # Raises
+        ValueError: for an unknown `padding` or `data_format`, or inputs of the
+            wrong rank.
+    """
     return _conv(x, kernel, 3, strides, padding, data_format, dilation_rate, "conv3d")
 
 
@@ -167,11 +233,70 @@ def _conv_transpose(x, kernel, output_shape, rank, strides, padding, data_format
 
 
 def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid", data_format=None):
-    """Transposed 2D convolution; kernel (rows, cols, output channels, input channels)."""
+    """A transposed 2D convolution (the gradient of `conv2d` with respect to
+    its input), which the Conv2DTranspose layer uses to upsample.
+
+    The output size cannot be inferred from the input alone, so `output_shape`
+    states it; it must be one that a convolution with the same window, strides
+    and padding maps back to the size of `x`.
+
+    # Arguments
+        x: a 4-D tensor (batch, rows, cols, channels), or (batch, channels, rows,
+            cols) with 'channels_first'.
+        kernel: a 4-D tensor (rows, cols, output channels, input channels),
+            the layout TensorFlow uses for transposed convolutions.
+        output_shape: the shape of the result, 4 entries in
+            `data_format`: ints, None or items of `K.shape`, or a shape tensor
+            built from them; the spatial sizes must be known.
+        strides: an int or 2 ints.
+        padding: 'valid' or 'same'.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+
+    # Returns
+        A 4-D Tensor of shape `output_shape`.
+
+    # Raises
+        ValueError: for an unknown `padding` or `data_format`, shapes of the
+            wrong rank, channel counts that do not match the kernel, or an
+            `output_shape` that does not correspond to the input size.
+        NotImplementedError: if a spatial size of `output_shape`, or of `x`, is
+            known only at run time.
+    """
     return _conv_transpose(x, kernel, output_shape, 2, strides, padding, data_format, "conv2d_transpose")
 
 
 def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1), padding="valid", data_format=None):
+    """A transposed 3D convolution (the gradient of `conv3d` with respect to
+    its input), which the Conv3DTranspose layer uses to upsample.
+
+    The output size cannot be inferred from the input alone, so `output_shape`
+    states it; it must be one that a convolution with the same window, strides
+    and padding maps back to the size of `x`.
+
+    # Arguments
+        x: a 5-D tensor (batch, depth, rows, cols, channels), or channels second
+            with 'channels_first'.
+        kernel: a 5-D tensor (depth, rows, cols, output channels, input channels),
+            the layout TensorFlow uses for transposed convolutions.
+        output_shape: the shape of the result, 5 entries in
+            `data_format`: ints, None or items of `K.shape`, or a shape tensor
+            built from them; the spatial sizes must be known.
+        strides: an int or 3 ints.
+        padding: 'valid' or 'same'.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+
+    # Returns
+        A 5-D Tensor of shape `output_shape`.
+
+    # Raises
+        ValueError: for an unknown `padding` or `data_format`, shapes of the
+            wrong rank, channel counts that do not match the kernel, or an
+            `output_shape` that does not correspond to the input size.
+        NotImplementedError: if a spatial size of `output_shape`, or of `x`, is
+            known only at run time.
+    """
     return _conv_transpose(x, kernel, output_shape, 3, strides, padding, data_format, "conv3d_transpose")
 
 
@@ -200,6 +325,31 @@ def _depthwise(node, kernel, strides, padding, dilation, what):
 
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None,
                      dilation_rate=(1, 1)):
+    """A depthwise 2D convolution: each input channel convolved with its own filters.
+
+    Channel `c * multiplier + m` of the result comes from filter `m` of input
+    channel `c`, the order TensorFlow uses.
+
+    # Arguments
+        x: a 4-D tensor (batch, rows, cols, channels), or (batch, channels, rows,
+            cols) with 'channels_first'.
+        depthwise_kernel: a 4-D tensor (rows, cols, input channels, depth
+            multiplier).
+        strides: an int or 2 ints, the step between windows.
+        padding: 'valid' or 'same'.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+        dilation_rate: an int or 2 ints, the spacing between kernel taps.
+
+    # Returns
+        A 4-D Tensor in `data_format`, with input channels * depth multiplier
+        channels.
+
+    # Raises
+        ValueError: for an unknown `padding` or `data_format`, or a kernel that
+            does not match the input.
+        NotImplementedError: if a spatial size of `x` is known only at run time.
+    """
     data_format = _data_format(data_format)
     node = _input(x, 2, data_format, "depthwise_conv2d")
     out = _depthwise(node, depthwise_kernel, _ints(strides, 2, "strides", "depthwise_conv2d"),
@@ -222,12 +372,60 @@ def _separable(x, depthwise_kernel, pointwise_kernel, rank, strides, padding, da
 
 def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
                      dilation_rate=1):
+    """A depthwise separable 1D convolution: each input channel convolved
+    separately, then a 1x1 convolution mixing the channels.
+
+    # Arguments
+        x: a 3-D tensor (batch, steps, channels), or (batch, channels, steps)
+            with 'channels_first'.
+        depthwise_kernel: a 3-D tensor (width, input channels,
+            depth multiplier).
+        pointwise_kernel: a 3-D tensor (1, input channels *
+            depth multiplier, filters).
+        strides: an int (or a 1-tuple), for the depthwise step.
+        padding: 'valid' or 'same'.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+        dilation_rate: an int (or a 1-tuple), for the depthwise step.
+
+    # Returns
+        A 3-D Tensor in `data_format`, with `filters` channels.
+
+    # Raises
+        ValueError: for an unknown `padding` or `data_format`, or kernels that do
+            not match the input.
+        NotImplementedError: if a spatial size of `x` is known only at run time.
+    """
     return _separable(x, depthwise_kernel, pointwise_kernel, 1, strides, padding, data_format, dilation_rate,
                       "separable_conv1d")
 
 
 def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid", data_format=None,
                      dilation_rate=(1, 1)):
+    """A depthwise separable 2D convolution: each input channel convolved
+    separately, then a 1x1 convolution mixing the channels.
+
+    # Arguments
+        x: a 4-D tensor (batch, rows, cols, channels), or (batch, channels, rows,
+            cols) with 'channels_first'.
+        depthwise_kernel: a 4-D tensor (rows, cols, input channels,
+            depth multiplier).
+        pointwise_kernel: a 4-D tensor (1, 1, input channels *
+            depth multiplier, filters).
+        strides: an int or 2 ints, for the depthwise step.
+        padding: 'valid' or 'same'.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+        dilation_rate: an int or 2 ints, for the depthwise step.
+
+    # Returns
+        A 4-D Tensor in `data_format`, with `filters` channels.
+
+    # Raises
+        ValueError: for an unknown `padding` or `data_format`, or kernels that do
+            not match the input.
+        NotImplementedError: if a spatial size of `x` is known only at run time.
+    """
     return _separable(x, depthwise_kernel, pointwise_kernel, 2, strides, padding, data_format, dilation_rate,
                       "separable_conv2d")
 
@@ -259,12 +457,63 @@ def _local(inputs, kernel, kernel_size, strides, rank, data_format, what):
 
 
 def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
-    """1D convolution with unshared weights; kernel (output_length, window * channels, filters)."""
+    """A 1D convolution with unshared weights: each output position has its own
+    filters, as the LocallyConnected layers use.
+
+    The features of a window are ordered as Keras orders them: window then
+    channels for 'channels_last', channels then window for 'channels_first'.
+
+    # Arguments
+        inputs: a 3-D tensor (batch, steps, channels), or (batch, channels, steps)
+            with 'channels_first'.
+        kernel: a 3-D tensor (output positions, window size * input channels,
+            filters).
+        kernel_size: an int (or a 1-tuple), the window.
+        strides: an int (or a 1-tuple), the step between windows.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            'channels_last' here, whatever `image_data_format()` says.
+
+    # Returns
+        A 3-D Tensor in `data_format`, with `filters` channels.
+
+    # Raises
+        ValueError: for an unknown `data_format` or a kernel whose shape does not
+            match the input.
+        NotImplementedError: if a spatial size of `inputs` is known only at run
+            time.
+    """
     return _local(inputs, kernel, kernel_size, strides, 1, data_format or "channels_last", "local_conv1d")
 
 
 def local_conv2d(inputs, kernel, kernel_size, strides, output_shape, data_format=None):
-    """2D convolution with unshared weights; kernel (rows * cols out, window * channels, filters)."""
+    """A 2D convolution with unshared weights: each output position has its own
+    filters, as the LocallyConnected layers use.
+
+    The features of a window are ordered as Keras orders them: window then
+    channels for 'channels_last', channels then window for 'channels_first'.
+
+    # Arguments
+        inputs: a 4-D tensor (batch, rows, cols, channels), or (batch, channels, rows,
+            cols) with 'channels_first'.
+        kernel: a 3-D tensor (output positions, window size * input channels,
+            filters).
+        kernel_size: an int or 2 ints, the window.
+        strides: an int or 2 ints, the step between windows.
+        output_shape: the spatial size of the output (rows, cols); accepted for
+            Keras compatibility, as it follows from the input, window and
+            strides.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+
+    # Returns
+        A 4-D Tensor in `data_format`, with `filters` channels.
+
+    # Raises
+        ValueError: for an unknown `data_format` or a kernel whose shape does not
+            match the input.
+        NotImplementedError: if a spatial size of `inputs` is known only at run
+            time.
+    """
     return _local(inputs, kernel, kernel_size, strides, 2, data_format, "local_conv2d")
 
 
@@ -282,9 +531,54 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank, what):
 
 
 def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool_mode="max"):
-    """2D max or average pooling ('same' averages count only the valid elements)."""
+    """2D max or average pooling.
+
+    With 'same' padding an average counts only the elements inside the input,
+    as TensorFlow's does.
+
+    # Arguments
+        x: a 4-D tensor (batch, rows, cols, channels), or (batch, channels, rows,
+            cols) with 'channels_first'.
+        pool_size: an int or 2 ints, the window.
+        strides: an int or 2 ints, the step between windows.
+        padding: 'valid' or 'same'.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+        pool_mode: 'max' or 'avg'.
+
+    # Returns
+        A 4-D Tensor in `data_format`.
+
+    # Raises
+        ValueError: for an unknown `padding`, `data_format` or `pool_mode`, or an
+            input of the wrong rank.
+        NotImplementedError: if a spatial size of `x` is known only at run time.
+    """
     return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2, "pool2d")
 
 
 def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None, pool_mode="max"):
+    """3D max or average pooling.
+
+    With 'same' padding an average counts only the elements inside the input,
+    as TensorFlow's does.
+
+    # Arguments
+        x: a 5-D tensor (batch, depth, rows, cols, channels), or channels second
+            with 'channels_first'.
+        pool_size: an int or 3 ints, the window.
+        strides: an int or 3 ints, the step between windows.
+        padding: 'valid' or 'same'.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+        pool_mode: 'max' or 'avg'.
+
+    # Returns
+        A 5-D Tensor in `data_format`.
+
+    # Raises
+        ValueError: for an unknown `padding`, `data_format` or `pool_mode`, or an
+            input of the wrong rank.
+        NotImplementedError: if a spatial size of `x` is known only at run time.
+    """
     return _pool(x, pool_size, strides, padding, data_format, pool_mode, 3, "pool3d")

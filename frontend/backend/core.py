@@ -85,7 +85,26 @@ def wrap(node, name=None):
 
 # ------------------------------------------------------------------ placeholders and constants
 def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
-    """A symbolic input; None dims are sizes known only at run time."""
+    """A symbolic input, to be fed with an array when a compiled function runs.
+
+    Dimensions given as None are sizes known only at run time (typically the
+    batch size); the compiler keeps them symbolic, so one compiled function serves
+    every batch size.
+
+    # Arguments
+        shape: a tuple of ints and None; takes precedence over `ndim`.
+        ndim: the rank, used when `shape` is None: every dimension is then None.
+        dtype: the element type; defaults to `floatx()`.
+        sparse: must be False: keralite has no sparse tensors.
+        name: a name for the tensor (used in error messages about unfed inputs).
+
+    # Returns
+        A Tensor marked as a placeholder.
+
+    # Raises
+        NotImplementedError: if `sparse` is True.
+        ValueError: if neither `shape` nor `ndim` is given.
+    """
     if sparse:
         raise NotImplementedError("keralite has no sparse tensors: sparse=True placeholders are not supported; "
                                   "feed dense arrays instead")
@@ -112,12 +131,32 @@ def placeholder_tensor(node):
 
 
 def is_placeholder(x):
+    """Whether `x` was made by `K.placeholder`.
+
+    # Arguments
+        x: any object.
+
+    # Returns
+        A bool.
+    """
     return getattr(x, "_is_placeholder", False) is True
 
 
 
 
 def constant(value, dtype=None, shape=None, name=None):
+    """A tensor holding a fixed value, embedded in the compiled code.
+
+    # Arguments
+        value: a Python number, a nested list or a numpy array.
+        dtype: the element type; defaults to `floatx()`.
+        shape: optional shape of the result: a single value is broadcast to it,
+            any other value is reshaped to it.
+        name: a name for the tensor.
+
+    # Returns
+        A Tensor.
+    """
     declared = narrow_name(dtype or config.floatx())
     if declared is not None:
         value = np.asarray(value).astype(declared)    # the narrow type's value, then widened
@@ -135,6 +174,18 @@ def constant(value, dtype=None, shape=None, name=None):
 
 
 def is_keras_tensor(x):
+    """Whether `x` is the output of a Keras layer or `Input` (it has Keras history).
+
+    # Arguments
+        x: a tensor.
+
+    # Returns
+        A bool: True for tensors made by Keras layers, False for tensors made
+        directly with backend functions.
+
+    # Raises
+        ValueError: if `x` is not a symbolic tensor (for example a numpy array).
+    """
     if not isinstance(x, Tensor):
         raise ValueError("Unexpectedly found an instance of type `" + str(type(x)) + "`. "
                          "Expected a symbolic tensor instance.")
@@ -142,19 +193,53 @@ def is_keras_tensor(x):
 
 
 def is_sparse(x):
+    """Whether `x` is a sparse tensor: never, since keralite tensors are all dense.
+
+    # Arguments
+        x: a tensor.
+
+    # Returns
+        False.
+    """
     return False
 
 
 def to_dense(x):
-    """keralite tensors are always dense: returns x."""
+    """Converts a sparse tensor to a dense one; keralite tensors are always dense.
+
+    # Arguments
+        x: a tensor.
+
+    # Returns
+        `x` itself.
+    """
     return x
 
 
 def is_tensor(x):
+    """Whether `x` is a keralite symbolic tensor (a variable counts as one).
+
+    # Arguments
+        x: any object.
+
+    # Returns
+        A bool.
+    """
     return isinstance(x, Tensor)
 
 
 def int_shape(x):
+    """The static shape of a tensor, variable or numpy array.
+
+    For outputs of Keras layers this is the shape the layers inferred, which may
+    know more than the graph alone does.
+
+    # Arguments
+        x: a tensor, a variable or an array.
+
+    # Returns
+        A tuple of ints, with None for dimensions known only at run time.
+    """
     if hasattr(x, "_keras_shape"):
         return tuple(x._keras_shape)
     if isinstance(x, Tensor):
@@ -163,23 +248,67 @@ def int_shape(x):
 
 
 def ndim(x):
+    """The rank of a tensor, variable or numpy array.
+
+    # Arguments
+        x: a tensor, a variable or an array.
+
+    # Returns
+        An int.
+    """
     return len(int_shape(x))
 
 
 def dtype(x):
+    """The element type of a tensor or array, by name.
+
+    # Arguments
+        x: a tensor, a variable or an array.
+
+    # Returns
+        A string such as 'float32' or 'int64'. A tensor declared with a narrow
+        type (float16, int8, ...) reports that type, although it is computed in a
+        wider one.
+    """
     return x.dtype if isinstance(x, Tensor) else np.asarray(x).dtype.name
 
 
 def get_variable_shape(x):
+    """The static shape of a variable (same as `int_shape`).
+
+    # Arguments
+        x: a variable or tensor.
+
+    # Returns
+        A tuple of ints.
+    """
     return int_shape(x)
 
 
 def count_params(x):
+    """How many scalars a variable holds.
+
+    # Arguments
+        x: a variable or tensor of fully known shape.
+
+    # Returns
+        An int: the product of its dimensions.
+    """
     return int(np.prod(int_shape(x)))
 
 
 def shape(x):
-    """The shape as a symbolic int32 tensor (its items know their static dims)."""
+    """The shape of a tensor as a symbolic value, for sizes known only at run time.
+
+    Each item also knows its static size where there is one, so a shape built from
+    it (in `K.reshape` for instance) keeps the static dimensions.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A 1-D int32 Tensor of length `ndim(x)`.
+    """
     x = to_tensor(x)
     parts = [dim_size(x.node, (i,)) for i in range(x.ndim)]
     if not parts:
@@ -192,8 +321,20 @@ def shape(x):
 
 
 def cast(x, dtype):
-    """x as `dtype`; a narrow integer dtype wraps values into its range, a narrow
-    dtype is computed in the compiler's next wider one (backend/narrow_dtypes.py)."""
+    """Converts a tensor to another element type.
+
+    Casting to a narrow integer type (int8, uint8, int16, uint16) wraps values into
+    that type's range, as TensorFlow does; narrow types are computed in the
+    compiler's next wider type and report the narrow one (see
+    backend/narrow_dtypes.py).
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+        dtype: the target type, as a string ('float32', 'int32', 'bool', ...).
+
+    # Returns
+        A Tensor of type `dtype` (`x` itself when it already has that type).
+    """
     x = to_tensor(x)
     d = dtypes.from_any(dtype)
     declared = narrow_name(dtype)
@@ -214,19 +355,50 @@ def cast(x, dtype):
 
 
 def zeros_like(x, dtype=None, name=None):
+    """A tensor of zeros with the shape of `x`.
+
+    # Arguments
+        x: a tensor.
+        dtype: the element type; defaults to the type of `x`.
+        name: a name for the tensor.
+
+    # Returns
+        A Tensor.
+    """
     x = to_tensor(x)
     d = _dtype(dtype or x.dtype)
     return Tensor(apply("broadcast_to", [scalar(0, d)], shape=x.node.shape), name)
 
 
 def ones_like(x, dtype=None, name=None):
+    """A tensor of ones with the shape of `x`.
+
+    # Arguments
+        x: a tensor.
+        dtype: the element type; defaults to the type of `x`.
+        name: a name for the tensor.
+
+    # Returns
+        A Tensor.
+    """
     x = to_tensor(x)
     d = _dtype(dtype or x.dtype)
     return Tensor(apply("broadcast_to", [scalar(1, d)], shape=x.node.shape), name)
 
 
 def identity(x, name=None):
-    """A new tensor with the value of x."""
+    """A new tensor with the value of `x`.
+
+    The result is a distinct Python object, so Keras can attach its own history to
+    it without touching `x`; no copy is made in the compiled code.
+
+    # Arguments
+        x: a tensor.
+        name: a name for the new tensor.
+
+    # Returns
+        A Tensor.
+    """
     x = to_tensor(x)
     return Tensor(x.node, name)
 
@@ -239,7 +411,13 @@ _LEARNING_PHASE_VALUE = None    # an int set by set_learning_phase
 
 
 def learning_phase():
-    """The learning-phase flag: 0 = test, 1 = train; a bool placeholder unless set."""
+    """The flag telling layers such as Dropout whether they run in training.
+
+    # Returns
+        The int set by `set_learning_phase` (0 = test, 1 = train) if one was set;
+        otherwise a scalar bool placeholder, fed by `K.function` from the value
+        passed for it (Keras' fit and predict do this).
+    """
     global _LEARNING_PHASE
     if _LEARNING_PHASE_VALUE is not None:
         return _LEARNING_PHASE_VALUE
@@ -249,6 +427,17 @@ def learning_phase():
 
 
 def set_learning_phase(value):
+    """Fixes the learning phase to a Python value for graphs built afterwards.
+
+    Layers then pick their training or test behaviour when the graph is built,
+    instead of through a placeholder fed at run time.
+
+    # Arguments
+        value: 0 (test) or 1 (train).
+
+    # Raises
+        ValueError: for any other value.
+    """
     global _LEARNING_PHASE_VALUE
     if value not in (0, 1):
         raise ValueError("Expected learning phase to be 0 or 1.")
@@ -269,10 +458,18 @@ def forget_learning_phase():
 
 # ------------------------------------------------------------------ gradients and control
 def gradients(loss, variables):
-    """d(sum(loss))/d(v) for each v; None where loss does not depend on v.
+    """The gradients of a loss with respect to some tensors.
 
-    `variables` is a list of tensors or one tensor; either way the result is a list,
-    as tf.gradients returns it."""
+    A loss with more than one element is summed first, as in TensorFlow.
+
+    # Arguments
+        loss: a tensor.
+        variables: a list of tensors (usually variables) or a single tensor.
+
+    # Returns
+        A list with one gradient tensor per item of `variables`, or None where the
+        loss does not depend on it.
+    """
     if not isinstance(variables, (list, tuple)):
         variables = [variables]
     loss = to_tensor(loss)
@@ -281,6 +478,14 @@ def gradients(loss, variables):
 
 
 def stop_gradient(variables):
+    """The same value, treated as a constant when gradients are taken.
+
+    # Arguments
+        variables: a tensor, or a list or tuple of tensors.
+
+    # Returns
+        A Tensor, or a list of tensors for a list or tuple.
+    """
     if isinstance(variables, (list, tuple)):
         return [stop_gradient(v) for v in variables]
     x = to_tensor(variables)
@@ -288,9 +493,24 @@ def stop_gradient(variables):
 
 
 def switch(condition, then_expression, else_expression):
-    """then_expression where condition is true, else else_expression.
+    """Picks `then_expression` where `condition` holds and `else_expression` elsewhere.
 
-    A Python bool/int condition picks a branch now; callables are called first.
+    A Python bool or int condition picks a branch right away. A tensor condition
+    selects element by element: a scalar picks a whole branch, and a condition of
+    lower rank than the branches picks whole slices along its own dimensions.
+    Unlike TensorFlow's `cond`, both branches are computed.
+
+    # Arguments
+        condition: a tensor (bool or numeric; nonzero means true) or a Python
+            bool or int.
+        then_expression: a tensor, or a callable returning one.
+        else_expression: a tensor, or a callable returning one.
+
+    # Returns
+        A Tensor (one of the branches itself when `condition` is a Python value).
+
+    # Raises
+        ValueError: if `condition` has a higher rank than the branches.
     """
     if callable(then_expression):
         then_expression = then_expression()
@@ -315,6 +535,18 @@ def switch(condition, then_expression, else_expression):
 
 
 def in_train_phase(x, alt, training=None):
+    """`x` in the training phase and `alt` otherwise.
+
+    # Arguments
+        x: what to return in training: a tensor or a callable returning one.
+        alt: what to return otherwise: a tensor or a callable returning one.
+        training: a Python bool or int, or a bool tensor, choosing the phase;
+            None uses `learning_phase()`.
+
+    # Returns
+        `x` or `alt` when the phase is a Python value; else a Tensor selecting
+        between them at run time, flagged as using the learning phase.
+    """
     if training is None:
         training = learning_phase()
         uses_learning_phase = True
@@ -336,4 +568,15 @@ def _is_flag(value, flag):
 
 
 def in_test_phase(x, alt, training=None):
+    """`x` in the test phase and `alt` otherwise (the mirror of `in_train_phase`).
+
+    # Arguments
+        x: what to return in test: a tensor or a callable returning one.
+        alt: what to return in training: a tensor or a callable returning one.
+        training: a Python bool or int, or a bool tensor, choosing the phase;
+            None uses `learning_phase()`.
+
+    # Returns
+        `x`, `alt`, or a Tensor selecting between them at run time.
+    """
     return in_train_phase(alt, x, training=training)

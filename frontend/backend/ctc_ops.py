@@ -84,18 +84,20 @@ def _compact(values, keep):
 
 # ------------------------------------------------------------------ labels
 def ctc_label_dense_to_sparse(labels, label_lengths):
-    """Converts CTC labels from dense to sparse.
+    """CTC label rows cut to their lengths, in the form TensorFlow's sparse labels take.
 
-    keralite has no sparse tensors, so the result is a dense stand-in: an int32 tensor
-    of the shape of `labels` whose row `i` holds the first `label_lengths[i]` labels and
-    -1 after them (what TensorFlow's sparse tensor densifies to with default -1).
+    Keralite has no sparse tensors, so the result is a dense stand-in: an int32
+    tensor of the shape of `labels` whose row `i` keeps its first
+    `label_lengths[i]` labels and holds -1 after them, which is what TensorFlow's
+    sparse result densifies to with -1 as the default value.
 
     # Arguments
-        labels: dense CTC labels.
-        label_lengths: length of the labels.
+        labels: a 2-D tensor (samples, max_label_length) of class indices.
+        label_lengths: how many labels of each row are real, shaped (samples,)
+            or (samples, 1).
 
     # Returns
-        A dense tensor standing for the sparse representation of the labels.
+        An int32 Tensor of the shape of `labels`.
     """
     labels = cast(to_tensor(labels), "int32")
     _check_rank(labels, 2, "ctc_label_dense_to_sparse", "labels")
@@ -113,21 +115,33 @@ def _extended_labels(labels, blank):
 
 # ------------------------------------------------------------------ loss
 def ctc_batch_cost(y_true, y_pred, input_length, label_length):
-    """Runs CTC loss algorithm on each batch element.
+    """The connectionist temporal classification (CTC) loss of each sample.
+
+    The loss is minus the log of the total probability of every alignment of the
+    label sequence with the input steps (blanks and repeats collapsed), computed by
+    the forward recursion in a native loop over time. As in Keras, `y_pred` holds
+    probabilities: `log(y_pred + epsilon())` serves as logits. The blank is the
+    last class. A label sequence that cannot be aligned with its input costs about
+    1e30 rather than inf, so gradients stay finite.
 
     # Arguments
-        y_true: tensor `(samples, max_string_length)`
-            containing the truth labels.
-        y_pred: tensor `(samples, time_steps, num_categories)`
-            containing the prediction, or output of the softmax.
-        input_length: tensor `(samples, 1)` containing the sequence length for
-            each batch item in `y_pred`.
-        label_length: tensor `(samples, 1)` containing the sequence length for
-            each batch item in `y_true`.
+        y_true: a 2-D tensor (samples, max_label_length) of label indices; only
+            the first `label_length` of each row are read.
+        y_pred: a 3-D tensor (samples, time_steps, num_categories) of class
+            probabilities, e.g. a softmax output; the time and class sizes must
+            be known when the graph is built.
+        input_length: how many steps of `y_pred` each sample uses, shaped
+            (samples, 1) or (samples,).
+        label_length: how many labels of `y_true` each sample has, shaped
+            (samples, 1) or (samples,).
 
     # Returns
-        Tensor with shape (samples,1) containing the
-            CTC loss of each element.
+        A Tensor (samples, 1) of losses.
+
+    # Raises
+        ValueError: if a tensor has the wrong rank, the time or class size of
+            `y_pred` is unknown, `y_true` has no column, or a length tensor has
+            the wrong shape.
     """
     y_pred = to_tensor(y_pred)
     _check_rank(y_pred, 3, "ctc_batch_cost", "y_pred")
@@ -176,35 +190,38 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
 
 # ------------------------------------------------------------------ decoding
 def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
-    """Decodes the output of a softmax.
+    """The most likely label sequences for a softmax output, by CTC decoding.
 
-    Can use either greedy search (also known as best path)
-    or a constrained dictionary search.
+    The greedy decoder takes the best class at each step, merges repeats and drops
+    blanks (the blank is the last class); the beam search keeps the `beam_width`
+    best prefixes at each step, which can find a likelier sequence at a higher
+    cost. Both run inside the compiled graph.
+
+    Unlike TensorFlow, whose decoded sequences are sparse and as wide as the
+    longest one, keralite returns dense rows of a fixed width `time_steps`, with
+    -1 after the end of each sequence.
 
     # Arguments
-        y_pred: tensor `(samples, time_steps, num_categories)`
-            containing the prediction, or output of the softmax.
-        input_length: tensor `(samples, )` containing the sequence length for
-            each batch item in `y_pred`.
-        greedy: perform much faster best-path search if `true`.
-            This does not use a dictionary.
-        beam_width: if `greedy` is `false`: a beam search decoder will be used
-            with a beam of this width.
-        top_paths: if `greedy` is `false`,
-            how many of the most probable paths will be returned.
+        y_pred: a 3-D tensor (samples, time_steps, num_categories) of class
+            probabilities; the time and class sizes must be known when the graph
+            is built.
+        input_length: how many steps of `y_pred` each sample uses, shaped
+            (samples,) or (samples, 1).
+        greedy: True for the greedy (best path) decoder, False for beam search.
+        beam_width: how many prefixes the beam search keeps (beam search only).
+        top_paths: how many sequences the beam search returns, from 1 to
+            `beam_width` (beam search only).
 
     # Returns
-        Tuple:
-            List: if `greedy` is `true`, returns a list of one element that
-                contains the decoded sequence.
-                If `false`, returns the `top_paths` most probable
-                decoded sequences.
-                Important: blank labels are returned as `-1`.
-            Tensor `(top_paths, )` that contains
-                the log probability of each decoded sequence.
+        A tuple `(decoded, log_probabilities)`: `decoded` is a list of integer
+        tensors (samples, time_steps), one per path (a single one when greedy),
+        the likeliest first; `log_probabilities` is a Tensor (samples, paths)
+        scoring each path.
 
-    keralite's decoded tensors have a static width of `time_steps` (TF's are as wide
-    as the longest decoded sequence); the extra columns hold -1.
+    # Raises
+        ValueError: if `y_pred` is not 3-D or its time or class size is unknown,
+            `input_length` has the wrong shape, `beam_width` is below 1, or
+            `top_paths` is not between 1 and `beam_width`.
     """
     y_pred = to_tensor(y_pred)
     _check_rank(y_pred, 3, "ctc_decode", "y_pred")

@@ -26,7 +26,15 @@ from .tensor import Tensor, Variable, variable_for
 
 
 def get_value(x):
-    """A copy of a variable's value (evaluates any other tensor)."""
+    """The current value of a variable, as a numpy array the caller may keep.
+
+    # Arguments
+        x: a variable; any other tensor is evaluated with `K.eval`.
+
+    # Returns
+        A numpy array: a copy, so later updates of the variable do not change it.
+        A variable of a narrow type (float16, int8, ...) is returned in that type.
+    """
     if isinstance(x, Variable):
         if x._declared_dtype is not None:
             return x.value.astype(x._declared_dtype)
@@ -36,6 +44,14 @@ def get_value(x):
 
 
 def batch_get_value(xs):
+    """The values of several variables (`get_value` of each).
+
+    # Arguments
+        xs: a list of variables (or tensors).
+
+    # Returns
+        A list of numpy arrays, in the order of `xs`.
+    """
     return [get_value(x) for x in xs]
 
 
@@ -46,7 +62,23 @@ _EVAL_CACHE_SIZE = 64
 
 
 def eval(x):
-    """The value of a tensor that depends on no placeholder (compiled once per tensor)."""
+    """The value of a tensor that needs no fed input.
+
+    The tensor's graph is compiled on first use, and the compiled function is
+    kept for the most recently evaluated tensors, so evaluating one tensor again is
+    cheap. A constant is returned without compiling anything.
+
+    # Arguments
+        x: a tensor, a variable, or a value `K.constant` accepts.
+
+    # Returns
+        A numpy array; for a scalar tensor, a numpy scalar (a 0-d array when the
+        tensor is a constant).
+
+    # Raises
+        MissingInputError: (a ValueError) if `x` depends on a placeholder, which
+            `eval` has no way to feed.
+    """
     if isinstance(x, Variable):
         return get_value(x)
     x = to_tensor(x)
@@ -77,10 +109,19 @@ _print_messages = weakref.WeakKeyDictionary()   # identity node -> message
 
 
 def print_tensor(x, message=""):
-    """x, printed (after message) every time a function that computes it runs.
+    """`x`, printed each time a compiled function computes it.
 
-    The result is a fresh (not interned) identity node, so only computations that go
-    through it print; the function fetches it as a hidden extra output."""
+    The printing happens only where the result is used: compute with the returned
+    tensor, not with `x`. Each time the function runs, `message` and then the value
+    are written to standard output.
+
+    # Arguments
+        x: a tensor.
+        message: text printed before the value.
+
+    # Returns
+        A Tensor with the value (and Keras shape) of `x`.
+    """
     x = to_tensor(x)
     node = apply("reshape", [x.node], intern=False, shape=x.node.shape)
     _print_messages[node] = message
@@ -96,8 +137,36 @@ def print_tensor(x, message=""):
 
 # ------------------------------------------------------------------ functions
 class Function:
-    """A compiled callable: list of input arrays -> list of output arrays, applying
-    the updates to variables in place (one native call)."""
+    """A graph compiled to native code, called with input arrays.
+
+    Calling it with a list of arrays, one per input (or a dict from input tensor
+    to array), runs the whole graph in one native call: it returns the outputs as
+    a list of numpy arrays (numpy scalars for scalar outputs) and applies the
+    updates to the variables in place. Make one with `K.function`.
+
+    The TensorFlow session arguments `session_kwargs`, `fetches`, `feed_dict`,
+    `options` and `run_metadata` are accepted and ignored, since there is no
+    session; any other keyword is an error.
+
+    # Arguments
+        inputs: a list or tuple of tensors to feed: placeholders, or any other
+            tensors, whose computed value the fed array then replaces.
+        outputs: a list or tuple of tensors to compute.
+        updates: a list of `(variable, new_value)` pairs (what `K.update` and
+            friends return, possibly nested in lists), applied after the outputs
+            are computed.
+        name: a name for the compiled code (shown in dumps and profiles).
+        learning_phase: the learning phase used when the learning-phase
+            placeholder is not among `inputs`: truthy for training; None or
+            False for test.
+
+    # Raises
+        ValueError: for an unknown keyword argument, an input given twice, an
+            update whose value does not have the variable's shape, or a needed
+            placeholder missing from `inputs` (a `MissingInputError` naming it).
+        TypeError: if `inputs`, `outputs` or `updates` is not a list or tuple, an
+            input is not a tensor, or an update does not assign to a variable.
+    """
 
     def __init__(self, inputs, outputs, updates=None, name=None, learning_phase=None, **kwargs):
         unknown = set(kwargs) - {"session_kwargs", "fetches", "feed_dict", "options", "run_metadata"}
@@ -229,6 +298,23 @@ def variable_buffers(variable_nodes):
 
 
 def function(inputs, outputs, updates=None, **kwargs):
+    """Compiles a graph into a callable `Function`.
+
+    # Arguments
+        inputs: a list or tuple of tensors to feed.
+        outputs: a list or tuple of tensors to compute.
+        updates: a list of `(variable, new_value)` pairs applied on each call.
+        **kwargs: passed to `Function`: `name`, `learning_phase`, and the
+            TensorFlow session arguments that keralite ignores.
+
+    # Returns
+        A `Function`: call it with a list of arrays to get the list of outputs.
+
+    # Raises
+        ValueError: as `Function` does, e.g. for an unknown keyword argument or an
+            input the outputs need but that is not among `inputs`.
+        TypeError: as `Function` does, for arguments of the wrong type.
+    """
     return Function(inputs, outputs, updates=updates, **kwargs)
 
 

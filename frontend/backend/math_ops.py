@@ -65,15 +65,41 @@ def logical_not(x):
 
 
 def abs(x):
+    """The absolute value of `x`, element by element.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape and type of `x`.
+    """
     return _unary("abs", x)
 
 
 def square(x):
+    """`x` squared, element by element.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape and type of `x`.
+    """
     return _unary("square", x)
 
 
 def sqrt(x):
-    """sqrt(x) with negative x clipped to 0, as Keras does."""
+    """The square root of `x`, element by element, with negative elements clipped to 0 first.
+
+    The clipping keeps rounding noise from turning a tiny negative variance into
+    nan, as Keras does it; the gradient at 0 is still infinite.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape of `x` (floatx for integer `x`).
+    """
     x = to_tensor(x)
     zero = scalar(0, x.node.dtype if x.node.dtype.is_float else config.floatx())
     clipped = apply("maximum", [x.node, zero])
@@ -81,42 +107,124 @@ def sqrt(x):
 
 
 def exp(x):
+    """e raised to `x`, element by element.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape and type of `x`.
+    """
     return _unary("exp", x)
 
 
 def log(x):
-    """log(x) (the compiler computes log(softmax(z)) as the stable log_softmax(z))."""
+    """The natural logarithm of `x`, element by element.
+
+    `log(softmax(z))` is recognised by the compiler and computed as a stable
+    log-softmax, so it does not overflow to -inf for large logits.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape and type of `x`.
+    """
     return _unary("log", x)
 
 
 def round(x):
+    """`x` rounded to the nearest integer value, element by element.
+
+    Halves round to the even neighbour (2.5 gives 2.0), as in numpy and TensorFlow.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape and type of `x`.
+    """
     return _unary("round", x)
 
 
 def sign(x):
+    """-1, 0 or 1 according to the sign of each element of `x`.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape and type of `x`.
+    """
     return _unary("sign", x)
 
 
 def pow(x, a):
+    """`x` raised to the power `a`, element by element.
+
+    # Arguments
+        x: a tensor.
+        a: the exponent: a Python number or a tensor broadcastable against `x`.
+
+    # Returns
+        A Tensor of the broadcast shape.
+    """
     return _binary("pow", x, a)
 
 
 def sin(x):
+    """The sine of `x` (in radians), element by element.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape and type of `x`.
+    """
     return _unary("sin", x)
 
 
 def erf(x):
-    """The error function, 2/sqrt(pi) * integral of exp(-t**2) from 0 to x."""
+    """The Gauss error function of `x`, element by element.
+
+    erf(x) = 2 / sqrt(pi) * (the integral of exp(-t ** 2) for t from 0 to x).
+    Keras 2.1.6's backend has no erf: keralite adds it.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape and type of `x`.
+    """
     return _unary("erf", x)
 
 
 def cos(x):
+    """The cosine of `x` (in radians), element by element.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape and type of `x`.
+    """
     return _unary("cos", x)
 
 
 def clip(x, min_value, max_value):
-    """Elements of x clipped into [min_value, max_value] (max < min means max = min;
-    a None bound does not clip)."""
+    """`x` with every element clipped into [`min_value`, `max_value`].
+
+    When both bounds are Python numbers and `max_value` is below `min_value`,
+    `max_value` is raised to `min_value`, as Keras does.
+
+    # Arguments
+        x: a tensor.
+        min_value: the lower bound: a Python number, a tensor, or None for none.
+        max_value: the upper bound: a Python number, a tensor, or None for none.
+
+    # Returns
+        A Tensor of the shape and type of `x`.
+    """
     x = to_tensor(x)
     dtype = x.node.dtype
     low, high = (-np.inf, np.inf) if not dtype.is_int else (np.iinfo(dtype.np).min, np.iinfo(dtype.np).max)
@@ -133,34 +241,126 @@ def clip(x, min_value, max_value):
 
 # ------------------------------------------------------------------ comparisons
 def equal(x, y):
+    """Whether `x` equals `y`, element by element.
+
+    Use it rather than `==`, which compares tensors by identity in keralite.
+
+    The operands broadcast against each other as in numpy.
+
+    # Arguments
+        x: a tensor or a Python number.
+        y: a tensor or a Python number.
+
+    # Returns
+        A bool Tensor of the broadcast shape.
+    """
     return _binary("eq", x, y)
 
 
 def not_equal(x, y):
+    """Whether `x` differs from `y`, element by element.
+
+    Use it rather than `!=`, which compares tensors by identity in keralite.
+
+    The operands broadcast against each other as in numpy.
+
+    # Arguments
+        x: a tensor or a Python number.
+        y: a tensor or a Python number.
+
+    # Returns
+        A bool Tensor of the broadcast shape.
+    """
     return _binary("ne", x, y)
 
 
 def greater(x, y):
+    """Whether `x` > `y`, element by element.
+
+    The operands broadcast against each other as in numpy.
+
+    # Arguments
+        x: a tensor or a Python number.
+        y: a tensor or a Python number.
+
+    # Returns
+        A bool Tensor of the broadcast shape.
+    """
     return _binary("gt", x, y)
 
 
 def greater_equal(x, y):
+    """Whether `x` >= `y`, element by element.
+
+    The operands broadcast against each other as in numpy.
+
+    # Arguments
+        x: a tensor or a Python number.
+        y: a tensor or a Python number.
+
+    # Returns
+        A bool Tensor of the broadcast shape.
+    """
     return _binary("ge", x, y)
 
 
 def less(x, y):
+    """Whether `x` < `y`, element by element.
+
+    The operands broadcast against each other as in numpy.
+
+    # Arguments
+        x: a tensor or a Python number.
+        y: a tensor or a Python number.
+
+    # Returns
+        A bool Tensor of the broadcast shape.
+    """
     return _binary("lt", x, y)
 
 
 def less_equal(x, y):
+    """Whether `x` <= `y`, element by element.
+
+    The operands broadcast against each other as in numpy.
+
+    # Arguments
+        x: a tensor or a Python number.
+        y: a tensor or a Python number.
+
+    # Returns
+        A bool Tensor of the broadcast shape.
+    """
     return _binary("le", x, y)
 
 
 def maximum(x, y):
+    """The larger of `x` and `y`, element by element.
+
+    The operands broadcast against each other as in numpy.
+
+    # Arguments
+        x: a tensor or a Python number.
+        y: a tensor or a Python number.
+
+    # Returns
+        A Tensor of the broadcast shape.
+    """
     return _binary("maximum", x, y)
 
 
 def minimum(x, y):
+    """The smaller of `x` and `y`, element by element.
+
+    The operands broadcast against each other as in numpy.
+
+    # Arguments
+        x: a tensor or a Python number.
+        y: a tensor or a Python number.
+
+    # Returns
+        A Tensor of the broadcast shape.
+    """
     return _binary("minimum", x, y)
 
 
@@ -177,31 +377,117 @@ def _reduce(kind, x, axis, keepdims):
 
 
 def max(x, axis=None, keepdims=False):
+    """The largest element of `x` along the given axes.
+
+    # Arguments
+        x: a tensor.
+        axis: an int, a list of ints, or None for every axis; negative axes count
+            from the end.
+        keepdims: whether the reduced axes stay, with size 1 (True), or are
+            dropped (False).
+
+    # Returns
+        A Tensor with the reduced axes dropped or kept as size 1.
+    """
     return _reduce("max", x, axis, keepdims)
 
 
 def min(x, axis=None, keepdims=False):
+    """The smallest element of `x` along the given axes.
+
+    # Arguments
+        x: a tensor.
+        axis: an int, a list of ints, or None for every axis; negative axes count
+            from the end.
+        keepdims: whether the reduced axes stay, with size 1 (True), or are
+            dropped (False).
+
+    # Returns
+        A Tensor with the reduced axes dropped or kept as size 1.
+    """
     return _reduce("min", x, axis, keepdims)
 
 
 def sum(x, axis=None, keepdims=False):
+    """The sum of the elements of `x` along the given axes.
+
+    # Arguments
+        x: a tensor.
+        axis: an int, a list of ints, or None for every axis; negative axes count
+            from the end.
+        keepdims: whether the reduced axes stay, with size 1 (True), or are
+            dropped (False).
+
+    # Returns
+        A Tensor with the reduced axes dropped or kept as size 1.
+    """
     return _reduce("sum", x, axis, keepdims)
 
 
 def prod(x, axis=None, keepdims=False):
+    """The product of the elements of `x` along the given axes.
+
+    # Arguments
+        x: a tensor.
+        axis: an int, a list of ints, or None for every axis; negative axes count
+            from the end.
+        keepdims: whether the reduced axes stay, with size 1 (True), or are
+            dropped (False).
+
+    # Returns
+        A Tensor with the reduced axes dropped or kept as size 1.
+    """
     return _reduce("prod", x, axis, keepdims)
 
 
 def any(x, axis=None, keepdims=False):
+    """Whether any element of `x` is true (nonzero) along the given axes.
+
+    # Arguments
+        x: a tensor.
+        axis: an int, a list of ints, or None for every axis; negative axes count
+            from the end.
+        keepdims: whether the reduced axes stay, with size 1 (True), or are
+            dropped (False).
+
+    # Returns
+        A bool Tensor with the reduced axes dropped or kept as size 1.
+    """
     return _reduce("any", x, axis, keepdims)
 
 
 def all(x, axis=None, keepdims=False):
+    """Whether every element of `x` is true (nonzero) along the given axes.
+
+    # Arguments
+        x: a tensor.
+        axis: an int, a list of ints, or None for every axis; negative axes count
+            from the end.
+        keepdims: whether the reduced axes stay, with size 1 (True), or are
+            dropped (False).
+
+    # Returns
+        A bool Tensor with the reduced axes dropped or kept as size 1.
+    """
     return _reduce("all", x, axis, keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
-    """The mean; bool and int tensors give a floatx mean (not TF's truncated int mean)."""
+    """The mean of the elements of `x` along the given axes.
+
+    An integer or bool `x` gives a floatx mean, where TensorFlow would truncate
+    to an integer.
+
+    # Arguments
+        x: a tensor.
+        axis: an int, a list of ints, or None for every axis; negative axes count
+            from the end.
+        keepdims: whether the reduced axes stay, with size 1 (True), or are
+            dropped (False).
+
+    # Returns
+        A float Tensor with the reduced axes dropped or kept as size 1.
+    """
     x = to_tensor(x)
     if not x.node.dtype.is_float:
         x = cast(x, config.floatx())
@@ -209,6 +495,18 @@ def mean(x, axis=None, keepdims=False):
 
 
 def var(x, axis=None, keepdims=False):
+    """The variance of the elements of `x` along the given axes (divided by n, not n - 1).
+
+    # Arguments
+        x: a tensor.
+        axis: an int, a list of ints, or None for every axis; negative axes count
+            from the end.
+        keepdims: whether the reduced axes stay, with size 1 (True), or are
+            dropped (False).
+
+    # Returns
+        A float Tensor with the reduced axes dropped or kept as size 1.
+    """
     x = to_tensor(x)
     if not x.node.dtype.is_float:
         x = cast(x, config.floatx())
@@ -217,12 +515,39 @@ def var(x, axis=None, keepdims=False):
 
 
 def std(x, axis=None, keepdims=False):
+    """The standard deviation of the elements of `x` along the given axes (the square
+    root of `var`).
+
+    # Arguments
+        x: a tensor.
+        axis: an int, a list of ints, or None for every axis; negative axes count
+            from the end.
+        keepdims: whether the reduced axes stay, with size 1 (True), or are
+            dropped (False).
+
+    # Returns
+        A float Tensor with the reduced axes dropped or kept as size 1.
+    """
     return Tensor(apply("sqrt", [var(x, axis, keepdims).node]))
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) computed stably (shifted by the max where it is finite, so a
-    row holding +inf gives inf and one holding nan gives nan)."""
+    """`log(sum(exp(x)))` along the given axes, computed without overflow.
+
+    The largest element is subtracted before exponentiating where it is finite,
+    so large inputs do not overflow; a slice holding +inf gives inf and one
+    holding nan gives nan. An integer `x` is first cast to floatx.
+
+    # Arguments
+        x: a tensor.
+        axis: an int, a list of ints, or None for every axis; negative axes count
+            from the end.
+        keepdims: whether the reduced axes stay, with size 1 (True), or are
+            dropped (False).
+
+    # Returns
+        A float Tensor with the reduced axes dropped or kept as size 1.
+    """
     x = to_tensor(x)
     if not x.node.dtype.is_float:
         x = cast(x, config.floatx())
@@ -255,10 +580,30 @@ def _cumulative(kind, x, axis):
 
 
 def cumsum(x, axis=0):
+    """The running sum of `x` along one axis.
+
+    # Arguments
+        x: a tensor.
+        axis: the axis to accumulate along (negative counts from the end), or
+            None to accumulate over the flattened tensor.
+
+    # Returns
+        A Tensor of the shape of `x` (1-D when `axis` is None).
+    """
     return _cumulative("sum", x, axis)
 
 
 def cumprod(x, axis=0):
+    """The running product of `x` along one axis.
+
+    # Arguments
+        x: a tensor.
+        axis: the axis to accumulate along (negative counts from the end), or
+            None to accumulate over the flattened tensor.
+
+    # Returns
+        A Tensor of the shape of `x` (1-D when `axis` is None).
+    """
     return _cumulative("prod", x, axis)
 
 
@@ -271,10 +616,38 @@ def _argreduce(kind, x, axis):
 
 
 def argmax(x, axis=-1):
+    """The index of the largest element of `x` along one axis.
+
+    Ties give the first index; a nan counts as larger than any number.
+
+    # Arguments
+        x: a tensor of rank 1 or more.
+        axis: the axis to search along; negative counts from the end.
+
+    # Returns
+        An int64 Tensor with `axis` dropped.
+
+    # Raises
+        ValueError: if `x` is a scalar.
+    """
     return _argreduce("max", x, axis)
 
 
 def argmin(x, axis=-1):
+    """The index of the smallest element of `x` along one axis.
+
+    Ties give the first index; a nan counts as smaller than any number.
+
+    # Arguments
+        x: a tensor of rank 1 or more.
+        axis: the axis to search along; negative counts from the end.
+
+    # Returns
+        An int64 Tensor with `axis` dropped.
+
+    # Raises
+        ValueError: if `x` is a scalar.
+    """
     return _argreduce("min", x, axis)
 
 
@@ -320,8 +693,26 @@ def _matmul(a, b, transpose_a=False, transpose_b=False):
 
 
 def dot(x, y):
-    """Keras' dot: contracts the last axis of x with the second-to-last axis of y
-    (or y's only axis), with x.shape[:-1] + y.shape[:-2] + y.shape[-1:] as result."""
+    """The product of two tensors, contracting the last axis of `x`.
+
+    The contracted axis of `y` is its second-to-last (its only axis when `y` is
+    1-D), so the result has shape `x.shape[:-1] + y.shape[:-2] + y.shape[-1:]`, as
+    Keras' dot on TensorFlow gives (not numpy's `tensordot`). A scalar operand
+    multiplies element by element. Operands of different types are promoted to a
+    common one first.
+
+    # Arguments
+        x: a tensor.
+        y: a tensor.
+
+    # Returns
+        A Tensor.
+
+    # Raises
+        ValueError: if the contracted dimensions differ (the message names both
+            shapes).
+        TypeError: if the operands are bool.
+    """
     x, y = _product_operands("dot", x, y)
     if x.ndim == 0 or y.ndim == 0:
         return x * y
@@ -344,12 +735,29 @@ def dot(x, y):
 
 
 def batch_dot(x, y, axes=None):
-    """Keras' batch_dot: a dot per batch item over the given axes.
+    """A dot product per batch item: `x[i]` contracted with `y[i]` for each `i`.
 
-    axes: an int (the same axis of both), a pair, or None (the last axis of x with the
-    second-to-last of y, or y's last when y is 2-D). Rank-1 results get a trailing axis,
-    so x (32, 20) . y (32, 20) over axis 1 is (32, 1). Operands of rank 3 and more are
-    contracted as a matmul batched over every leading axis, as Keras 2.1.6 does.
+    With two matrices the result is `(batch, 1)`: a rank-1 result gets a trailing
+    axis, as in Keras. Operands of rank 3 and more are contracted as a matrix
+    product batched over every leading axis, which is Keras 2.1.6's behaviour;
+    the lower-rank operand is padded with trailing axes of size 1 first, and those
+    are dropped from the result.
+
+    # Arguments
+        x: a tensor of rank 2 or more, batch first.
+        y: a tensor of rank 2 or more, batch first.
+        axes: the axes to contract: an int (the same axis of both), a pair
+            `(axis of x, axis of y)`, or None for the last axis of `x` and the
+            second-to-last axis of `y` (its last when `y` is 2-D).
+
+    # Returns
+        A Tensor whose first axis is the batch.
+
+    # Raises
+        ValueError: if an operand has rank below 2, `axes` is not an int or a
+            pair, the batch sizes or the contracted dimensions differ, or a
+            rank-3+ contraction names an axis other than the last two.
+        TypeError: if the operands are bool.
     """
     x, y = _product_operands("batch_dot", x, y)
     x_ndim, y_ndim = x.ndim, y.ndim
@@ -421,13 +829,31 @@ def _batch_dot_over_batch_axis(x, y, axes):
 
 
 def transpose(x):
-    """Reverse the axes."""
+    """`x` with its axes in reverse order (the matrix transpose for 2-D `x`).
+
+    # Arguments
+        x: a tensor.
+
+    # Returns
+        A Tensor of shape `x.shape[::-1]`.
+    """
     x = to_tensor(x)
     return Tensor(apply("transpose", [x.node], perm=tuple(reversed(range(x.ndim)))))
 
 
 def gather(reference, indices):
-    """reference[indices] along the first axis."""
+    """The slices of `reference` picked by `indices` along its first axis.
+
+    This is the lookup an Embedding layer does.
+
+    # Arguments
+        reference: a tensor.
+        indices: an integer tensor, array or list of indices; float indices are
+            cast to int32.
+
+    # Returns
+        A Tensor of shape `indices.shape + reference.shape[1:]`.
+    """
     reference = to_tensor(reference)
     if not isinstance(indices, Tensor):
         indices = to_tensor(np.asarray(indices), "int32" if np.asarray(indices).dtype.kind in "iu" else None)

@@ -33,8 +33,23 @@ def _relu(x):
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    """x above `threshold` (else 0), clipped at max_value, plus alpha * min(x - threshold, 0)
-    (Keras 2.2's threshold; 0 gives the plain rectifier)."""
+    """The rectified linear unit, with Keras' leaky, capped and thresholded variants.
+
+    Elements above `threshold` pass unchanged and the others become 0; the result
+    is then capped at `max_value`, and `alpha * (x - threshold)` is added where
+    `x` is below the threshold. With the defaults this is max(x, 0). The gradient
+    at 0 is 0, as in TensorFlow, and a nan input stays nan.
+
+    # Arguments
+        x: a tensor.
+        alpha: the slope below the threshold (0 for the plain rectifier).
+        max_value: the cap, or None for none.
+        threshold: where the rectifier bends; Keras 2.1.6 has no such argument
+            (it came in Keras 2.2), and the default 0 gives its behaviour.
+
+    # Returns
+        A Tensor of the shape of `x`.
+    """
     x = to_tensor(x)
     if alpha != 0.0:
         negative = _relu(threshold - x) if threshold != 0.0 else _relu(-x)
@@ -50,7 +65,18 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
 
 
 def elu(x, alpha=1.0):
-    """x where x > 0, else alpha * (exp(x) - 1)."""
+    """The exponential linear unit: `x` where `x > 0`, else `alpha * (exp(x) - 1)`.
+
+    The negative branch is computed on min(x, 0), so large positive inputs do not
+    produce an overflowing exp whose zero gradient would become nan.
+
+    # Arguments
+        x: a tensor.
+        alpha: the value the negative branch tends to, scaled (1.0 by default).
+
+    # Returns
+        A Tensor of the shape of `x`.
+    """
     x = to_tensor(x)
     zero = scalar(0, x.node.dtype)
     # expm1 of min(x, 0): the unused branch stays finite for large x, so its zero
@@ -62,7 +88,22 @@ def elu(x, alpha=1.0):
 
 
 def softmax(x, axis=-1):
-    """exp(x) / sum(exp(x)) along `axis` (max-shifted; an all -inf row gives nan)."""
+    """`exp(x) / sum(exp(x))` along one axis: each slice becomes a probability vector.
+
+    The maximum of each slice is subtracted first, so large finite inputs (1e4)
+    are fine; a slice whose entries are all -inf gives nan, as in TensorFlow.
+    `log(softmax(x))` is computed by the compiler as a stable log-softmax.
+
+    # Arguments
+        x: a tensor of rank 1 or more.
+        axis: the axis to normalise along (the last by default).
+
+    # Returns
+        A Tensor of the shape of `x`.
+
+    # Raises
+        ValueError: if `x` is a scalar.
+    """
     x = to_tensor(x)
     if x.ndim == 0:
         raise ValueError("Cannot apply softmax to a tensor that is 0D")
@@ -75,30 +116,88 @@ def log_softmax(x, axis=-1):
 
 
 def softplus(x):
+    """`log(1 + exp(x))`, element by element, computed without overflow.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape of `x`.
+    """
     return _t(apply("softplus", [to_tensor(x).node]))
 
 
 def softsign(x):
+    """`x / (1 + |x|)`, element by element.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape of `x`.
+    """
     return _t(apply("softsign", [to_tensor(x).node]))
 
 
 def sigmoid(x):
+    """The logistic function `1 / (1 + exp(-x))`, element by element.
+
+    A binary cross-entropy of a sigmoid output is computed by the compiler
+    from the logits, so saturated outputs keep a finite loss.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape of `x`.
+    """
     return _t(apply("sigmoid", [to_tensor(x).node]))
 
 
 def hard_sigmoid(x):
-    """clip(0.2 * x + 0.5, 0, 1)."""
+    """A piecewise-linear approximation of the sigmoid: `clip(0.2 * x + 0.5, 0, 1)`.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape of `x`.
+    """
     x = to_tensor(x)
     return M.clip(x * 0.2 + 0.5, 0.0, 1.0)
 
 
 def tanh(x):
+    """The hyperbolic tangent, element by element.
+
+    # Arguments
+        x: a tensor or a value `K.constant` accepts.
+
+    # Returns
+        A Tensor of the shape of `x`.
+    """
     return _t(apply("tanh", [to_tensor(x).node]))
 
 
 # ------------------------------------------------------------------ cross-entropies
 def categorical_crossentropy(target, output, from_logits=False):
-    """-sum(target * log(output)) over the last axis (output a probability vector)."""
+    """The cross-entropy between one-hot (or soft) targets and predicted class
+    probabilities, along the last axis.
+
+    As Keras does, `output` is rescaled to sum to 1 and clipped to [epsilon(),
+    1 - epsilon()] before the log. When `output` is a softmax, the compiler
+    rewrites the loss as a log-softmax of the logits, so saturated outputs still
+    give finite losses and gradients.
+
+    # Arguments
+        target: a tensor of the shape of `output`.
+        output: class probabilities (or logits, see `from_logits`), classes last.
+        from_logits: whether `output` holds unnormalised logits rather than
+            probabilities.
+
+    # Returns
+        A Tensor of the shape of `output` without its last axis.
+    """
     target, output = to_tensor(target), to_tensor(output)
     axis = output.ndim - 1
     if from_logits:
@@ -133,7 +232,19 @@ def _sparse_labels(target, lead):
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False):
-    """categorical_crossentropy with integer class targets."""
+    """The categorical cross-entropy with integer class indices as targets.
+
+    # Arguments
+        target: class indices (int or float), shaped like `output` without its
+            last axis, or with a last axis of size 1, or flat with as many
+            entries as there are rows.
+        output: class probabilities (or logits, see `from_logits`), classes last.
+        from_logits: whether `output` holds unnormalised logits rather than
+            probabilities.
+
+    # Returns
+        A Tensor of the shape of `output` without its last axis.
+    """
     from .shape_ops import one_hot, reshape
     target, output = to_tensor(target), to_tensor(output)
     axis = output.ndim - 1
@@ -156,8 +267,20 @@ def sparse_categorical_crossentropy(target, output, from_logits=False):
 
 
 def binary_crossentropy(target, output, from_logits=False):
-    """Elementwise -(t * log(p) + (1 - t) * log(1 - p)), as the sigmoid cross-entropy
-    of logits log(p / (1 - p)) (p clipped to [epsilon, 1 - epsilon])."""
+    """The cross-entropy of each element: `-(t * log(p) + (1 - t) * log(1 - p))`.
+
+    Probabilities are clipped to [epsilon(), 1 - epsilon()], turned back into
+    logits and fed to a stable sigmoid cross-entropy, as Keras on TensorFlow does;
+    on a sigmoid output the compiler uses the logits directly.
+
+    # Arguments
+        target: a tensor of the shape of `output`, values in [0, 1].
+        output: probabilities (or logits, see `from_logits`).
+        from_logits: whether `output` holds logits rather than probabilities.
+
+    # Returns
+        A Tensor of the shape of `output` (no reduction).
+    """
     target, output = to_tensor(target), to_tensor(output)
     logits = output
     if not from_logits:
@@ -170,15 +293,40 @@ def binary_crossentropy(target, output, from_logits=False):
 
 # ------------------------------------------------------------------ misc
 def l2_normalize(x, axis=None):
-    """x / sqrt(max(sum(x**2, axis), 1e-12)), as tf.nn.l2_normalize."""
+    """`x` divided by its L2 norm along `axis`.
+
+    The squared norm is floored at 1e-12, so an all-zero slice stays zero instead
+    of becoming nan.
+
+    # Arguments
+        x: a tensor.
+        axis: the axis (or list of axes) the norm is taken over; None for all.
+
+    # Returns
+        A Tensor of the shape of `x`.
+    """
     x = to_tensor(x)
     sq = M.sum(M.square(x), axis, keepdims=True)
     return x / M.sqrt(M.maximum(sq, 1e-12))
 
 
 def in_top_k(predictions, targets, k):
-    """True where the target's prediction is among the k largest (ties count as in);
-    False for a row with a non-finite prediction or a target out of range (as TF)."""
+    """Whether each target class is among the `k` highest predictions of its row.
+
+    Ties with the k-th prediction count as in. A row holding a non-finite
+    prediction, or a target outside the classes, gives False, as in TensorFlow.
+
+    # Arguments
+        predictions: a 2-D tensor (batch, classes).
+        targets: a 1-D tensor of class indices (batch,).
+        k: an int.
+
+    # Returns
+        A 1-D bool Tensor (batch,).
+
+    # Raises
+        ValueError: if `predictions` is not 2-D or `targets` is not 1-D.
+    """
     from .shape_ops import one_hot
     predictions, targets = to_tensor(predictions), to_tensor(targets)
     if predictions.ndim != 2:
@@ -198,12 +346,26 @@ def in_top_k(predictions, targets, k):
 
 
 def bias_add(x, bias, data_format=None):
-    """x + bias along the channels axis.
+    """`x` plus a bias broadcast along the channels axis.
 
-    A 1-D bias has one value per channel. An (ndim(x)-1)-D bias holds one value per
-    position and channel, laid out channels last (as Keras' locally connected layers
-    make it); with channels_first it is reshaped, not transposed, into
-    (1, channels) + other dims, exactly as the Keras TensorFlow backend does.
+    A 1-D bias holds one value per channel. A bias with one axis fewer than `x`
+    holds one value per position and channel, laid out channels last (as Keras'
+    locally connected layers make it); with 'channels_first' it is reshaped, not
+    transposed, to (1, channels) + the other sizes, exactly as Keras on
+    TensorFlow does.
+
+    # Arguments
+        x: a tensor, batch first.
+        bias: a 1-D tensor, or one with one axis fewer than `x`.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`. It only matters for `x` of rank 3 or more.
+
+    # Returns
+        A Tensor of the shape of `x`.
+
+    # Raises
+        ValueError: for an unknown `data_format`, a bias of another rank, or a
+            1-D bias whose length is not the number of channels.
     """
     data_format = data_format or config.image_data_format()
     if data_format not in ("channels_first", "channels_last"):
@@ -230,10 +392,27 @@ def bias_add(x, bias, data_format=None):
 
 
 def dropout(x, level, noise_shape=None, seed=None):
-    """x with a fraction `level` of entries zeroed and the rest scaled by 1/(1-level).
+    """`x` with a random fraction `level` of its entries set to 0 and the others
+    scaled by 1 / (1 - level), so the expected value is unchanged.
 
-    noise_shape (entries None or items of K.shape(x) for x's own dims) sets the shape
-    of the random mask, which broadcasts along the axes where it is 1.
+    This always drops: the Dropout layer wraps it in `in_train_phase`.
+
+    # Arguments
+        x: a float tensor.
+        level: the fraction to drop, in [0, 1).
+        noise_shape: the shape of the random keep/drop mask, which broadcasts
+            along the axes where it is 1 (for example (batch, 1, features) drops
+            whole features for every step); entries may be None or items of
+            `K.shape(x)` for the sizes of `x`. None draws one value per entry.
+        seed: an int making the draws reproducible; None picks one with numpy's
+            global generator.
+
+    # Returns
+        A Tensor of the shape of `x`.
+
+    # Raises
+        ValueError: if `level` is outside [0, 1) or `noise_shape` does not
+            broadcast to the shape of `x`.
     """
     if level < 0.0 or level >= 1:
         raise ValueError("Dropout level must be in interval [0, 1[.")
@@ -256,7 +435,19 @@ def dropout(x, level, noise_shape=None, seed=None):
 
 
 def batch_normalization(x, mean, var, beta, gamma, epsilon=1e-3):
-    """(x - mean) / sqrt(var + epsilon) * gamma + beta (gamma, beta may be None)."""
+    """`(x - mean) / sqrt(var + epsilon) * gamma + beta`, with given statistics.
+
+    # Arguments
+        x: a tensor.
+        mean: the mean, broadcastable against `x`.
+        var: the variance, broadcastable against `x`.
+        beta: the offset, or None for none.
+        gamma: the scale, or None for none.
+        epsilon: added to the variance to avoid dividing by zero.
+
+    # Returns
+        A Tensor of the shape of `x`.
+    """
     x = to_tensor(x)
     y = (x - mean) / M.sqrt(to_tensor(var) + epsilon)
     if gamma is not None:
@@ -267,8 +458,23 @@ def batch_normalization(x, mean, var, beta, gamma, epsilon=1e-3):
 
 
 def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
-    """(normalized x, mean, variance) with statistics over reduction_axes; the variance
-    is the biased one (divided by the count), the one the normalisation uses."""
+    """`x` normalised with the mean and variance of the batch, and those statistics.
+
+    The variance is the biased one (divided by the count), which the
+    normalisation uses; BatchNormalization folds it into its moving variance.
+
+    # Arguments
+        x: a tensor.
+        gamma: the scale, shaped as the kept axes (or broadcastable), or None.
+        beta: the offset, shaped as the kept axes (or broadcastable), or None.
+        reduction_axes: the axes the statistics are taken over (for a Dense
+            input (batch, features), [0]).
+        epsilon: added to the variance to avoid dividing by zero.
+
+    # Returns
+        A tuple `(normalised x, mean, variance)`; the statistics have the shape of
+        `x` without the reduction axes.
+    """
     x = to_tensor(x)
     axes = sorted(a % x.ndim for a in reduction_axes)
     mean = M.mean(x, axes, keepdims=True)

@@ -133,7 +133,28 @@ def _affine(z, scale, shift):
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """Uniform draws in [minval, maxval)."""
+    """A tensor of uniform draws in [`minval`, `maxval`).
+
+    Draws are made inside the compiled code, and every call of a function gives
+    new ones (the docstring of keralite.backend.random_ops explains how seeds
+    work).
+
+    # Arguments
+        shape: a tuple of ints, an int, or a tuple holding items of `K.shape(x)`
+            for sizes known only at run time (or `K.shape(x)` itself).
+        minval: the lower bound, a number or a tensor.
+        maxval: the upper bound (excluded), a number or a tensor.
+        dtype: a float type; defaults to `floatx()`.
+        seed: an int, for draws that repeat in a function built afresh; a scalar
+            integer tensor, for draws set by its value alone; or None, to pick a
+            seed with numpy's global generator (so `np.random.seed` fixes it).
+
+    # Returns
+        A Tensor of shape `shape`.
+
+    # Raises
+        ValueError: if `dtype` is not a float type or a size is unknown.
+    """
     u = _draw(shape, "uniform", dtype, seed)
     if isinstance(minval, (int, float)) and isinstance(maxval, (int, float)):
         return _affine(u, maxval - minval, minval)
@@ -141,26 +162,117 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """Normal draws with the given mean and standard deviation."""
+    """A tensor of draws from a normal distribution.
+
+    Draws are made inside the compiled code, and every call of a function gives
+    new ones (the docstring of keralite.backend.random_ops explains how seeds
+    work).
+
+    # Arguments
+        shape: a tuple of ints, an int, or a tuple holding items of `K.shape(x)`
+            for sizes known only at run time (or `K.shape(x)` itself).
+        mean: the mean, a number or a tensor.
+        stddev: the standard deviation, a number or a tensor.
+        dtype: a float type; defaults to `floatx()`.
+        seed: an int, for draws that repeat in a function built afresh; a scalar
+            integer tensor, for draws set by its value alone; or None, to pick a
+            seed with numpy's global generator (so `np.random.seed` fixes it).
+
+    # Returns
+        A Tensor of shape `shape`.
+
+    # Raises
+        ValueError: if `dtype` is not a float type or a size is unknown.
+    """
     return _affine(_draw(shape, "normal", dtype, seed), stddev, mean)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """Normal draws redrawn until within two standard deviations of the mean."""
+    """A tensor of normal draws, each redrawn until it lies within two standard
+    deviations of the mean.
+
+    Draws are made inside the compiled code, and every call of a function gives
+    new ones (the docstring of keralite.backend.random_ops explains how seeds
+    work).
+
+    # Arguments
+        shape: a tuple of ints, an int, or a tuple holding items of `K.shape(x)`
+            for sizes known only at run time (or `K.shape(x)` itself).
+        mean: the mean, a number or a tensor.
+        stddev: the standard deviation of the normal before truncation.
+        dtype: a float type; defaults to `floatx()`.
+        seed: an int, for draws that repeat in a function built afresh; a scalar
+            integer tensor, for draws set by its value alone; or None, to pick a
+            seed with numpy's global generator (so `np.random.seed` fixes it).
+
+    # Returns
+        A Tensor of shape `shape`.
+
+    # Raises
+        ValueError: if `dtype` is not a float type or a size is unknown.
+    """
     return _affine(_draw(shape, "truncated_normal", dtype, seed), stddev, mean)
 
 
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
-    """1 with probability p, else 0 (Bernoulli draws) in `dtype`."""
+    """A tensor of Bernoulli draws: 1 with probability `p`, else 0.
+
+    Draws are made inside the compiled code, and every call of a function gives
+    new ones (the docstring of keralite.backend.random_ops explains how seeds
+    work).
+
+    # Arguments
+        shape: a tuple of ints, an int, or a tuple holding items of `K.shape(x)`
+            for sizes known only at run time (or `K.shape(x)` itself).
+        p: the probability of a 1, a number or a tensor.
+        dtype: a float type for the 0s and 1s; defaults to `floatx()`.
+        seed: an int, for draws that repeat in a function built afresh; a scalar
+            integer tensor, for draws set by its value alone; or None, to pick a
+            seed with numpy's global generator (so `np.random.seed` fixes it).
+
+    # Returns
+        A Tensor of shape `shape`.
+
+    # Raises
+        ValueError: if `dtype` is not a float type or a size is unknown.
+    """
     u = _draw(shape, "uniform", dtype, seed)
     return cast(less(u, p), u.dtype)
 
 
 def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
-    """A variable holding uniform draws in [low, high)."""
+    """A variable initialised with uniform draws in [`low`, `high`).
+
+    The draws are made once, when the variable is created.
+
+    # Arguments
+        shape: a tuple of ints.
+        low: the lower bound.
+        high: the upper bound (excluded).
+        dtype: a float type; defaults to `floatx()`.
+        name: a name for the variable.
+        seed: an int for reproducible values, or None.
+
+    # Returns
+        A Variable.
+    """
     return variable(random_uniform(shape, low, high, dtype, seed), dtype, name)
 
 
 def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
-    """A variable holding normal draws with the given mean and standard deviation."""
+    """A variable initialised with draws from a normal distribution.
+
+    The draws are made once, when the variable is created.
+
+    # Arguments
+        shape: a tuple of ints.
+        mean: the mean.
+        scale: the standard deviation.
+        dtype: a float type; defaults to `floatx()`.
+        name: a name for the variable.
+        seed: an int for reproducible values, or None.
+
+    # Returns
+        A Variable.
+    """
     return variable(random_normal(shape, mean, scale, dtype, seed), dtype, name)

@@ -70,6 +70,25 @@ def _dim(d, what="reshape"):
 
 # ------------------------------------------------------------------ reshaping
 def reshape(x, shape):
+    """`x` with a new shape and the same elements, in row-major order.
+
+    The target must be known when the graph is built: one size may be -1 (or
+    None) to be inferred, and sizes known only at run time are given as items of
+    `K.shape(x)` (or a `K.stack` of them), which carry their static meaning.
+
+    # Arguments
+        x: a tensor.
+        shape: a tuple or list of ints, -1/None and scalar items of `K.shape`;
+            an int; or a 1-D shape tensor built from `K.shape` items and ints.
+
+    # Returns
+        A Tensor of the new shape.
+
+    # Raises
+        NotImplementedError: if the target shape, or one of its sizes, is
+            computed at run time from anything but `K.shape` items.
+        ValueError: if a size is negative other than -1.
+    """
     x = to_tensor(x)
     if isinstance(shape, Tensor):
         dims = known_dims(shape)
@@ -86,11 +105,34 @@ def reshape(x, shape):
 
 
 def permute_dimensions(x, pattern):
+    """`x` with its axes reordered.
+
+    # Arguments
+        x: a tensor.
+        pattern: a tuple of axis indices: axis i of the result is axis
+            `pattern[i]` of `x` (e.g. (0, 2, 1) swaps the last two axes of a 3-D
+            tensor).
+
+    # Returns
+        A Tensor.
+    """
     x = to_tensor(x)
     return _t(apply("transpose", [x.node], perm=tuple(int(p) for p in pattern)))
 
 
 def expand_dims(x, axis=-1):
+    """`x` with a new axis of size 1 inserted at `axis`.
+
+    # Arguments
+        x: a tensor.
+        axis: where the new axis goes, in the result's axes (-1 appends it).
+
+    # Returns
+        A Tensor with one more axis.
+
+    # Raises
+        ValueError: if `axis` is out of range.
+    """
     x = to_tensor(x)
     axis = _axis(axis, x.ndim + 1, "expand_dims")
     shape = list(x.node.shape)
@@ -99,6 +141,18 @@ def expand_dims(x, axis=-1):
 
 
 def squeeze(x, axis):
+    """`x` with axis `axis`, which must have size 1, removed.
+
+    # Arguments
+        x: a tensor.
+        axis: the axis to remove; negative counts from the end.
+
+    # Returns
+        A Tensor with one axis fewer.
+
+    # Raises
+        ValueError: if `axis` is out of range or its size is not 1.
+    """
     x = to_tensor(x)
     axis = _axis(axis, x.ndim, "squeeze")
     if x.node.shape[axis] != 1:
@@ -109,12 +163,30 @@ def squeeze(x, axis):
 
 
 def flatten(x):
+    """`x` as a 1-D tensor (all its elements, in row-major order).
+
+    # Arguments
+        x: a tensor.
+
+    # Returns
+        A 1-D Tensor.
+    """
     x = to_tensor(x)
     return _t(S.reshape(x.node, (numel(x.node.shape),)))
 
 
 def batch_flatten(x):
-    """(batch, ...) -> (batch, prod(...))."""
+    """`x` reshaped to (batch, everything else), as the Flatten layer needs.
+
+    # Arguments
+        x: a tensor of rank 1 or more, batch first.
+
+    # Returns
+        A 2-D Tensor of shape `(x.shape[0], product of the other sizes)`.
+
+    # Raises
+        ValueError: if `x` is a scalar.
+    """
     x = to_tensor(x)
     if x.ndim < 1:
         raise ValueError("batch_flatten: needs a tensor of rank >= 1, got a scalar")
@@ -132,6 +204,27 @@ def _tensors(values):
 
 
 def concatenate(tensors, axis=-1):
+    """Tensors joined along an existing axis.
+
+    Operands of different types are promoted to a common type. Python numbers
+    and arrays in the list take the type of the tensors. Joining along an axis
+    whose size is known only at run time (the batch axis) needs every operand to
+    have such a size there, equal at run time, since keralite's symbolic sizes
+    cannot be added.
+
+    # Arguments
+        tensors: a list of tensors of equal rank, equal in every size but `axis`.
+        axis: the axis to join along; negative counts from the end.
+
+    # Returns
+        A Tensor (the only tensor itself for a list of one).
+
+    # Raises
+        ValueError: if the list is empty, holds scalars, or `axis` is out of
+            range.
+        NotImplementedError: when joining a run-time-sized axis with a fixed-size
+            one.
+    """
     tensors = _tensors(tensors)
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
@@ -174,6 +267,18 @@ def _concatenate_symbolic_axis(nodes, axis):
 
 
 def stack(x, axis=0):
+    """Tensors of one shape stacked along a new axis.
+
+    # Arguments
+        x: a list of tensors (or numbers) of the same shape.
+        axis: where the new axis goes, in the result's axes.
+
+    # Returns
+        A Tensor with one more axis, of size `len(x)` at `axis`.
+
+    # Raises
+        ValueError: if the list is empty or the shapes differ.
+    """
     tensors = _tensors(x)
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
@@ -193,7 +298,17 @@ def stack(x, axis=0):
 
 # ------------------------------------------------------------------ repeats
 def repeat_elements(x, rep, axis):
-    """Each slice along `axis` repeated `rep` times, as np.repeat."""
+    """`x` with every slice along `axis` repeated `rep` times in place, as
+    `np.repeat` does ([a, b] with rep 2 gives [a, a, b, b]).
+
+    # Arguments
+        x: a tensor.
+        rep: how many times each slice appears, an int.
+        axis: the axis to repeat along; negative counts from the end.
+
+    # Returns
+        A Tensor whose size along `axis` is `rep` times larger.
+    """
     x = to_tensor(x)
     axis = _axis(axis, x.ndim, "repeat_elements")
     rep = int(rep)
@@ -205,7 +320,20 @@ def repeat_elements(x, rep, axis):
 
 
 def repeat(x, n):
-    """(batch, dim) -> (batch, n, dim)."""
+    """A 2-D tensor repeated along a new middle axis: (batch, dim) to (batch, n, dim).
+
+    This is what the RepeatVector layer does.
+
+    # Arguments
+        x: a 2-D tensor.
+        n: how many copies, an int or a scalar item of `K.shape`.
+
+    # Returns
+        A 3-D Tensor.
+
+    # Raises
+        ValueError: if `x` is not 2-D.
+    """
     x = to_tensor(x)
     if x.ndim != 2:
         raise ValueError(f"repeat: needs a 2D tensor, got shape {x.shape}")
@@ -215,7 +343,23 @@ def repeat(x, n):
 
 
 def tile(x, n):
-    """x repeated n[i] times along axis i (an int n tiles the last axis, as np.tile)."""
+    """`x` repeated `n[i]` times along each axis i, as `np.tile` does.
+
+    An int `n`, or a list shorter than the rank of `x`, applies to the last axes;
+    a list longer than the rank adds leading axes.
+
+    # Arguments
+        x: a tensor.
+        n: an int, a list of ints (or `K.shape` items), or a 1-D shape tensor
+            built from `K.shape` items.
+
+    # Returns
+        A Tensor.
+
+    # Raises
+        NotImplementedError: if the counts are computed at run time.
+        ValueError: if a count is negative.
+    """
     x = to_tensor(x)
     if isinstance(n, Tensor):
         dims = known_dims(n)
@@ -255,7 +399,24 @@ def _number(v, what):
 
 
 def arange(start, stop=None, step=1, dtype="int32"):
-    """start, start + step, ... up to stop (excluded); arange(n) is 0 .. n-1."""
+    """A 1-D tensor of evenly spaced numbers: start, start + step, ... before `stop`.
+
+    `arange(n)` counts from 0 to n - 1. The length of the result is fixed when the
+    graph is built, so the bounds must be known then.
+
+    # Arguments
+        start: the first value, or the end when `stop` is None.
+        stop: the end (excluded), or None.
+        step: the spacing; may be negative.
+        dtype: the element type of the result.
+
+    # Returns
+        A 1-D Tensor.
+
+    # Raises
+        ValueError: if `step` is 0.
+        NotImplementedError: if a bound is a tensor computed at run time.
+    """
     start, stop, step = _number(start, "start"), _number(stop, "stop"), _number(step, "step")
     if stop is None:
         start, stop = 0, max(start, 0)
@@ -270,7 +431,16 @@ def arange(start, stop=None, step=1, dtype="int32"):
 
 
 def one_hot(indices, num_classes):
-    """(...) integer indices -> (..., num_classes) float32 one-hot (as tf.one_hot)."""
+    """Integer class indices as one-hot vectors.
+
+    # Arguments
+        indices: an integer tensor of any shape (float indices are cast).
+        num_classes: the length of each vector.
+
+    # Returns
+        A float32 Tensor of shape `indices.shape + (num_classes,)`; an index
+        outside [0, num_classes) gives a row of zeros.
+    """
     indices = to_tensor(indices)
     num_classes = int(num_classes)
     node = indices.node
@@ -283,6 +453,18 @@ def one_hot(indices, num_classes):
 
 
 def reverse(x, axes):
+    """`x` with the order of its elements reversed along the given axes.
+
+    # Arguments
+        x: a tensor.
+        axes: an int or a list of ints; negative counts from the end.
+
+    # Returns
+        A Tensor of the shape of `x`.
+
+    # Raises
+        ValueError: if an axis is out of range or given twice.
+    """
     x = to_tensor(x)
     if isinstance(axes, (int, np.integer)):
         axes = [axes]
@@ -322,10 +504,38 @@ def _padding_format(data_format):
 
 
 def temporal_padding(x, padding=(1, 1)):
+    """A 3-D tensor (batch, steps, features) padded with zeros along the steps.
+
+    # Arguments
+        x: a 3-D tensor.
+        padding: a pair (zeros before, zeros after).
+
+    # Returns
+        A 3-D Tensor.
+
+    # Raises
+        ValueError: if `x` is not 3-D, `padding` is not a pair or a size is
+            negative.
+    """
     return _pad(x, [(0, 0), _pair(padding, "temporal_padding"), (0, 0)])
 
 
 def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
+    """A 4-D image tensor padded with zeros along its two spatial axes.
+
+    # Arguments
+        x: a 4-D tensor.
+        padding: two pairs ((top, bottom), (left, right)).
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+
+    # Returns
+        A 4-D Tensor.
+
+    # Raises
+        ValueError: if `padding` is not two pairs, `data_format` is unknown, `x`
+            is not 4-D, or a size is negative.
+    """
     if len(padding) != 2:
         raise ValueError(f"spatial_2d_padding: needs 2 (before, after) pairs, got {padding}")
     spatial = [_pair(p, "spatial_2d_padding") for p in padding]
@@ -335,6 +545,21 @@ def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
 
 
 def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
+    """A 5-D volume tensor padded with zeros along its three spatial axes.
+
+    # Arguments
+        x: a 5-D tensor.
+        padding: three (before, after) pairs, for depth, height and width.
+        data_format: 'channels_last' or 'channels_first'; None uses
+            `image_data_format()`.
+
+    # Returns
+        A 5-D Tensor.
+
+    # Raises
+        ValueError: if `padding` is not three pairs, `data_format` is unknown,
+            `x` is not 5-D, or a size is negative.
+    """
     if len(padding) != 3:
         raise ValueError(f"spatial_3d_padding: needs 3 (before, after) pairs, got {padding}")
     spatial = [_pair(p, "spatial_3d_padding") for p in padding]
@@ -352,7 +577,21 @@ def _resize_axes(data_format, first, last):
 
 
 def resize_images(x, height_factor, width_factor, data_format):
-    """Nearest-neighbour upsampling of a 4D tensor by integer factors."""
+    """A 4-D image tensor enlarged by integer factors, repeating each pixel
+    (nearest-neighbour), as the UpSampling2D layer does.
+
+    # Arguments
+        x: a 4-D tensor.
+        height_factor: an int, how many times each row is repeated.
+        width_factor: an int, how many times each column is repeated.
+        data_format: 'channels_last' or 'channels_first'.
+
+    # Returns
+        A 4-D Tensor.
+
+    # Raises
+        ValueError: if `data_format` is neither of the two.
+    """
     axes = _resize_axes(data_format, (2, 3), (1, 2))
     for factor, axis in zip((height_factor, width_factor), axes):
         x = repeat_elements(x, factor, axis)
@@ -360,7 +599,22 @@ def resize_images(x, height_factor, width_factor, data_format):
 
 
 def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
-    """Nearest-neighbour upsampling of a 5D tensor by integer factors."""
+    """A 5-D volume tensor enlarged by integer factors, repeating each voxel, as the
+    UpSampling3D layer does.
+
+    # Arguments
+        x: a 5-D tensor.
+        depth_factor: an int, the repeat along depth.
+        height_factor: an int, the repeat along height.
+        width_factor: an int, the repeat along width.
+        data_format: 'channels_last' or 'channels_first'.
+
+    # Returns
+        A 5-D Tensor.
+
+    # Raises
+        ValueError: if `data_format` is neither of the two.
+    """
     axes = _resize_axes(data_format, (2, 3, 4), (1, 2, 3))
     for factor, axis in zip((depth_factor, height_factor, width_factor), axes):
         x = repeat_elements(x, factor, axis)

@@ -23,7 +23,18 @@ def scoped(name):
 
 @contextlib.contextmanager
 def name_scope(name):
-    """Prefix the names of tensors made inside the block with `name/`."""
+    """Prefixes the names of the tensors made inside a `with` block with `name/`.
+
+    Scopes nest: a tensor made inside `name_scope('a')` then `name_scope('b')` is
+    named 'a/b/...'. Names only label tensors for printing and error messages; they
+    never make two tensors share a value, unlike TensorFlow's variable scopes.
+
+    # Arguments
+        name: the prefix, a string.
+
+    # Returns
+        A context manager; the block runs with the prefix active.
+    """
     _scope.append(name)
     try:
         yield
@@ -37,7 +48,23 @@ def current_name_scope():
 
 
 class Tensor:
-    """A symbolic value: what every backend function takes and returns."""
+    """A symbolic value: what every backend function takes and returns.
+
+    A Tensor stands for one node of the compiler's graph; it has no value until a
+    graph containing it is compiled and run by `K.function` or `K.eval`. It is a
+    plain Python object, so Keras code can set attributes on it (`_keras_shape`,
+    `_keras_history`). Python operators (`a + b`, `x[:, 0]`, `a @ b`) build more
+    graph; `==` and `!=` compare identity, since Keras code uses tensors as dict
+    keys: use `K.equal` and `K.not_equal` to compare values.
+
+    Users do not build Tensors directly: `K.placeholder`, `K.constant` and every
+    backend operation return them.
+
+    # Arguments
+        node: the compiler IR node the tensor stands for.
+        name: a name for printing and error messages; defaults to a label of
+            `node`, and is prefixed by the active `K.name_scope`s.
+    """
 
     _is_placeholder = False
     _declared_dtype = None      # a dtype narrower than the compiler's (narrow_dtypes)
@@ -61,10 +88,16 @@ class Tensor:
         return tuple(None if isinstance(d, Sym) else d for d in self.node.shape)
 
     def get_shape(self):
+        """The static shape, as TensorFlow tensors offer it (same as the `shape` property).
+
+        # Returns
+            A tuple of ints, with None for dimensions known only at run time.
+        """
         return self.shape
 
     @property
     def ndim(self):
+        """The rank: how many dimensions the tensor has (an int)."""
         return self.node.ndim
 
     def __repr__(self):
@@ -96,7 +129,20 @@ _variables = weakref.WeakValueDictionary()   # uid -> Variable
 
 
 class Variable(Tensor):
-    """A tensor with a value that lives across calls (weights, optimizer state)."""
+    """A tensor whose value persists across calls: weights and optimizer state.
+
+    The value is a C-contiguous numpy buffer that compiled functions read and
+    update in place; it is never reallocated, so every graph holding the variable
+    sees the same storage. Make variables with `K.variable`, `K.zeros` and the
+    like, not with this constructor.
+
+    # Arguments
+        node: the compiler's variable node, carrying the variable's uid.
+        value: the numpy buffer holding the value.
+        name: a name for printing and error messages.
+        constraint: an optional function applied to the variable after each
+            optimizer update (a Keras constraint).
+    """
 
     def __init__(self, node, value, name=None, constraint=None):
         super().__init__(node, name)

@@ -34,6 +34,19 @@ def _positive(self):
     return self
 
 
+def _eval(self):
+    """The value of this tensor, computed as `K.eval(tensor)` computes it.
+
+    # Returns
+        A numpy array, or a numpy scalar for a scalar tensor.
+
+    # Raises
+        MissingInputError: (a ValueError) if the tensor depends on a placeholder,
+            which `eval` has no way to feed.
+    """
+    return evaluate(self)
+
+
 _BINARY = {"add": M.add, "sub": M.subtract, "mul": M.multiply, "truediv": M.divide,
            "floordiv": M.floordiv, "pow": M.pow, "matmul": M.dot}
 # == and != keep identity semantics (tensors are dict keys in Keras code), so they are
@@ -54,7 +67,7 @@ def install():
     Tensor.__invert__ = _unary(M.logical_not)
     Tensor.__pos__ = _positive
     Tensor.__getitem__ = _binary(getitem)
-    Tensor.eval = _unary(evaluate)
+    Tensor.eval = _eval
 
 
 install()

@@ -17,7 +17,20 @@ from .tensor import Tensor, Variable
 
 
 def variable(value, dtype=None, name=None, constraint=None):
-    """A variable holding `value` (a number, a numpy array, or another tensor's value)."""
+    """A variable holding a copy of `value`.
+
+    # Arguments
+        value: a number, a nested list, a numpy array, or a tensor whose value is
+            computed now (it must need no fed input).
+        dtype: the element type; defaults to `floatx()` whatever the type of
+            `value`, as in Keras.
+        name: a name for the variable.
+        constraint: an optional function an optimizer applies to the variable
+            after each update.
+
+    # Returns
+        A Variable.
+    """
     if isinstance(value, Tensor):
         # an initializer's constant is read in place: variable_storage below copies it
         # once (a 100M-value weight is not copied twice)
@@ -38,6 +51,20 @@ def variable(value, dtype=None, name=None, constraint=None):
 
 
 def set_value(x, value):
+    """Overwrites a variable's value in place, from a numpy array.
+
+    The variable keeps its buffer, so compiled functions that use it see the new
+    value at their next call.
+
+    # Arguments
+        x: a variable.
+        value: an array (or nested list) of the variable's shape; it is cast to
+            the variable's type.
+
+    # Raises
+        TypeError: if `x` is not a variable.
+        ValueError: if the shape of `value` differs from the variable's.
+    """
     if not isinstance(x, Variable):
         raise TypeError("set_value needs a variable")
     value = np.asarray(value)
@@ -49,6 +76,11 @@ def set_value(x, value):
 
 
 def batch_set_value(tuples):
+    """Sets the values of several variables (`set_value` of each).
+
+    # Arguments
+        tuples: an iterable of `(variable, value)` pairs.
+    """
     for x, value in tuples:
         set_value(x, value)
 
@@ -58,32 +90,104 @@ def batch_set_value(tuples):
 
 
 def zeros(shape, dtype=None, name=None):
+    """A variable filled with zeros.
+
+    # Arguments
+        shape: a tuple of ints.
+        dtype: the element type; defaults to `floatx()`.
+        name: a name for the variable.
+
+    # Returns
+        A Variable.
+    """
     return variable(np.zeros(shape, _dtype(dtype).np), dtype, name)
 
 
 def ones(shape, dtype=None, name=None):
+    """A variable filled with ones.
+
+    # Arguments
+        shape: a tuple of ints.
+        dtype: the element type; defaults to `floatx()`.
+        name: a name for the variable.
+
+    # Returns
+        A Variable.
+    """
     return variable(np.ones(shape, _dtype(dtype).np), dtype, name)
 
 
 def eye(size, dtype=None, name=None):
-    """An identity-matrix variable: size is n (n x n) or (n, m)."""
+    """A variable holding an identity matrix.
+
+    # Arguments
+        size: an int n for an n x n matrix, or a pair (n, m) for an n x m one
+            (ones on the main diagonal).
+        dtype: the element type; defaults to `floatx()`.
+        name: a name for the variable.
+
+    # Returns
+        A 2-D Variable.
+    """
     n, m = size if isinstance(size, (tuple, list)) else (size, size)
     return variable(np.eye(n, m), dtype, name)
 
 
 # ------------------------------------------------------------------ updates
 def update(x, new_x):
+    """An update that sets `x` to `new_x`, for the `updates` of `K.function`.
+
+    Nothing changes until a function compiled with the update runs: the update is
+    data, not an action.
+
+    # Arguments
+        x: a variable.
+        new_x: a tensor or a value of the variable's shape.
+
+    # Returns
+        The pair `(x, new_x)`.
+    """
     return (x, to_tensor(new_x, x.dtype) if not isinstance(new_x, Tensor) else new_x)
 
 
 def update_add(x, increment):
+    """An update that adds `increment` to `x` (see `update`).
+
+    # Arguments
+        x: a variable.
+        increment: a tensor or value broadcastable to the variable's shape.
+
+    # Returns
+        The pair `(x, x + increment)`.
+    """
     return (x, x + increment)
 
 
 def update_sub(x, decrement):
+    """An update that subtracts `decrement` from `x` (see `update`).
+
+    # Arguments
+        x: a variable.
+        decrement: a tensor or value broadcastable to the variable's shape.
+
+    # Returns
+        The pair `(x, x - decrement)`.
+    """
     return (x, x - decrement)
 
 
 def moving_average_update(x, value, momentum):
-    """x <- x * momentum + value * (1 - momentum)."""
+    """An update moving `x` towards `value`: `x * momentum + value * (1 - momentum)`.
+
+    BatchNormalization keeps its moving mean and variance with it. No zero-debias
+    correction is applied.
+
+    # Arguments
+        x: a variable.
+        value: a tensor of the variable's shape.
+        momentum: a float in [0, 1]; the closer to 1, the slower `x` moves.
+
+    # Returns
+        The update pair `(x, new value)`.
+    """
     return (x, x * momentum + to_tensor(value) * (1.0 - momentum))
