@@ -84,6 +84,11 @@ def run_keralite():
     model.compile(loss="categorical_crossentropy", optimizer=Adadelta(), metrics=["accuracy"])
     result = _measure(model.train_on_batch, model.predict_on_batch)
     result["peak"] = fma_peak()
+    # memory: the train step's arena at batch 128 against the activations a Keras model
+    # keeps for its backward pass (the input and every layer's output, float32)
+    result["arena_bytes"] = model.train_function.arena_bytes()
+    result["activation_bytes"] = 4 * TRAIN_BATCH * sum(
+        int(np.prod(shape[1:])) for shape in [model.input_shape] + [layer.output_shape for layer in model.layers])
     return result
 
 
@@ -368,6 +373,10 @@ def report(results):
     print(f"keralite predict b256: {flops_per_image() * BIG_BATCH / 1e9:.2f} GFLOP in "
           f"{ours['infer_b256'] * 1e3:.1f} ms = {achieved / 1e9:.0f} GFLOP/s; measured FP32 FMA peak "
           f"(2 threads) {ours['peak'] / 1e9:.0f} GFLOP/s: {100 * achieved / ours['peak']:.0f}% of it")
+    if "arena_bytes" in ours:
+        print(f"keralite train step b{TRAIN_BATCH}: arena {ours['arena_bytes'] / 2**20:.1f} MiB for every "
+              f"intermediate value; the input and layer outputs Keras keeps: "
+              f"{ours['activation_bytes'] / 2**20:.1f} MiB")
 
 
 def main():

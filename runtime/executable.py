@@ -159,6 +159,11 @@ class Executable:
             raise ValueError(f"compiled function failed: {message}")
         return [o.view(np.bool_) if b else o for o, b in zip(outputs, self._out_bool)]
 
+    def arena_bytes(self):
+        """Bytes of the largest arena prepared so far (one per set of dims called with)."""
+        with self._lock:
+            return max((len(arena) for _, _, arena in self._arenas.values()), default=0)
+
     def _prepare(self, dims):
         """Buffers table and arena for one set of dims (cached)."""
         buffers = _ffi.new("void *[]", max(1, self.signature["slots"]))

@@ -133,9 +133,6 @@ def print_tensor(x, message=""):
 
 
 # ------------------------------------------------------------------ functions
-
-
-# ------------------------------------------------------------------ functions
 class Function:
     """A graph compiled to native code, called with input arrays.
 
@@ -189,6 +186,17 @@ class Function:
         self._prints = [(self._n_outputs + k, _print_messages[n]) for k, n in enumerate(printed)]
         self.compiled = compile_graph(graph, name or "function")
         self._executable = executable(self.compiled, variable_buffers(self.compiled.variables))
+
+    def arena_bytes(self):
+        """The size of the largest scratch arena a call of this function has used.
+
+        Every intermediate value of the graph lives in one arena per call, its space
+        reused once the value's last reader has run; this says how big that got.
+
+        # Returns
+            An int, in bytes (0 before the first call).
+        """
+        return self._executable.arena_bytes()
 
     def __call__(self, inputs):
         if isinstance(inputs, dict):

@@ -594,3 +594,15 @@ def test_print_tensor_under_eval(capsys):
     K.eval(K.print_tensor(v * 2, message="doubled: "))
     captured = capsys.readouterr()
     assert "doubled: [ 8. 10.]" in captured.out + captured.err
+
+
+def test_function_reports_its_arena():
+    """arena_bytes: 0 before a call, then the arena of the largest batch called with,
+    which grows with the batch (it holds at least the (n,) partial sums)."""
+    x = K.placeholder((None, 300))
+    f = K.function([x], [K.sum(K.exp(x) * K.sin(x), axis=1) + K.sum(K.square(x) * K.cos(x), axis=1)])
+    assert f.arena_bytes() == 0
+    f([np.ones((4, 300), "float32")])
+    small = f.arena_bytes()
+    f([np.ones((400, 300), "float32")])
+    assert f.arena_bytes() > small and f.arena_bytes() >= 400 * 4
