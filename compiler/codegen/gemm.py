@@ -527,7 +527,7 @@ class _GemmEmitter:
     def emit_row_block(self, rows, nv):
         """rows<R>(N, K, A, a_rs, a_cs, B, b_rs, C, ldc, accumulate): C[:R, :N] (+)= A[:R, :K] B
         for R = `rows` rows of A and row-major B.  Column panels of `nv` vectors, then of
-        one vector, then one masked vector for the tail: each panel keeps its R x nv
+        nv/2, ..., 1 vectors, then one masked vector for the tail: each panel keeps its R x nv
         accumulators in registers while k runs over all of K, so B is read once and C is
         touched once (a matrix-vector product is bound by reading B, not by C's traffic)."""
         VT, VL = self.VT, self.vl
@@ -571,8 +571,21 @@ class _GemmEmitter:
         nvecs = b.sub(N, b.srem(N, _c(VL)))
         with self._for(b, 0, nblocks, block, name="jb", novec=True) as j:
             panel(j, nv)
-        with self._for(b, nblocks, nvecs, VL, name="jv", novec=True) as j:
-            panel(j, 1)
+        # the fewer than nv whole vectors left: panels of nv/2, nv/4, ..., 1 vectors, each
+        # used at most once, so a narrow N (a thread's share of 128 columns) still keeps
+        # several accumulators busy instead of one latency-bound chain per vector
+        start = b.alloca(I64, name="j")
+        b.store(nblocks, start)
+        width = nv // 2
+        while width >= 1:
+            j = b.load(start, typ=I64)
+            with b.if_then(b.icmp_signed("<=", b.add(j, _c(width * VL)), nvecs)):
+                panel(j, width)
+                b.store(b.add(j, _c(width * VL)), start)
+            width //= 2
+        if nv == 1:
+            with self._for(b, nblocks, nvecs, VL, name="jv", novec=True) as j:
+                panel(j, 1)
         with b.if_then(b.icmp_signed("<", nvecs, N)):
             panel(nvecs, 1, self._lane_mask(b, 0, b.sub(N, nvecs), VL))
         b.ret_void()

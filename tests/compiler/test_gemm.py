@@ -139,6 +139,7 @@ def test_small_random(dtype, M, N, K, la, lb, acc, seed):
     (1, 70, 1000), (3, 1000, 70), (20, 65, 130), (40, 100, 600), (2, 17, 5), (64, 48, 40),
     # matrix-vector-like: row blocks of 4, 2 and 1 rows, column panels, vectors and a tail
     (4, 401, 90), (3, 135, 9), (2, 129, 300), (1, 512, 128), (5, 131, 7),
+    (1, 250, 33), (2, 117, 40), (3, 250, 17), (4, 60, 9),
 ])
 @pytest.mark.parametrize("la,lb", [(0, 0), (1, 0), (0, 1), (1, 1), (2, 2)])
 @pytest.mark.parametrize("acc", [False, True])
