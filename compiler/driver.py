@@ -356,27 +356,6 @@ PIPELINE = Pipeline([
 ])
 
 
-def _cpu_timed(stage):
-    """Also record the process CPU time of a stage (wall time is what PIPELINE.run keeps;
-    on a shared machine CPU time is the steadier figure)."""
-    run = stage.run
-
-    def timed(state):
-        began = time.process_time()
-        try:
-            run(state)
-        finally:
-            cpu = getattr(state, "cpu_timings", None)
-            if cpu is None:
-                cpu = state.cpu_timings = {}
-            cpu[stage.name] = cpu.get(stage.name, 0.0) + time.process_time() - began
-    stage.run = timed
-
-
-for _stage in PIPELINE.stages:
-    _cpu_timed(_stage)
-
-
 def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=True, entry=None, disabled=()):
     """Compile a Graph; returns a CompiledGraph (cached).
 
@@ -423,7 +402,7 @@ def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=T
     compiled = CompiledGraph(state.graph, obj, signature, state.plan.variables, state.plan.constants, key,
                              kernels)
     compiled.timings = state.timings
-    compiled.cpu_timings = getattr(state, "cpu_timings", {})
+    compiled.cpu_timings = state.cpu_timings
     return compiled
 
 

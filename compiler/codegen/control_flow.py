@@ -20,17 +20,10 @@ from llvmlite import ir
 
 from ..ir.constant import scalar_value
 from .context import I8, I32, I64, PTR
-from .scalar import const
+from .scalar import const, declare
 
 ALIGN = 64
 OUT_OF_MEMORY = 2       # the error code (driver.ERRORS) when the loop's block cannot be allocated
-
-
-def _declare(module, name, ret, args):
-    fn = module.globals.get(name)
-    if fn is None:
-        fn = ir.Function(module, ir.FunctionType(ret, args), name)
-    return fn
 
 
 def _bytes(kx, node):
@@ -62,10 +55,10 @@ def emit_scan_kernel(kx, kernel, body_name, add_body):
                                   "(they should have been captured)")
     body_entry = add_body(body_name)
     module, b = kx.module, kx.b
-    memcpy = _declare(module, "llvm.memcpy.p0.p0.i64", ir.VoidType(), [PTR, PTR, I64, ir.IntType(1)])
-    memset = _declare(module, "llvm.memset.p0.i64", ir.VoidType(), [PTR, I8, I64, ir.IntType(1)])
-    alloc = _declare(module, "aligned_alloc", PTR, [I64, I64])
-    free = _declare(module, "free", ir.VoidType(), [PTR])
+    memcpy = declare(module, "llvm.memcpy.p0.p0.i64", ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, ir.IntType(1)]))
+    memset = declare(module, "llvm.memset.p0.i64", ir.FunctionType(ir.VoidType(), [PTR, I8, I64, ir.IntType(1)]))
+    alloc = declare(module, "aligned_alloc", ir.FunctionType(PTR, [I64, I64]))
+    free = declare(module, "free", ir.FunctionType(ir.VoidType(), [PTR]))
     false = ir.Constant(ir.IntType(1), 0)
 
     n_seq, n_state, n_out = body.n_sequences, body.n_states, body.n_outputs

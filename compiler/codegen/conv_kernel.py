@@ -26,7 +26,7 @@ strides, and unrolls and schedules the innermost loops itself.
 """
 from . import target as _target  # noqa: F401  (first: selects opaque llvmlite.ir pointers)
 from llvmlite import ir  # noqa: E402
-from llvmlite.ir import values as ir_values  # noqa: E402
+from .scalar import declare, scalar_loop_id  # noqa: E402
 
 I1 = ir.IntType(1)
 I32 = ir.IntType(32)
@@ -102,11 +102,11 @@ class _Emitter:
         self.VT = ir.VectorType(element, self.vl)
         module = b.module
         sfx = f"v{self.vl}{'f32' if self.es == 4 else 'f64'}"
-        self.fma = _declare(module, f"llvm.fmuladd.{sfx}", ir.FunctionType(self.VT, [self.VT] * 3))
+        self.fma = declare(module, f"llvm.fmuladd.{sfx}", ir.FunctionType(self.VT, [self.VT] * 3))
         mask_t = ir.VectorType(I1, self.vl)
-        self.masked_load = _declare(module, f"llvm.masked.load.{sfx}.p0",
+        self.masked_load = declare(module, f"llvm.masked.load.{sfx}.p0",
                                     ir.FunctionType(self.VT, [PTR, I32, mask_t, self.VT]))
-        self.masked_store = _declare(module, f"llvm.masked.store.{sfx}.p0",
+        self.masked_store = declare(module, f"llvm.masked.store.{sfx}.p0",
                                      ir.FunctionType(ir.VoidType(), [self.VT, PTR, I32, mask_t]))
         self.zero = ir.Constant(self.VT, [0.0] * self.vl)
 
@@ -228,20 +228,6 @@ class _Emitter:
                     b.store(b.call(self.fma, [spread, kernel[v], b.load(slot, typ=self.VT)]), slot)
 
 
-def _loop_metadata(module, unroll):
-    """A fresh `!llvm.loop` node: no loop vectorisation (the kernels' code is vector code
-    already; LLVM trying costs compile time only) and, unless `unroll`, no unrolling
-    (only the innermost loops gain from it)."""
-    hints = [module.add_metadata([ir.MetaDataString(module, "llvm.loop.vectorize.enable"), ir.Constant(I1, 0)])]
-    if not unroll:
-        hints.append(module.add_metadata([ir.MetaDataString(module, "llvm.loop.unroll.disable")]))
-    # a loop id is a distinct node that refers to itself, so it is built by hand (the
-    # module's metadata cache would unify equal nodes)
-    node = ir_values.MDValue(module, [], name=str(len(module.metadata)))
-    node.operands = (node, *hints)
-    return node
-
-
 class _Loop:
     """for (i = start; i < stop; ++i) as a context manager yielding i; only a loop made
     with `unroll=True` may be unrolled by LLVM, none is vectorised by it."""
@@ -270,7 +256,7 @@ class _Loop:
         nxt = b.add(self.i, ir.Constant(I64, 1), flags=("nsw",))
         self.i.add_incoming(nxt, b.block)
         back = b.branch(self.head)
-        back.set_metadata("llvm.loop", _loop_metadata(b.module, self.unroll))
+        back.set_metadata("llvm.loop", scalar_loop_id(b.module, self.unroll))
         b.position_at_end(self.done)
         return False
 
@@ -281,11 +267,6 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
-
-
-def _declare(module, name, fnty):
-    fn = module.globals.get(name)
-    return fn if fn is not None else ir.Function(module, fnty, name)
 
 
 def emit_direct_conv(b, geometry, element, x, w, out, lo, hi, slots, bias=None, activation=None):

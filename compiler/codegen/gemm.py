@@ -45,7 +45,7 @@ from contextlib import contextmanager
 
 from . import target as _target  # noqa: F401  (first: selects opaque llvmlite.ir pointers)
 from llvmlite import ir  # noqa: E402
-from llvmlite.ir import values as ir_values  # noqa: E402
+from .scalar import declare, scalar_loop_id  # noqa: E402
 
 I1 = ir.IntType(1)
 I32 = ir.IntType(32)
@@ -117,13 +117,6 @@ def _i64(v):
     return _c(v) if isinstance(v, int) else v
 
 
-def _declare(module, name, fnty):
-    fn = module.globals.get(name)
-    if fn is None:
-        fn = ir.Function(module, fnty, name)
-    return fn
-
-
 def _alloca(b, ty, name):
     """alloca with an opaque `ptr` result (llvmlite.ir types allocas as typed pointers, and
     then refuses stores of other types through GEPs of them)."""
@@ -170,7 +163,7 @@ class _GemmEmitter:
         self.kernel_shapes = [tuple(k) for k in cfg.get("kernels", KERNELS)] + [(self.mr, self.nv)]
         self.VT = ir.VectorType(self.T, self.vl)
         sfx = _SUFFIX[dtype]
-        d = lambda n, r, a: _declare(module, n, ir.FunctionType(r, a))  # noqa: E731
+        d = lambda n, r, a: declare(module, n, ir.FunctionType(r, a))  # noqa: E731
         # fmuladd: one fused instruction where the CPU has FMA, else a multiply and an add
         # (llvm.fma would become a libm call per lane on CPUs without FMA, e.g. --target x86-64)
         self.fma = d(f"llvm.fmuladd.v{self.vl}{sfx}", self.VT, [self.VT] * 3)
@@ -178,7 +171,6 @@ class _GemmEmitter:
         self.free = d("free", VOID, [PTR])
         self.parallel_for = d("kl_parallel_for", VOID, [PTR, PTR, I64, I64])
         self._masked = {}
-        self._novec_md = None
 
     # ------------------------------------------------------------------ helpers
     def _fn(self, suffix, argtys, names, external=False):
@@ -220,7 +212,7 @@ class _GemmEmitter:
                 fnty = ir.FunctionType(vt, [PTR, I32, mt, vt])
             else:
                 fnty = ir.FunctionType(VOID, [vt, PTR, I32, mt])
-            self._masked[key] = _declare(self.m, f"llvm.masked.{kind}.{sfx}", fnty)
+            self._masked[key] = declare(self.m, f"llvm.masked.{kind}.{sfx}", fnty)
         return self._masked[key]
 
     def _masked_load(self, b, p, mask, n):
@@ -230,21 +222,6 @@ class _GemmEmitter:
 
     def _masked_store(self, b, v, p, mask, n):
         b.call(self._masked_op("store", n), [v, p, _c(self.es, I32), mask])
-
-    def _novec(self):
-        """Fresh `!llvm.loop` metadata that keeps a (cold, scalar) loop as it is: no
-        vectorisation, no unrolling -- vectorised cold loops only cost compile time."""
-        if self._novec_md is None:
-            self._novec_md = [
-                self.m.add_metadata([ir.MetaDataString(self.m, "llvm.loop.vectorize.enable"),
-                                     ir.Constant(I1, 0)]),
-                self.m.add_metadata([ir.MetaDataString(self.m, "llvm.loop.unroll.disable")]),
-            ]
-        # A loop id must be a distinct self-referential node; built by hand, because the
-        # module's metadata cache hashes operands (a self-reference would recurse).
-        md = ir_values.MDValue(self.m, [], name=str(len(self.m.metadata)))
-        md.operands = (md, *self._novec_md)
-        return md
 
     @contextmanager
     def _for(self, b, start, stop, step=1, name="i", novec=False):
@@ -265,7 +242,7 @@ class _GemmEmitter:
         i.add_incoming(nxt, b.block)
         br = b.branch(hdr)
         if novec:
-            br.set_metadata("llvm.loop", self._novec())
+            br.set_metadata("llvm.loop", scalar_loop_id(self.m))
         b.position_at_end(end)
 
     def _transpose(self, b, rows, W):

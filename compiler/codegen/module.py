@@ -20,6 +20,7 @@ from .context import KernelContext, KERNEL_TYPE, I32, I64, PTR
 from .loops import emit_loop_kernel
 from .control_flow import emit_scan_kernel
 from .portable import PortableKernelContext, PLACEHOLDER, storage_place
+from .scalar import declare
 
 PARALLEL_FOR = "kl_parallel_for"
 # Work below this many elements runs on the calling thread: waking a worker costs more.
@@ -163,15 +164,13 @@ def add_entry(module, program, plan, symbol_index, entry_name, internal=False, p
     returns the entry function. Loop bodies (scans) become internal entries of their
     own, added by this same function. With `portable` ((text, kernel) -> symbol), kernels
     other than loops over subgraphs are emitted on their own and only declared here."""
-    parallel_for = module.globals.get(PARALLEL_FOR)
-    if parallel_for is None:
-        parallel_for = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64]), PARALLEL_FOR)
+    parallel_for = declare(module, PARALLEL_FOR, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64]))
     kernels = []
     for k, kernel in enumerate(program.kernels):
         if portable is not None and kernel.kind != "control":
             text, kx, ranges = _emit_portable(kernel, plan, symbol_index)
             name = portable(text, kernel)
-            fn = module.globals.get(name) or ir.Function(module, KERNEL_TYPE, name)
+            fn = declare(module, name, KERNEL_TYPE)
             kernels.append((fn, ranges, kernel, kx))
             continue
         fn = ir.Function(module, KERNEL_TYPE, f"{entry_name}_k{k}")

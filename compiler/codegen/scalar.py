@@ -1,5 +1,7 @@
 """Scalar emission helpers: what the ops' emitters and the loop builders share to build
-one value's LLVM code (constants, dtype conversions, bools, intrinsics, nan-aware max).
+one value's LLVM code (constants, dtype conversions, bools, intrinsics, nan-aware max),
+and the two module-level pieces every hand-written kernel needs (a function declared
+once, a loop LLVM must leave scalar).
 
 They live below the ops so the loop builders (codegen/loops.py) and the ops' lowerings
 use one definition of numpy's casting and nan rules without importing each other.
@@ -8,6 +10,7 @@ Booleans are stored and passed as i8 0/1.
 from . import target  # first: selects opaque llvmlite.ir pointers
 
 from llvmlite import ir  # noqa: E402
+from llvmlite.ir import values as ir_values  # noqa: E402
 
 from ..ir import dtypes  # noqa: E402
 
@@ -61,14 +64,30 @@ def truth(b, value):
     return b.icmp_unsigned("!=", value, ir.Constant(value.type, 0))
 
 
+def declare(module, name, fnty):
+    """The function `name` of type `fnty` in `module`, declared on first use."""
+    fn = module.globals.get(name)
+    return fn if fn is not None else ir.Function(module, fnty, name)
+
+
+def scalar_loop_id(module, unroll=False):
+    """A fresh `!llvm.loop` id for a loop LLVM must not vectorise (its code is vector code
+    already, or it is cold: trying only costs compile time) and, unless `unroll`, must
+    not unroll."""
+    hints = [module.add_metadata([ir.MetaDataString(module, "llvm.loop.vectorize.enable"), ir.Constant(I1, 0)])]
+    if not unroll:
+        hints.append(module.add_metadata([ir.MetaDataString(module, "llvm.loop.unroll.disable")]))
+    # a loop id is a distinct node that refers to itself, so it is built by hand (the
+    # module's metadata cache would unify equal nodes)
+    node = ir_values.MDValue(module, [], name=str(len(module.metadata)))
+    node.operands = (node, *hints)
+    return node
+
+
 def intrinsic(b, name, value_type, nargs=1):
     """The declaration of `llvm.<name>.f32|f64` in the builder's module (declared once)."""
-    mod = b.module
     full = f"llvm.{name}.{'f32' if value_type == ir.FloatType() else 'f64'}"
-    fn = mod.globals.get(full)
-    if fn is None:
-        fn = ir.Function(mod, ir.FunctionType(value_type, [value_type] * nargs), full)
-    return fn
+    return declare(b.module, full, ir.FunctionType(value_type, [value_type] * nargs))
 
 
 def call_intrinsic(b, name, *args):

@@ -15,6 +15,7 @@ from llvmlite import ir
 
 from ..fingerprint import compiler_fingerprint
 from . import gemm, target
+from .scalar import declare
 
 _DTYPES = ("float32", "float64")
 _lock = threading.Lock()
@@ -25,14 +26,9 @@ _runtime_ready = False
 
 def declare_gemm(module, dtype):
     """An external declaration of the support library's GEMM for `dtype`."""
-    name = gemm.gemm_name(dtype)
-    fn = module.globals.get(name)
-    if fn is None:
-        i64, ptr = ir.IntType(64), ir.PointerType()
-        fnty = ir.FunctionType(ir.VoidType(), [i64, i64, i64, ptr, i64, i64, ptr, i64, i64, ptr, i64,
-                                               ir.IntType(32)])
-        fn = ir.Function(module, fnty, name)
-    return fn
+    i64, ptr = ir.IntType(64), ir.PointerType()
+    fnty = ir.FunctionType(ir.VoidType(), [i64, i64, i64, ptr, i64, i64, ptr, i64, i64, ptr, i64, ir.IntType(32)])
+    return declare(module, gemm.gemm_name(dtype), fnty)
 
 
 def symbols():

@@ -303,10 +303,8 @@ def _filter_gradient(node, g):
     strides, dilation, pads = node.attr("strides"), node.attr("dilation"), node.attr("pads")
     window = tuple(w.shape[:rank])
     if rank == 1:
-        x = reshape(x, (x.shape[0], 1) + tuple(x.shape[1:]))
-        g = reshape(g, (g.shape[0], 1) + tuple(g.shape[1:]))
-        window, strides, dilation = (1,) + window, (1,) + tuple(strides), (1,) + tuple(dilation)
-        pads = ((0, 0),) + tuple(pads)
+        x, strides, dilation, pads = _as_2d(x, strides, dilation, pads)
+        g, window = _height_1(g), (1,) + window
     gw = apply("conv_filter_grad", [x, g], window=window, strides=tuple(strides), dilation=tuple(dilation),
                pads=tuple(pads))
     return reshape(gw, w.shape) if rank == 1 else gw
@@ -329,6 +327,17 @@ def _conv_pieces(node):
 
 
 # ---------------------------------------------------------------- direct convolution
+def _height_1(t):
+    """A (N, L, C) tensor as (N, 1, L, C)."""
+    return reshape(t, (t.shape[0], 1) + tuple(t.shape[1:]))
+
+
+def _as_2d(x, strides, dilation, pads):
+    """A 1-D convolution's input and geometry as those of a 2-D one of height 1 (the
+    kernels are 2-D)."""
+    return _height_1(x), (1,) + tuple(strides), (1,) + tuple(dilation), ((0, 0),) + tuple(pads)
+
+
 def _conv_path():
     """From KERALITE_CONV: 'auto' (the measured choice per shape, the default), 'direct'
     (the direct kernel wherever it applies, never Winograd) or 'gemm' (pad + patches +
@@ -350,9 +359,8 @@ def _direct_conv(node):
         return None
     strides, dilation, pads = node.attr("strides"), node.attr("dilation"), node.attr("pads")
     if rank == 1:
-        x = reshape(x, (x.shape[0], 1) + tuple(x.shape[1:]))
+        x, strides, dilation, pads = _as_2d(x, strides, dilation, pads)
         w = reshape(w, (1,) + tuple(w.shape))
-        strides, dilation, pads = (1,) + tuple(strides), (1,) + tuple(dilation), ((0, 0),) + tuple(pads)
     if path == "auto" and not _direct_conv_wins(x.shape, w.shape, strides):
         return None
     if _winograd_applies(x.shape, w.shape, strides, dilation, path):

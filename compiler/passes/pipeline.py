@@ -55,7 +55,8 @@ class CompileState:
         self.llvm_text = None
         self.llvm_module = None
         self.obj = None
-        self.timings = {}
+        self.timings = {}        # stage name -> wall seconds
+        self.cpu_timings = {}    # stage name -> process CPU seconds (steadier on a shared machine)
 
 
 def dump_stages(explicit=None):
@@ -137,9 +138,11 @@ class Pipeline:
         for stage in self.stages[first:last + 1]:
             if stage.name in skipped:
                 continue
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             stage.run(state)
             state.timings[stage.name] = state.timings.get(stage.name, 0.0) + time.perf_counter() - began
+            state.cpu_timings[stage.name] = (state.cpu_timings.get(stage.name, 0.0)
+                                             + time.process_time() - began_cpu)
             if stage.dump is not None and dumper.wants(stage.kind, stage.name):
                 dumper(stage.kind, stage.name, stage.dump(state))
         return state
