@@ -551,14 +551,14 @@ class _GemmEmitter:
         # the fewer than nv whole vectors left: panels of nv/2, nv/4, ..., 1 vectors, each
         # used at most once, so a narrow N (a thread's share of 128 columns) still keeps
         # several accumulators busy instead of one latency-bound chain per vector
-        start = b.alloca(I64, name="j")
-        b.store(nblocks, start)
+        j = nblocks
         width = nv // 2
         while width >= 1:
-            j = b.load(start, typ=I64)
-            with b.if_then(b.icmp_signed("<=", b.add(j, _c(width * VL)), nvecs)):
+            past = b.add(j, _c(width * VL))
+            fits = b.icmp_signed("<=", past, nvecs)
+            with b.if_then(fits):
                 panel(j, width)
-                b.store(b.add(j, _c(width * VL)), start)
+            j = b.select(fits, past, j)
             width //= 2
         if nv == 1:
             with self._for(b, nblocks, nvecs, VL, name="jv", novec=True) as j:

@@ -181,8 +181,8 @@ class Function:
         graph, printed = build_graph(self.inputs, self.outputs, updates, learning_phase)
         self._n_outputs = len(self.outputs)
         # outputs of a narrow dtype leave as that dtype (float16 rounded to nearest)
-        self._output_casts = [(i, narrow_name(to_tensor(o).dtype)) for i, o in enumerate(self.outputs)
-                              if narrow_name(to_tensor(o).dtype)]
+        self._output_casts = [(i, narrow) for i, o in enumerate(self.outputs)
+                              if (narrow := narrow_name(to_tensor(o).dtype))]
         self._prints = [(self._n_outputs + k, _print_messages[n]) for k, n in enumerate(printed)]
         self.compiled = compile_graph(graph, name or "function")
         self._executable = executable(self.compiled, variable_buffers(self.compiled.variables))
