@@ -11,7 +11,7 @@ constant array values), so two models with the same structure share their code.
 For the JIT, kernels are compiled and cached one text at a time (codegen/kernel_cache.py):
 a graph's object is then only its entry, and a kernel another graph (or another size of
 the same loop) already compiled is not compiled again; what is new may compile on both
-cores (codegen/forked.py, KERALITE_PARALLEL_COMPILE=1). Exported libraries and code dumps
+cores (codegen/forked.py; KERALITE_PARALLEL_COMPILE=0 keeps them in one). Exported libraries and code dumps
 keep one module per graph.
 """
 import functools
@@ -36,8 +36,14 @@ from .passes.schedule import schedule
 from .passes.memory import MemoryPlan
 from .codegen import forked, kernel_cache, support, target
 from .codegen.module import build_module, build_entry_module
+from ..runtime import native
 
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"       # 3: the signature lists the GEMM dtypes a graph calls
+
+# On a machine where keralite never ran, the C runtime and the float32 GEMM start building
+# now, on the other core, while the program goes on importing and building its model.
+native.start_background_load()
+support.start_background_build()
 
 ERRORS = {1: "gather: index out of range",
           2: "scan: out of memory for a loop's buffers"}   # codegen/control_flow.OUT_OF_MEMORY
@@ -85,11 +91,14 @@ class CompiledGraph:
         return self._address
 
 
-def _register_runtime_symbols(needs_support):
-    """The thread pool, and the support library (GEMMs) when the graph calls it: a graph
-    without a matmul runs while the support library may still be building elsewhere."""
-    if needs_support:
-        support.ensure_loaded()
+def _register_runtime_symbols(gemm_dtypes):
+    """The thread pool, and the support library's GEMMs of the dtypes the graph
+    multiplies in: a graph without a matmul runs while the support library may still be
+    building on another thread."""
+    if gemm_dtypes is True:         # a signature that only says whether it calls any
+        gemm_dtypes = support.DTYPES
+    if gemm_dtypes:
+        support.ensure_loaded(gemm_dtypes)
     else:
         support.ensure_runtime()
 
@@ -169,22 +178,24 @@ def _dims_spec(shape, sym_index):
     return out
 
 
-def _calls_support(graph):
-    """Whether the graph's code calls the support library (its GEMMs: every matmul, loop
-    bodies included)."""
+def _gemm_dtypes(graph):
+    """The dtypes of the support library's GEMMs the graph's code calls (every matmul,
+    loop bodies included), sorted."""
+    found = set()
     for n in graph.nodes():
         if n.op.name == "matmul":
-            return True
-        if any(is_subgraph(v) and _calls_support(v.graph) for _, v in n.attrs):
-            return True
-    return False
+            found.add(n.dtype.name)
+        for _, v in n.attrs:
+            if is_subgraph(v):
+                found.update(_gemm_dtypes(v.graph))
+    return sorted(found)
 
 
 def _signature(graph, plan, sym_order, entry):
     sym_index = {s: i for i, s in enumerate(sym_order)}
     return {
         "entry": entry,
-        "support": _calls_support(graph),
+        "support": _gemm_dtypes(graph),
         "symbols": len(sym_order),
         "inputs": [{"dtype": x.dtype.name, "shape": _dims_spec(x.shape, sym_index),
                     "name": x.attr("name") or ""} for x in graph.inputs],
@@ -366,8 +377,6 @@ def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=T
     """
     dumper = Dumper(dump, name)
     _check_inputs(graph)
-    if jit:
-        support.prefetch()     # the GEMM library builds on the other core meanwhile, if it must
     if cpu is None:
         cpu, features = target.host_cpu()
     features = features or ""

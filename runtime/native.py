@@ -82,6 +82,7 @@ class NativeRuntime:
 
 _lock = threading.RLock()
 _runtime: NativeRuntime | None = None
+_background: threading.Thread | None = None
 _ctypes_lib: ctypes.CDLL | None = None
 _private_dir: Path | None = None
 
@@ -381,6 +382,23 @@ def load() -> NativeRuntime:
         if _runtime is None:
             _runtime = _build_and_load()
         return _runtime
+
+
+def start_background_load() -> None:
+    """Build (if needed) and load the runtime on a thread, so that a first use on a
+    machine compiles the C sources while the program goes on importing; `load` then
+    waits for it (its lock) or, if the thread failed, tries again and raises."""
+    global _background
+    if _runtime is not None or _background is not None:
+        return
+
+    def quietly():
+        try:
+            load()
+        except Exception:   # load() raises it again, in the caller's thread
+            pass
+    _background = threading.Thread(target=quietly, name="keralite-runtime-build", daemon=True)
+    _background.start()
 
 
 def library_path() -> Path:

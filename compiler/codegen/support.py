@@ -1,14 +1,19 @@
 """The support library: large routines every graph shares (the GEMMs), compiled once.
 
-Graph modules only declare these functions; the support object is built once per
+Graph modules only declare these functions; the support objects are built once per
 machine (cached on disk like graph objects, keyed by the emitter sources, the CPU and
-the toolchain) and JIT-loaded once per process before any graph that calls it, so a
-graph with a matmul does not pay the GEMM's compile time again.
+the toolchain) and JIT-loaded once per process before any graph that calls them, so a
+graph with a matmul does not pay the GEMM's compile time again. There is one object per
+dtype: a float32 model never waits for the float64 GEMM.
+
+On a machine where the disk cache has no float32 GEMM yet, importing the compiler starts
+building it on a thread (`start_background_build`): LLVM runs outside the GIL, so it
+compiles on the other core while this process goes on importing and building the model,
+and the first graph with a matmul finds it ready or nearly so.
 """
 import ctypes
 import hashlib
-import subprocess
-import sys
+import os
 import threading
 
 from llvmlite import ir
@@ -17,10 +22,10 @@ from ..fingerprint import compiler_fingerprint
 from . import gemm, target
 from .scalar import declare
 
-_DTYPES = ("float32", "float64")
+DTYPES = ("float32", "float64")
 _lock = threading.Lock()
-_loaded = False
-_background = None      # the process prefetch() started (False: none will be)
+_loaded = set()          # dtypes whose GEMM this process has JIT-loaded
+_background = None       # the thread building the float32 GEMM, once started
 _runtime_ready = False
 
 
@@ -31,67 +36,74 @@ def declare_gemm(module, dtype):
     return declare(module, gemm.gemm_name(dtype), fnty)
 
 
-def symbols():
-    return [gemm.gemm_name(d) for d in _DTYPES]
+def symbols(dtypes=DTYPES):
+    return [gemm.gemm_name(d) for d in dtypes]
 
 
-def build_module(name="keralite_support"):
+def build_module(name="keralite_support", dtypes=DTYPES):
     module = ir.Module(name=name)
-    for dtype in _DTYPES:
+    for dtype in dtypes:
         gemm.emit_gemm(module, dtype)
     return module
 
 
-def _key(cpu, features):
-    return hashlib.sha256("\n".join([compiler_fingerprint(), cpu, features,
-                                     target.versions()]).encode()).hexdigest()
+def _key(cpu, features, dtypes, jit):
+    digest = hashlib.sha256("\n".join([compiler_fingerprint(), cpu, features, target.versions(),
+                                       ",".join(dtypes)]).encode()).hexdigest()
+    return digest + ("-jit" if jit else "-pic")
 
 
-def object_code(cpu=None, features=None, jit=True):
-    """Object code of the support library for a CPU (cached on disk)."""
+def object_code(cpu=None, features=None, jit=True, dtypes=DTYPES):
+    """Object code of the GEMMs of `dtypes` for a CPU (cached on disk). LLVM's unroller
+    stays off: the GEMM spells out its register blocking, and unrolling its packing loops
+    made no measurable difference (bench_matmul) while costing a third of the build."""
     from ...runtime import cache
     if cpu is None:
         cpu, features = target.host_cpu()
-    key = _key(cpu, features) + ("-jit" if jit else "-pic")
+    key = _key(cpu, features, tuple(dtypes), jit)
     obj = cache.get("support", key)
     if obj is None:
         tm = target.target_machine(cpu, features, jit=jit)
-        llmod = target.parse_and_optimize(str(build_module()), tm)
+        llmod = target.parse_and_optimize(str(build_module(dtypes=dtypes)), tm)
         obj = target.emit_object(llmod, tm)
         cache.put("support", key, obj)
     return obj
 
 
-def prefetch():
-    """On a machine whose disk cache has no support library yet, start building it in a
-    process of its own, so that it compiles on the other core while this process compiles
-    the first graph (LLVM serialises compiles within a process); `ensure_loaded` then
-    finds it in the cache. Does nothing when it is cached, loaded or the cache is off."""
+def start_background_build():
+    """Start building the float32 GEMM on a thread when the disk cache does not hold it
+    (first use on a machine); nothing otherwise. With the disk cache off, a process
+    builds what it needs when it needs it."""
     global _background
     from ...runtime import cache
-    if _loaded or _background is not None or not cache.disk_cache_enabled():
+    if _background is not None or "float32" in _loaded or not cache.disk_cache_enabled():
         return
     cpu, features = target.host_cpu()
-    entry = cache.entry_path("support", _key(cpu, features) + "-jit")
-    if entry is not None and entry.exists():
-        _background = False       # decided once: ensure_loaded reads (and checks) it
+    entry = cache.entry_path("support", _key(cpu, features, ("float32",), True))
+    if entry is None or entry.exists():
         return
-    code = "from keralite.compiler.codegen import support; support.object_code()"
+    _background = threading.Thread(target=_build_quietly, name="keralite-support-build", daemon=True)
+    _background.start()
+
+
+def _build_quietly():
     try:
-        _background = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except OSError:
-        _background = False       # build it here instead, when it is needed
+        object_code(dtypes=("float32",))
+    except Exception:       # the process then builds it when it needs it, and sees why
+        pass
 
 
-def _wait_for_prefetch():
-    global _background
-    if _background:
-        try:
-            _background.wait(timeout=600)
-        except subprocess.TimeoutExpired:
-            _background.kill()
-    _background = False
+def wait_for_background_build():
+    """Block until a background build (if any) has finished: before a fork, and before
+    the process reads the object itself."""
+    thread = _background
+    if thread is not None and thread is not threading.current_thread():
+        thread.join()
+
+
+if hasattr(os, "register_at_fork"):
+    # a child forked while the thread is inside LLVM would inherit LLVM's lock held
+    os.register_at_fork(before=wait_for_background_build)
 
 
 # LLVM turns a loop that fills or copies memory into a call of these; the JIT's linker
@@ -115,17 +127,17 @@ def ensure_runtime():
             _runtime_ready = True
 
 
-def ensure_loaded():
-    """JIT-load the support library once and make its symbols visible to graph code."""
-    global _loaded
-    if _loaded:
-        return
+def ensure_loaded(dtypes=DTYPES):
+    """JIT-load the GEMMs of `dtypes` once and make their symbols visible to graph code."""
     ensure_runtime()
-    with _lock:
-        if _loaded:
-            return
-        _wait_for_prefetch()      # a failed prefetch only means object_code() builds it here
-        addresses = target.load_object(object_code(), symbols())
-        for name, address in addresses.items():
-            target.add_symbol(name, address)
-        _loaded = True
+    for dtype in dtypes:
+        if dtype in _loaded:
+            continue
+        wait_for_background_build()
+        with _lock:
+            if dtype in _loaded:
+                continue
+            addresses = target.load_object(object_code(dtypes=(dtype,)), symbols((dtype,)))
+            for name, address in addresses.items():
+                target.add_symbol(name, address)
+            _loaded.add(dtype)

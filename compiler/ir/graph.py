@@ -3,8 +3,6 @@
 Also the readable listing (one line per node, `%7:f32[n,512] = relu(%6)`) and the
 Graphviz DOT export.
 """
-import networkx as nx
-
 from .shapes import shape_str
 
 
@@ -35,6 +33,7 @@ class Graph:
         return listing(self)
 
     def to_networkx(self):
+        import networkx as nx   # here, not at import: only dumps need it (~0.1 s to import)
         g = nx.DiGraph()
         for node in self.nodes():
             g.add_node(node.id, label=f"%{node.id} {node.op.name}\n{node.dtype.short}{shape_str(node.shape)}")

@@ -229,12 +229,17 @@ def test_graph_compiles_when_the_second_process_fails(monkeypatch, failure):
     np.testing.assert_allclose(b, np.sqrt(np.abs(xv) + np.float32(c)), rtol=2e-6)
 
 
-def test_parallel_compile_is_off_unless_asked(monkeypatch):
+def test_parallel_compile_is_on_with_two_cpus_unless_turned_off(monkeypatch):
     monkeypatch.delenv("KERALITE_PARALLEL_COMPILE", raising=False)
-    assert not forked.enabled()
-    assert forked.compile_later(["x" * forked.MIN_TEXT], target.target_machine()) is None
-    monkeypatch.setenv("KERALITE_PARALLEL_COMPILE", "1")
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert forked.enabled() == hasattr(os, "fork")
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert not forked.enabled()
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    for off in ("0", "false", "off"):
+        monkeypatch.setenv("KERALITE_PARALLEL_COMPILE", off)
+        assert not forked.enabled()
+        assert forked.compile_later(["x" * forked.MIN_TEXT], target.target_machine()) is None
 
 
 def test_a_forked_share_is_used_when_it_succeeds(monkeypatch):
