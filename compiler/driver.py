@@ -11,8 +11,9 @@ constant array values), so two models with the same structure share their code.
 For the JIT, kernels are compiled and cached one text at a time (codegen/kernel_cache.py):
 a graph's object is then only its entry, and a kernel another graph (or another size of
 the same loop) already compiled is not compiled again; what is new may compile on both
-cores (codegen/forked.py; KERALITE_PARALLEL_COMPILE=0 keeps them in one). Exported libraries and code dumps
-keep one module per graph.
+cores (codegen/forked.py; KERALITE_PARALLEL_COMPILE=0 keeps them in one). Exported
+libraries and code dumps link the same kernel texts into the entry's module, so an export
+runs the code the JIT runs.
 """
 import functools
 import hashlib
@@ -35,7 +36,7 @@ from .passes.conv_epilogue import fuse_conv_epilogues
 from .passes.schedule import schedule
 from .passes.memory import MemoryPlan
 from .codegen import forked, kernel_cache, support, target
-from .codegen.module import build_module, build_entry_module
+from .codegen.module import build_entry_module
 from ..runtime import native
 
 FORMAT_VERSION = "3"       # 3: the signature lists the GEMM dtypes a graph calls
@@ -263,13 +264,20 @@ def _plan_memory(state):
 def _generate_code(state):
     sym_index = {s: i for i, s in enumerate(state.symbol_order)}
     options = state.options
-    if options.get("split"):
-        module, state.portable_kernels = build_entry_module(
-            state.program, state.plan, sym_index, options["entry"],
-            lambda text, light: kernel_cache.symbol_of(text, options["cpu"], options["features"], light))
-        state.llvm_text = str(module)
-    else:
-        state.llvm_text = str(build_module(state.program, state.plan, sym_index, options["entry"]))
+    module, state.portable_kernels = build_entry_module(
+        state.program, state.plan, sym_index, options["entry"],
+        lambda text, light: kernel_cache.symbol_of(text, options["cpu"], options["features"], light))
+    state.llvm_text = str(module)
+
+
+def _code_listing(state):
+    """The entry's IR, then each distinct kernel's (what `codegen` dumps)."""
+    return "\n".join([state.llvm_text] + [kernel_cache.named_text(k) for k in _distinct(state.portable_kernels)])
+
+
+def _distinct(kernels):
+    seen = set()
+    return [k for k in kernels if not (k.symbol in seen or seen.add(k.symbol))]
 
 
 # Fewer tiny kernels than this compile with the others: a pipeline and an object of their
@@ -318,7 +326,11 @@ def _optimize(state):
             # the entry only computes addresses and calls kernels: nothing to vectorise
             state.llvm_module = target.link_and_optimize([state.llvm_text], tm, speed=1, vectorize=False)
     else:
-        state.llvm_module = target.parse_and_optimize(state.llvm_text, tm)
+        # an export (or a code dump): the same kernels, linked into the entry's module
+        kernels = _distinct(state.portable_kernels)
+        state.llvm_module = target.link_and_optimize(
+            [state.llvm_text] + [kernel_cache.named_text(k) for k in kernels], tm,
+            private=[k.symbol for k in kernels])
     if not state.options["jit"]:
         # only the entry point is visible outside the shared library
         state.llvm_module.get_function(state.options["entry"]).visibility = "hidden"
@@ -360,7 +372,7 @@ PIPELINE = Pipeline([
     graph_pass("simplify_expanded", simplify),
     Stage("schedule", _schedule, "fused", dump=lambda st: st.program.listing(), required=True),
     Stage("plan_memory", _plan_memory, "fused", dump=lambda st: st.plan.listing(), required=True),
-    Stage("codegen", _generate_code, "llvm", dump=lambda st: st.llvm_text, required=True),
+    Stage("codegen", _generate_code, "llvm", dump=_code_listing, required=True),
     Stage("optimize", _optimize, "llvm", dump=lambda st: str(st.llvm_module), required=True),
     Stage("emit_object", _emit_object, "asm",
           dump=lambda st: target.emit_assembly(st.llvm_module, st.target_machine), required=True),
@@ -382,14 +394,14 @@ def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=T
     features = features or ""
     disabled = disabled_from_environment() | set(disabled)
     # the JIT compiles kernels one text at a time (codegen/kernel_cache.py); a dump of the
-    # code, and an exported library, want every kernel in the one module
+    # code, and an exported library, link them into the entry's module
     wants_code = dumper.wants("llvm") or dumper.wants("asm") or any(
         dumper.wants(None, s) for s in ("codegen", "optimize", "emit_object"))
     state = CompileState(graph, check=checking_from_environment(), cpu=cpu, features=features, jit=jit)
     PIPELINE.run(state, dumper, stop="plan_memory", disabled=disabled)
     split = jit and not wants_code and kernel_cache_enabled()
     state.options["split"] = split
-    mode = "split" if split else "whole"
+    mode = "split" if split else "linked"
     text = canonical_text(state.graph)
     key = hashlib.sha256("\n".join([FORMAT_VERSION, cpu, features, "jit" if jit else "pic", entry or "", mode,
                                     target.versions(), compiler_fingerprint(), text]).encode()).hexdigest()
@@ -417,7 +429,7 @@ def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=T
 
 def kernel_cache_enabled():
     """Kernels are compiled and cached one text at a time unless KERALITE_KERNEL_CACHE=0
-    (then each graph is one module, as an exported library is)."""
+    (then each graph's kernels are linked into its one module, as an exported library's are)."""
     return os.environ.get("KERALITE_KERNEL_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 

@@ -7,10 +7,12 @@ internal entry of its own that the loop's kernel calls once per step. The entry 
 in order, handing the large ones to the C thread pool (`kl_parallel_for`) and calling
 small ones directly, and returns 0 or the first error code a kernel recorded.
 
-An exported library needs every kernel in one object: `build_module` puts them all,
-internal, in the entry's module. The JIT uses `build_entry_module`: kernels are portable
-(portable.py) and compiled once per text by the kernel cache, so the entry module holds
-little more than the calls, and a kernel another graph already compiled costs nothing.
+Every graph is built by `build_entry_module`: kernels are portable (portable.py), each a
+module of its own that reaches its values through a table the entry fills, so the entry
+module holds little more than the calls. The JIT compiles and caches them one text at a
+time (kernel_cache.py), so a kernel another graph already compiled costs nothing; an
+exported library links the same texts into the entry's module (driver.py), so it runs
+the very code the JIT runs.
 """
 from llvmlite import ir
 
@@ -50,13 +52,6 @@ class EntryDims:
                 v = self.b.mul(v, self.symbol(s))
             return v
         return ir.Constant(I64, int(d))
-
-
-def build_module(program, plan, symbol_index, entry_name):
-    """The whole graph, every kernel included, as one module (exported libraries)."""
-    module = ir.Module(name=entry_name)
-    add_entry(module, program, plan, symbol_index, entry_name)
-    return module
 
 
 # A loop kernel of at most this many iterations (all sizes known) gains nothing from

@@ -66,7 +66,7 @@ def parse_and_optimize(ir_text, tm, unroll=False):
     return link_and_optimize([ir_text], tm, unroll=unroll)
 
 
-def link_and_optimize(ir_texts, tm, speed=3, vectorize=True, unroll=False):
+def link_and_optimize(ir_texts, tm, speed=3, vectorize=True, unroll=False, private=()):
     """Parse several IR texts, link them into one module (internal names that clash are
     renamed), verify it and run the pipeline of `speed` (O3 by default): one pipeline and
     one object for many kernels costs less than one each. Code without loops worth
@@ -76,11 +76,14 @@ def link_and_optimize(ir_texts, tm, speed=3, vectorize=True, unroll=False):
     nor the CNN's run time measurably, yet doubled the object code and with it both the
     optimisation and the emission time of every kernel (a CNN train step's kernels 866 ->
     407 ms). The vectoriser still interleaves its vector loops, and the kernels that need
-    register blocking (GEMM, convolutions) spell it out in their IR."""
+    register blocking (GEMM, convolutions) spell it out in their IR. Functions named in
+    `private` become internal to the linked module (kernels linked into an export)."""
     with _lock:
         mod = llvm.parse_assembly(ir_texts[0])
         for text in ir_texts[1:]:
             mod.link_in(llvm.parse_assembly(text))
+        for name in private:
+            mod.get_function(name).linkage = "internal"
         mod.triple = tm.triple
         mod.data_layout = str(tm.target_data)
         mod.verify()
