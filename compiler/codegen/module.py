@@ -158,7 +158,8 @@ def add_entry(module, program, plan, symbol_index, entry_name, internal=False, p
     """Emit the kernels of `program` and the entry that runs them into `module`;
     returns the entry function. Loop bodies (scans) become internal entries of their
     own, added by this same function. With `portable` ((text, kernel) -> symbol), kernels
-    other than loops over subgraphs are emitted on their own and only declared here."""
+    other than loops over subgraphs (their bodies' kernels included) are emitted on their
+    own and only declared here."""
     parallel_for = declare(module, PARALLEL_FOR, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64]))
     kernels = []
     for k, kernel in enumerate(program.kernels):
@@ -177,7 +178,8 @@ def add_entry(module, program, plan, symbol_index, entry_name, internal=False, p
         if kernel.kind == "control":
             ranges = emit_scan_kernel(kx, kernel, f"{entry_name}_k{k}_body",
                                       lambda body_name: add_entry(module, kernel.body_program, kernel.body_plan,
-                                                                  symbol_index, body_name, internal=True))
+                                                                  symbol_index, body_name, internal=True,
+                                                                  portable=portable))
         else:
             ranges = _emit_body(kx, kernel)
         kx.finish()
