@@ -353,7 +353,7 @@ def evaluate_constants(nodes):
     """Values of constant nodes, computed by compiling them as a graph of their own
     (with folding off) and running it once: the evaluator constant folding uses."""
     from ..runtime.executable import Executable
-    compiled = compile_graph(Graph([], list(nodes)), name="fold", disabled=("fold_constants",))
+    compiled = compile_graph(Graph([], list(nodes)), name="fold", disabled=("fold_constants", "fold_expanded"))
     exe = Executable(compiled.address(), compiled.signature, [], [c.payload for c in compiled.constants])
     return exe([])
 
@@ -368,6 +368,8 @@ PIPELINE = Pipeline([
     graph_pass("sink_accumulations", sink_accumulations),
     graph_pass("fold_constants", functools.partial(fold_constants, evaluate=evaluate_constants)),
     graph_pass("expand_composites", expand_composites, required=True),
+    # what the expansion computes from constants alone (a frozen kernel's Winograd transform)
+    graph_pass("fold_expanded", functools.partial(fold_constants, evaluate=evaluate_constants)),
     graph_pass("fuse_conv_epilogues", fuse_conv_epilogues),
     graph_pass("simplify_expanded", simplify),
     Stage("schedule", _schedule, "fused", dump=lambda st: st.program.listing(), required=True),

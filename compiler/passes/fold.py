@@ -6,7 +6,9 @@ folding off), run once, and replaced by constants, so a folded graph gives the n
 the unfolded one would. The evaluator is handed in by the driver, which owns compiling
 and running, so this pass imports neither. Ops that expand their inputs (broadcast_to a
 big shape, iota) are left alone: a scalar broadcast costs nothing inside a fused loop
-and would cost memory as a constant.
+and would cost memory as a constant; other ops fold when their result is at most
+EXPANSION times the size of their inputs together (a Winograd filter transform, 16/9 of
+its 3x3 kernel, folds when the kernel is a constant: weights frozen into an export).
 """
 import numpy as np
 
@@ -24,6 +26,11 @@ def _static_numel(n):
     return count if isinstance(count, int) else None
 
 
+# Ops whose result may be much larger than their inputs: folded only when it is not.
+_EXPANDING = ("broadcast_to",)
+EXPANSION = 4
+
+
 def _foldable(n, constant):
     # loops are never run at compile time: a scan's results live in its kernel
     if not n.inputs or not n.op.pure or n.op.kind in ("source", "control", "result"):
@@ -33,8 +40,10 @@ def _foldable(n, constant):
     size = _static_numel(n)
     if size is None:
         return False
-    widest = max((_static_numel(i) or 0) for i in n.inputs)
-    return size <= max(widest, 1)
+    sizes = [_static_numel(i) or 0 for i in n.inputs]
+    if n.op.name in _EXPANDING:
+        return size <= max(max(sizes), 1)
+    return size <= EXPANSION * max(sum(sizes), 1)
 
 
 def fold_constants(graph, evaluate):

@@ -4,6 +4,7 @@ import numpy as np
 
 from keralite.backend.execution import build_graph, variable_buffers
 from keralite.compiler.driver import compile_graph, resolve_target
+from keralite.compiler.passes.freeze import freeze_variables
 from keralite.compiler.passes.resolve_dims import fix_input_dims
 from keralite.compiler.ir.graph import Graph
 from keralite.runtime.executable import storage_dtype
@@ -87,7 +88,8 @@ class CompiledExport:
         self.name = name
         self.target = target or "host"
         self.cpu, self.features = resolve_target(self.target)
-        self.graph = _fixed_lengths(predict_graph(model), seq_len)
+        # the weights are part of the library: what is computed from them alone is folded
+        self.graph = freeze_variables(_fixed_lengths(predict_graph(model), seq_len))
         self.compiled = compile_graph(self.graph, name, dump=dump, cpu=self.cpu, features=self.features,
                                       jit=False, entry=f"{name}_graph")
         signature = self.compiled.signature
