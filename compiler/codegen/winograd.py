@@ -19,6 +19,12 @@ Both buffers stay in L1; U (16 x C x O) is read from L2 once per block.
 Patches reaching past the input (padding, odd sizes) read zeros: rows and, when some tile
 reaches past the sides, columns are tested at run time (one body serves every tile:
 LLVM's time grows with every copy). Outputs past an odd output size are not stored.
+
+With `pool`, a 2x2 max pool of stride 2 ('valid') follows: a tile's 2x2 outputs are
+exactly one pooling window, so the kernel stores their maximum (bias and relu applied
+after it: the bias is the same for the four, relu is monotonic) in the pooled output,
+and a tile cut by an odd output size, whose window 'valid' pooling drops, stores nothing.
+The full-size output is never written.
 """
 from . import target as _target  # noqa: F401  (first: selects opaque llvmlite.ir pointers)
 from llvmlite import ir  # noqa: E402
@@ -46,7 +52,8 @@ def tiles_per_block(vectors):
 class WinogradGeometry:
     """The constant sizes of a 3x3 stride-1 convolution run as 2x2 tiles."""
 
-    def __init__(self, in_size, channels, out_channels, pads):
+    def __init__(self, in_size, channels, out_channels, pads, pool=False):
+        self.pool = pool
         self.H, self.W = in_size
         self.C, self.O = channels, out_channels
         (self.pt, self.pb), (self.pl, self.pr) = pads
@@ -55,6 +62,8 @@ class WinogradGeometry:
         if min(self.OH, self.OW) < 1:
             raise ValueError(f"winograd conv: a 3x3 window does not fit the padded input ({self.H}x{self.W})")
         self.TH, self.TW = -(-self.OH // 2), -(-self.OW // 2)
+        # the pooled output: whole tiles only
+        self.PH, self.PW = self.OH // 2, self.OW // 2
 
     def column_ok(self, tw, j):
         return 0 <= 2 * tw - self.pl + j < self.W
@@ -216,16 +225,15 @@ class _Winograd(_Emitter):
             bias = None
             if self.bias is not None:
                 bias = self.load_vector(self.ep(self.bias, self.c(o0 + v * self.vl)), masks[v])
+            if g.pool:
+                self.store_pooled(rows, tw0, t, th, n, o0 + v * self.vl, bias, masks[v])
+                continue
             for r in range(2):
                 oh = b.add(b.mul(th, self.c(2)), self.c(r))
                 check_row = r == 1 and g.OH % 2 == 1
                 row_ok = b.icmp_signed("<", oh, self.c(g.OH)) if check_row else None
                 for s in range(2):
-                    value = self.combine(A_T[s], rows[r])
-                    if bias is not None:
-                        value = b.fadd(value, bias)
-                    if self.activation == "relu":
-                        value = b.select(b.fcmp_ordered("<=", value, self.zero), self.zero, value)
+                    value = self.epilogue(self.combine(A_T[s], rows[r]), bias)
                     ow = b.add(b.mul(b.add(tw0, t), self.c(2)), self.c(s))
                     at = b.add(b.mul(b.add(b.mul(b.add(b.mul(n, self.c(g.OH)), oh), self.c(g.OW)), ow),
                                      self.c(g.O)), self.c(o0 + v * self.vl))
@@ -238,6 +246,43 @@ class _Winograd(_Emitter):
                     else:
                         with b.if_then(ok):
                             self.store_vector(value, self.ep(self.out, at), masks[v])
+
+    def epilogue(self, value, bias):
+        b = self.b
+        if bias is not None:
+            value = b.fadd(value, bias)
+        if self.activation == "relu":
+            value = b.select(b.fcmp_ordered("<=", value, self.zero), self.zero, value)
+        return value
+
+    def store_pooled(self, rows, tw0, t, th, n, o, bias, mask):
+        """The tile's maximum (a nan anywhere wins, as the max_pool op has it), then the
+        bias and relu, at (n, th, tw) of the pooled output; nothing for a cut tile."""
+        g, b = self.g, self.b
+        best = None
+        for r in range(2):
+            for s in range(2):
+                value = self.combine(A_T[s], rows[r])
+                if best is None:
+                    best = value
+                else:
+                    take = b.or_(b.fcmp_unordered("uno", value, value), b.fcmp_ordered(">", value, best))
+                    best = b.select(take, value, best)
+        value = self.epilogue(best, bias)
+        tw = b.add(tw0, t)
+        at = b.add(b.mul(b.add(b.mul(b.add(b.mul(n, self.c(g.PH)), th), self.c(g.PW)), tw), self.c(g.O)),
+                   self.c(o))
+        ok = None
+        if g.OH % 2 == 1:
+            ok = b.icmp_signed("<", th, self.c(g.PH))
+        if g.OW % 2 == 1:
+            col_ok = b.icmp_signed("<", tw, self.c(g.PW))
+            ok = col_ok if ok is None else b.and_(ok, col_ok)
+        if ok is None:
+            self.store_vector(value, self.ep(self.out, at), mask)
+        else:
+            with b.if_then(ok):
+                self.store_vector(value, self.ep(self.out, at), mask)
 
 
 def buffer_sizes(geometry, element):

@@ -411,7 +411,9 @@ def _winograd_kernel(w):
 class ConvWinograd(Op):
     """A 3x3, stride-1 2-D convolution by Winograd F(2x2, 3x3) (codegen/winograd.py): x
     (N, H, W, C) by the transformed kernel U (16, C, O), optionally plus a bias (O,) and
-    followed by relu as it stores. Built by `conv`'s expansion, after autodiff."""
+    followed by relu as it stores, and with `pool` by a 2x2 max pool of stride 2 (the
+    output is then the pooled one). Built by `conv`'s expansion, after autodiff; the
+    epilogues by the fuse_conv_epilogues pass."""
     name = "conv_winograd"
     kind = "opaque"
     differentiable = False
@@ -428,12 +430,17 @@ class ConvWinograd(Op):
             self.error("needs a bias of one value per output channel", u.shape, inputs[2].shape)
         geometry = dict(window=(3, 3), strides=(1, 1), dilation=(1, 1), pads=attrs["pads"])
         _, _, _, _, _, counts = _window_geometry(self, x, geometry, 2)
+        if attrs.get("pool", False):
+            if not all(isinstance(d, int) for d in counts):
+                self.error("fuses a max pool only over spatial sizes known when compiling, got", counts)
+            counts = tuple(d // 2 for d in counts)
         return x.dtype, (x.shape[0],) + counts + (u.shape[-1],)
 
     def lower(self, kx, node):
         x, u = node.inputs[:2]
         bias = node.inputs[2] if len(node.inputs) == 3 else None
-        geometry = winograd.WinogradGeometry(x.shape[1:3], x.shape[3], u.shape[2], node.attr("pads"))
+        geometry = winograd.WinogradGeometry(x.shape[1:3], x.shape[3], u.shape[2], node.attr("pads"),
+                                             pool=node.attr("pool", False))
         element = node.dtype.llvm()
         slots = _accumulator_slots(kx, element)
         buffers = []

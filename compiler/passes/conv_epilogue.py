@@ -20,6 +20,11 @@ quarter of the size for 2x2 pooling, which the loop computing that gradient abso
 
 (a window's gradient goes to its maximum, whose value is the pooled one: it is masked
 exactly when that value is <= 0).
+
+In inference, where nothing else reads the convolution, a 2x2 max pool of stride 2 after
+a Winograd convolution moves into it too (a Winograd tile is one pooling window):
+
+- `max_pool(conv_winograd(...))` -> conv_winograd(..., pool=True)
 """
 from ..ir.constant import scalar_value
 from ..ir.graph import Graph
@@ -117,7 +122,24 @@ def fuse_conv_epilogues(graph):
             return relu
         return apply("le", [relu, inputs[1]], payload=node.payload, **dict(node.attrs))
 
-    return _mask_before_pool_gradient(_rewrite(graph, with_relu))
+    return _pool_into_winograd(_mask_before_pool_gradient(_rewrite(graph, with_relu)))
+
+
+def _pool_into_winograd(graph):
+    users = graph.consumers()
+    pinned = _pinned(graph)
+
+    def rule(node, inputs):
+        if node.op.name != "max_pool" or node.attr("window") != (2, 2) or node.attr("strides") != (2, 2) \
+                or node.attr("pads") != ((0, 0), (0, 0)):
+            return None
+        conv = node.inputs[0]
+        if conv.op.name != "conv_winograd" or conv.attr("pool", False) or conv in pinned \
+                or users.get(conv) != [node] or not all(isinstance(d, int) for d in conv.shape[1:3]):
+            return None
+        fused = inputs[0]
+        return apply(fused.op.name, list(fused.inputs), **dict(fused.attrs, pool=True))
+    return _rewrite(graph, rule)
 
 
 def _mask_before_pool_gradient(graph):

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, HealthCheck
+from hypothesis import assume, given, settings, HealthCheck
 from hypothesis import strategies as st
 
 from keralite import backend as K
@@ -274,6 +274,34 @@ def test_winograd_conv_matches_reference_with_its_epilogue(case, seed):
     tolerance = _tolerance(dtype, np.sqrt(9 * x_shape[-1]))
     np.testing.assert_allclose(got_plain, expected, **tolerance)
     np.testing.assert_allclose(got_fused, np.maximum(expected + b, 0), **tolerance)
+
+
+@SETTINGS
+@given(case=winograd_cases(), seed=st.integers(0, 2 ** 16), nan=st.booleans())
+def test_winograd_conv_with_a_fused_max_pool_matches_the_unfused_graph(case, seed, nan):
+    x_shape, w_shape, padding, dtype = case
+    assume(padding == "same" or min(x_shape[1:3]) >= 4)       # a window to pool
+    rng = np.random.default_rng(seed)
+    x, w = rng.standard_normal(x_shape).astype(dtype), rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[-1]).astype(dtype)
+    if nan:
+        x[0, x_shape[1] // 2, x_shape[2] // 2, 0] = np.nan     # a nan in a window shows in its maximum
+    with conv_path("auto"):
+        xp, wp = K.placeholder(shape=x_shape, dtype=dtype), K.placeholder(shape=w_shape, dtype=dtype)
+        bp = K.placeholder(shape=b.shape, dtype=dtype)
+        conv = K.relu(K.bias_add(K.conv2d(xp, wp, padding=padding), bp))
+        pooled = K.pool2d(conv, (2, 2), strides=(2, 2))
+        graph = fuse_conv_epilogues(expand_composites(Graph([xp.node, wp.node, bp.node], [pooled.node])))
+        assert [n.attr("pool") for n in graph.nodes() if n.op.name == "conv_winograd"] == [True]
+        assert "max_pool" not in [n.op.name for n in graph.nodes()]
+        got_conv, got = K.function([xp, wp, bp], [conv, pooled])([x, w, b])  # the conv read: not fused
+        got_fused = K.function([xp, wp, bp], [pooled])([x, w, b])[0]
+    np.testing.assert_array_equal(got_fused, got)
+    pads = tf_pads(padding, x_shape[1:-1], (3, 3), (1, 1), (1, 1))
+    expected = np.maximum(ref_conv(x.astype(np.float64), w.astype(np.float64), (1, 1), (1, 1), pads) + b, 0)
+    n, oh, ow, o = expected.shape
+    windows = expected[:, :oh // 2 * 2, :ow // 2 * 2].reshape(n, oh // 2, 2, ow // 2, 2, o)
+    np.testing.assert_allclose(got_fused, windows.max(axis=(2, 4)), **_tolerance(dtype, np.sqrt(9 * x_shape[-1])))
 
 
 def test_winograd_data_gradient_matches_numpy_adjoint():
