@@ -17,11 +17,12 @@ from .execution import (eval, get_value, batch_get_value, clear_session, print_t
                         function, Function)
 from .variables import (variable, set_value, batch_set_value, zeros, ones, eye, update,  # noqa: F401
                         update_add, update_sub, moving_average_update)
-from .math_ops import (dot, batch_dot, transpose, gather, max, min, sum, prod, mean,  # noqa: F401
-                       std, var, any, all, cumsum, cumprod, argmax, argmin, square, abs,
-                       sqrt, exp, log, logsumexp, round, sign, pow, clip, equal, not_equal,
-                       greater, greater_equal, less, less_equal, maximum, minimum, sin, cos,
-                       erf)
+from .math_ops import (square, abs, sqrt, exp, log, round, sign, pow, clip, equal,  # noqa: F401
+                       not_equal, greater, greater_equal, less, less_equal, maximum, minimum, sin,
+                       cos, erf)
+from .reduce_ops import (max, min, sum, prod, mean, std, var, any, all, cumsum, cumprod,  # noqa: F401
+                         argmax, argmin, logsumexp)
+from .product_ops import dot, batch_dot, transpose, gather  # noqa: F401
 from .shape_ops import (concatenate, reshape, permute_dimensions, repeat_elements,  # noqa: F401
                         repeat, arange, tile, flatten, batch_flatten, expand_dims, squeeze,
                         temporal_padding, spatial_2d_padding, spatial_3d_padding,

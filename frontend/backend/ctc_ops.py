@@ -13,6 +13,8 @@ generated code may reassociate such sums, which loses x next to a huge constant.
 import numpy as np
 
 from . import math_ops as M
+from . import reduce_ops as RO
+from . import product_ops as PO
 from .config import epsilon
 from .core import cast, constant, switch, to_tensor, zeros_like
 from .functional_ops import _loop
@@ -49,7 +51,7 @@ def _lengths(x, function_name, what):
 
 def _lse(*tensors):
     """log(sum(exp(t))) of several tensors of one shape, elementwise."""
-    return M.logsumexp(stack(list(tensors), axis=-1), axis=-1)
+    return RO.logsumexp(stack(list(tensors), axis=-1), axis=-1)
 
 
 def _where(condition, then_values, else_values):
@@ -74,11 +76,11 @@ def _compact(values, keep):
     order, and fill the rest with -1: a dense stand-in for TF's sparse decoded labels."""
     time_steps = values.shape[1]
     keep = cast(keep, values.dtype)
-    slot = M.cumsum(keep, axis=1) - 1.0
+    slot = RO.cumsum(keep, axis=1) - 1.0
     placed = one_hot(cast(slot, "int32"), time_steps)                 # (samples, t, slot)
     placed = cast(placed, values.dtype) * expand_dims(keep, -1)
-    gathered = M.sum(placed * expand_dims(values, -1), axis=1)         # (samples, slot)
-    filled = M.sum(placed, axis=1)
+    gathered = RO.sum(placed * expand_dims(values, -1), axis=1)         # (samples, slot)
+    filled = RO.sum(placed, axis=1)
     return cast(gathered - (1.0 - filled), "int64")
 
 
@@ -161,7 +163,7 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     log_probs = log_softmax(M.log(y_pred + epsilon()))
     extended = _extended_labels(labels, blank)                          # (samples, S)
     states = 2 * max_label_length + 1
-    emitted = M.batch_dot(log_probs, cast(one_hot(extended, num_classes), dtype), axes=(2, 2))  # (samples, T, S)
+    emitted = PO.batch_dot(log_probs, cast(one_hot(extended, num_classes), dtype), axes=(2, 2))  # (samples, T, S)
     # A state may be entered from two states back when it is a label that differs from
     # the label before the blank between them.
     two_back = concatenate([_filled_columns(extended, blank, 2), extended[:, :-2]], axis=1)
@@ -184,7 +186,7 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     state_index = constant(np.arange(states).reshape(1, states), "int32")
     last = 2 * label_length
     final = M.equal(state_index, last) | M.equal(state_index, last - 1)
-    log_likelihood = M.logsumexp(_where(final, alpha, LOG_ZERO), axis=1, keepdims=True)
+    log_likelihood = RO.logsumexp(_where(final, alpha, LOG_ZERO), axis=1, keepdims=True)
     return -log_likelihood
 
 
@@ -245,12 +247,12 @@ def _greedy_decode(log_inputs, input_length, time_steps):
     its log probability is TF's: minus the sum of the best logits."""
     dtype = log_inputs.dtype
     blank = log_inputs.shape[2] - 1
-    best = cast(M.argmax(log_inputs, axis=-1), "int32")                  # (samples, T)
+    best = cast(RO.argmax(log_inputs, axis=-1), "int32")                  # (samples, T)
     active = _time_mask(input_length, time_steps)
     previous = concatenate([_filled_columns(best, -1, 1), best[:, :-1]], axis=1)
     keep = M.not_equal(best, blank) & M.not_equal(best, previous) & active
     decoded = _compact(cast(best, dtype), keep)
-    log_prob = -M.sum(_where(active, M.max(log_inputs, axis=-1), 0.0), axis=1, keepdims=True)
+    log_prob = -RO.sum(_where(active, RO.max(log_inputs, axis=-1), 0.0), axis=1, keepdims=True)
     return [decoded], log_prob
 
 
@@ -295,7 +297,7 @@ def _beam_search_decode(log_probs, input_length, time_steps, beam_width, top_pat
         valid = M.greater(total, LOG_ZERO / 2)                                       # (samples, W)
         lp_blank = log_probs_t[:, blank:blank + 1]
         lp_labels = log_probs_t[:, :blank]                                           # (samples, K)
-        lp_last = M.sum(cast(one_hot(cast(last, "int32"), num_classes), dtype) * expand_dims(log_probs_t, 1), -1)
+        lp_last = RO.sum(cast(one_hot(cast(last, "int32"), num_classes), dtype) * expand_dims(log_probs_t, 1), -1)
 
         # every beam, unchanged: a blank after it, or its last label repeated
         same_blank = total + lp_blank
@@ -307,14 +309,14 @@ def _beam_search_decode(log_probs, input_length, time_steps, beam_width, top_pat
 
         # extension (w, k) == prefix of beam v: v is one longer, starts as w and ends in k
         within = M.less(positions, expand_dims(expand_dims(length, 1), -1))        # (samples, 1, W, T)
-        agree = M.all(M.equal(expand_dims(labels, 2), expand_dims(labels, 1)) | ~within, axis=-1)
+        agree = RO.all(M.equal(expand_dims(labels, 2), expand_dims(labels, 1)) | ~within, axis=-1)
         one_longer = M.equal(expand_dims(length, 2), expand_dims(length, 1) + 1.0)  # (samples, V, W)
         prefix_match = agree & one_longer & expand_dims(valid, 2) & expand_dims(valid, 1)
         match = expand_dims(prefix_match, -1) & expand_dims(M.equal(expand_dims(last, -1), label_ids), 2)
         extended_v = expand_dims(extended, 1) + zeros_like(cast(match, dtype))     # (samples, V, W, K)
-        folded = M.logsumexp(_where(match, extended_v, LOG_ZERO), axis=(2, 3))
+        folded = RO.logsumexp(_where(match, extended_v, LOG_ZERO), axis=(2, 3))
         same_label = _lse(same_label, folded)
-        extension_valid = expand_dims(valid, -1) & ~M.any(match, axis=1)
+        extension_valid = expand_dims(valid, -1) & ~RO.any(match, axis=1)
 
         flat = width * labels_count
         cand_blank = concatenate([_where(valid, same_blank, LOG_ZERO), _filled_columns(total, LOG_ZERO, flat)],
@@ -332,13 +334,13 @@ def _beam_search_decode(log_probs, input_length, time_steps, beam_width, top_pat
         score = _lse(cand_blank, cand_label)                                         # (samples, N)
         score_i, score_j = expand_dims(score, 2), expand_dims(score, 1)
         beaten_by = M.greater(score_j, score_i) | (M.equal(score_j, score_i) & earlier)
-        rank = M.sum(cast(beaten_by, "int32"), axis=2)
+        rank = RO.sum(cast(beaten_by, "int32"), axis=2)
         select = cast(one_hot(rank, width), dtype)                                   # (samples, N, W)
 
         def pick(values):
-            return M.sum(select * expand_dims(values, -1), axis=1)
+            return RO.sum(select * expand_dims(values, -1), axis=1)
 
-        new_state = {"labels": M.batch_dot(select, cand_labels, axes=(1, 1)),
+        new_state = {"labels": PO.batch_dot(select, cand_labels, axes=(1, 1)),
                      "length": pick(cand_length), "last": pick(cand_last),
                      "p_blank": pick(cand_blank), "p_label": pick(cand_label)}
         kept = {}

@@ -18,6 +18,7 @@ from keralite.compiler.ops.registry import apply
 from .core import Tensor, to_tensor, cast, in_train_phase  # noqa: F401
 from . import config
 from . import math_ops as M
+from . import reduce_ops as RO
 from .random_ops import random_uniform
 
 
@@ -201,11 +202,11 @@ def categorical_crossentropy(target, output, from_logits=False):
     target, output = to_tensor(target), to_tensor(output)
     axis = output.ndim - 1
     if from_logits:
-        return -M.sum(target * log_softmax(output, axis), axis)
-    output = output / M.sum(output, axis, keepdims=True)
+        return -RO.sum(target * log_softmax(output, axis), axis)
+    output = output / RO.sum(output, axis, keepdims=True)
     eps = config.epsilon()
     output = M.clip(output, eps, 1.0 - eps)
-    return -M.sum(target * M.log(output), axis)
+    return -RO.sum(target * M.log(output), axis)
 
 
 def _sparse_labels(target, lead):
@@ -260,7 +261,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False):
         # flat labels for a >2-D output: work on (rows, classes) and shape back
         log_p = reshape(log_p, (-1, classes))
     hot = cast(one_hot(labels, classes), output.dtype)
-    loss = -M.sum(hot * log_p, -1)
+    loss = -RO.sum(hot * log_p, -1)
     if loss.ndim != len(lead):
         loss = _t(S.reshape(loss.node, lead))
     return loss
@@ -306,7 +307,7 @@ def l2_normalize(x, axis=None):
         A Tensor of the shape of `x`.
     """
     x = to_tensor(x)
-    sq = M.sum(M.square(x), axis, keepdims=True)
+    sq = RO.sum(M.square(x), axis, keepdims=True)
     return x / M.sqrt(M.maximum(sq, 1e-12))
 
 
@@ -339,8 +340,8 @@ def in_top_k(predictions, targets, k):
     hot = cast(one_hot(targets, classes), "bool")
     zero = scalar(0, predictions.node.dtype)
     target_pred = _t(R.reduce("sum", apply("select", [hot.node, predictions.node, zero]), [-1], keepdims=True))
-    above = M.sum(cast(M.greater(predictions, target_pred), "int32"), -1)
-    finite = M.all(M.equal(predictions - predictions, 0.0), -1)
+    above = RO.sum(cast(M.greater(predictions, target_pred), "int32"), -1)
+    finite = RO.all(M.equal(predictions - predictions, 0.0), -1)
     in_range = M.logical_and(M.greater_equal(targets, 0), M.less(targets, classes))
     return M.logical_and(M.logical_and(M.less(above, k), finite), in_range)
 
@@ -477,8 +478,8 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
     """
     x = to_tensor(x)
     axes = sorted(a % x.ndim for a in reduction_axes)
-    mean = M.mean(x, axes, keepdims=True)
-    var = M.mean(M.square(x - mean), axes, keepdims=True)
+    mean = RO.mean(x, axes, keepdims=True)
+    var = RO.mean(M.square(x - mean), axes, keepdims=True)
     kept = [d for i, d in enumerate(x.node.shape) if i not in axes]
     bshape = tuple(1 if i in axes else d for i, d in enumerate(x.node.shape))
 

@@ -6,6 +6,7 @@ backend package after the math is defined. Nothing imports back down into tensor
 lazily.
 """
 from . import math_ops as M
+from . import product_ops as PO
 from .execution import eval as evaluate
 from .shape_ops import getitem
 from .tensor import Tensor
@@ -48,7 +49,7 @@ def _eval(self):
 
 
 _BINARY = {"add": M.add, "sub": M.subtract, "mul": M.multiply, "truediv": M.divide,
-           "floordiv": M.floordiv, "pow": M.pow, "matmul": M.dot}
+           "floordiv": M.floordiv, "pow": M.pow, "matmul": PO.dot}
 # == and != keep identity semantics (tensors are dict keys in Keras code), so they are
 # not here: K.equal / K.not_equal compare values.
 _COMPARISONS = {"lt": M.less, "le": M.less_equal, "gt": M.greater, "ge": M.greater_equal,
