@@ -24,7 +24,8 @@ import time
 
 from .fingerprint import compiler_fingerprint
 from .ir.graph import Graph, format_attr, is_subgraph
-from .ir.shapes import Sym, shape_str
+from .ir.derived import definition as derived_definition, is_derived, leaves as derived_leaves, text as derived_text
+from .ir.shapes import Sym, derived_symbols, shape_str
 from .passes.pipeline import (Dumper, Pipeline, Stage, CompileState, graph_pass, checking_from_environment,
                               disabled_from_environment, timings_listing)
 from .passes.resolve_dims import resolve_dims
@@ -105,23 +106,82 @@ def _register_runtime_symbols(gemm_dtypes):
 
 
 def _symbol_order(graph):
-    """Symbols in the order inputs bind them; every symbol must be bound by an input."""
+    """Symbols in the order inputs bind them, then the derived ones (ir/derived.py), each
+    after those its value is computed from; every other symbol must be bound by an input."""
     order = []
     for x in graph.inputs:
         for d in x.shape:
             if isinstance(d, Sym):
                 for s in d.syms:
-                    if s not in order:
+                    if s not in order and not is_derived(s):
                         order.append(s)
+    computed = []
+    outer = set(graph.nodes())
+    for n, d in _graph_dims(graph):
+        for s in d.syms:
+            if s not in order and not is_derived(s) and n in outer and d in n.shape:
+                raise ValueError(
+                    f"the size {d!r} of a value in this graph is not set by any input; "
+                    f"feed the placeholder it comes from (node %{n.id} {n.op.name}{shape_str(n.shape)})")
+        for s in derived_symbols(d):
+            if s in computed:
+                continue
+            for leaf in derived_leaves(derived_definition(s)):
+                missing = [b for b in leaf.syms if b not in order and not is_derived(b)]
+                if missing:
+                    raise ValueError(f"the size {d!r} of node %{n.id} {n.op.name}{shape_str(n.shape)} is computed "
+                                     f"from {missing[0]}, which no input of this graph sets")
+            computed.append(s)
+    return order + computed
+
+
+def _graph_dims(graph):
+    """(node, Sym) for every symbolic dim of a node's shape or attributes, loop bodies
+    included: what the code reads from `dims`."""
     for n in graph.nodes():
         for d in n.shape:
             if isinstance(d, Sym):
-                for s in d.syms:
-                    if s not in order:
-                        raise ValueError(
-                            f"the size {d!r} of a value in this graph is not set by any input; "
-                            f"feed the placeholder it comes from (node %{n.id} {n.op.name}{shape_str(n.shape)})")
-    return order
+                yield n, d
+        for _, value in n.attrs:
+            if is_subgraph(value):
+                yield from _graph_dims(value.graph)
+            else:
+                for d in _flat(value):
+                    if isinstance(d, Sym):
+                        yield n, d
+
+
+def _flat(value):
+    if isinstance(value, tuple):
+        for v in value:
+            yield from _flat(v)
+    else:
+        yield value
+
+
+def _derived_spec(expr, sym_index):
+    """A derived symbol's expression as JSON for the runtime, with symbols as indices."""
+    if isinstance(expr, int):
+        return expr
+    if isinstance(expr, Sym):
+        return ["dim", expr.coef, [sym_index[s] for s in expr.syms]]
+    op = expr[0]
+    if op == "sum":
+        return ["sum", expr[1], [[coef, _derived_spec(e, sym_index)] for coef, e in expr[2]]]
+    if op == "floordiv":
+        return ["floordiv", _derived_spec(expr[1], sym_index), expr[2]]
+    if op == "atleast":
+        return ["atleast", _derived_spec(expr[1], sym_index), expr[2], expr[3]]
+    return [op] + [_derived_spec(e, sym_index) for e in expr[1:]]
+
+
+def _derived_signature(graph, sym_order, sym_index):
+    """[index, expression, is a size] of every derived symbol, in the order the runtime
+    computes them; a size (a dim of some value, not only a step of another's
+    computation) must not come out negative."""
+    sizes = {s for _, d in _graph_dims(graph) for s in d.syms}
+    return [[sym_index[s], _derived_spec(derived_definition(s), sym_index), s in sizes]
+            for s in sym_order if is_derived(s)]
 
 
 def _check_inputs(graph):
@@ -134,9 +194,12 @@ def _check_inputs(graph):
 
 def canonical_text(graph, syms=None):
     """The graph as text with process-specific names replaced by positions; a loop's
-    body is spelled out inside its node (its symbols named with the outer graph's)."""
+    body is spelled out inside its node (its symbols named with the outer graph's).
+    The expressions of derived symbols end the text, so graphs that differ only in how
+    a size is computed never share code."""
     nodes = graph.nodes()
     names = {n.id: k for k, n in enumerate(nodes)}
+    outermost = syms is None
     syms = {} if syms is None else syms
 
     def dim(d):
@@ -166,6 +229,16 @@ def canonical_text(graph, syms=None):
     lines.append("in:" + ",".join(f"%{names[i.id]}" for i in graph.inputs))
     lines.append("out:" + ",".join(f"%{names[o.id]}" for o in graph.outputs))
     lines.append("upd:" + ",".join(f"%{names[v.id]}<-%{names[x.id]}" for v, x in graph.updates))
+    if outermost:
+        # naming a definition's leaves may name more derived symbols: go on until none is new
+        written = set()
+        while True:
+            pending = [s for s in syms if is_derived(s) and s not in written]
+            if not pending:
+                break
+            for s in pending:
+                written.add(s)
+                lines.append(f"sym {syms[s]}=" + derived_text(derived_definition(s), dim))
     return "\n".join(lines)
 
 
@@ -198,6 +271,7 @@ def _signature(graph, plan, sym_order, entry):
         "entry": entry,
         "support": _gemm_dtypes(graph),
         "symbols": len(sym_order),
+        "derived": _derived_signature(graph, sym_order, sym_index),
         "inputs": [{"dtype": x.dtype.name, "shape": _dims_spec(x.shape, sym_index),
                     "name": x.attr("name") or ""} for x in graph.inputs],
         "outputs": [{"dtype": o.dtype.name, "shape": _dims_spec(o.shape, sym_index)} for o in graph.outputs],

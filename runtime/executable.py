@@ -30,6 +30,8 @@ class Executable:
         self._n_in = len(self._inputs)
         self._n_out = len(self._outputs)
         self._n_sym = signature["symbols"]
+        self._derived = signature.get("derived", [])
+        self._derived_index = {index for index, _, _ in self._derived}
         self._arena_terms = signature["arena"]
         self._errors = signature.get("errors", {})
         self._in_dtypes = [storage_dtype(i["dtype"]) for i in self._inputs]
@@ -86,42 +88,77 @@ class Executable:
 
     def _solve_dims(self, pending):
         """The symbol sizes from input sizes `coef * s1 * s2 ...` = got (input order first,
-        so the first input that sets a symbol is the one an error names)."""
-        dims = [-1] * self._n_sym
+        so the first input that sets a symbol is the one an error names). Derived
+        symbols (sizes the graph computes from others: the length after a strided
+        convolution, a share of the batch) are computed once their bases are known, and
+        inputs whose sizes use them are checked against the computed value."""
+        dims = [0] * self._n_sym
+        known = [False] * self._n_sym
         bound_by = [None] * self._n_sym
         sizes = {(k, axis): got for k, axis, got, _ in pending}
         progress = True
         while pending and progress:
             progress, waiting = False, []
             for k, axis, got, (coef, syms) in pending:
-                unknown = [s for s in syms if dims[s] < 0]
-                if len(unknown) > 1:
+                unknown = [s for s in syms if not known[s]]
+                if len(unknown) > 1 or any(s in self._derived_index for s in unknown):
                     waiting.append((k, axis, got, (coef, syms)))
                     continue
                 progress = True
-                known = coef
+                product = coef
                 for s in syms:
-                    if dims[s] >= 0:
-                        known *= dims[s]
+                    if known[s]:
+                        product *= dims[s]
                 if unknown:
                     s = unknown[0]
-                    if known == 0 or got % known:
-                        if known == 0 and got == 0:
-                            dims[s], bound_by[s] = 0, (k, axis)
+                    if product == 0 or got % product:
+                        if product == 0 and got == 0:
+                            dims[s], known[s], bound_by[s] = 0, True, (k, axis)
                             continue
                         raise ValueError(f"input {k}{_name(self._inputs[k])} has size {got} on axis {axis}, "
-                                         f"which is not a multiple of {known}")
-                    dims[s], bound_by[s] = got // known, (k, axis)
-                elif known != got:
-                    first = min(bound_by[s] for s in syms)
-                    raise ValueError(f"input {k}{_name(self._inputs[k])} has size {got} on axis {axis}, but input "
-                                     f"{first[0]} has size {sizes[first]} on axis {first[1]}; "
-                                     f"they must agree")
+                                         f"which is not a multiple of {product}")
+                    dims[s], known[s], bound_by[s] = got // product, True, (k, axis)
+                elif product != got:
+                    raise ValueError(self._mismatch(k, axis, got, product, syms, bound_by, sizes))
             pending = waiting
+            if not progress:
+                progress = self._compute_derived(dims, known)
         if pending:
             k, axis = pending[0][:2]
             raise ValueError(f"input {k}{_name(self._inputs[k])}: cannot infer the sizes of axis {axis}")
+        self._compute_derived(dims, known)
+        if not all(known):
+            raise ValueError("compiled function: the inputs do not set every size the graph needs")
         return dims
+
+    def _mismatch(self, k, axis, got, expected, syms, bound_by, sizes):
+        """The message for an input size that differs from the one other inputs imply."""
+        where = f"input {k}{_name(self._inputs[k])} has size {got} on axis {axis}"
+        if any(s in self._derived_index for s in syms):
+            return (f"{where}, but the graph computes {expected} for that axis from the sizes of the "
+                    f"other inputs; they must agree")
+        first = min(bound_by[s] for s in syms)
+        return (f"{where}, but input {first[0]} has size {sizes[first]} on axis {first[1]}; "
+                f"they must agree")
+
+    def _compute_derived(self, dims, known):
+        """Computes every derived symbol whose bases are known (in signature order, bases
+        first); returns whether any was computed. A negative size, or a size the graph
+        checks (an input shorter than a convolution's window), raises ValueError."""
+        computed = False
+        for index, spec, is_size in self._derived:
+            if known[index]:
+                continue
+            try:
+                value = _evaluate(spec, dims, known)
+            except _NotYetKnown:
+                continue
+            if is_size and value < 0:
+                raise ValueError(f"compiled function: the input sizes give a size of {value} to a value of "
+                                 "the graph, which is negative")
+            dims[index], known[index] = value, True
+            computed = True
+        return computed
 
     @staticmethod
     def _eval(spec, dims):
@@ -184,6 +221,45 @@ class Executable:
         # the arena lives as long as the buffers table that points into it
         self._arenas[dims] = (buffers, dims_c, arena)
         return self._arenas[dims]
+
+
+class _NotYetKnown(Exception):
+    """A derived size's bases are not all known yet."""
+
+
+def _evaluate(spec, dims, known):
+    """The value of a derived size's expression (JSON from the compiler: ints,
+    ["dim", coef, [symbol indices]], ["sum", const, [[coef, expr], ...]],
+    ["floordiv", expr, k], ["max", expr, ...], ["atleast", expr, minimum, message],
+    ["same", expr, ...])."""
+    if isinstance(spec, int):
+        return spec
+    op = spec[0]
+    if op == "dim":
+        value = spec[1]
+        for s in spec[2]:
+            if not known[s]:
+                raise _NotYetKnown()
+            value *= dims[s]
+        return value
+    if op == "sum":
+        return spec[1] + sum(coef * _evaluate(e, dims, known) for coef, e in spec[2])
+    if op == "floordiv":
+        return _evaluate(spec[1], dims, known) // spec[2]
+    if op == "max":
+        return max(_evaluate(e, dims, known) for e in spec[1:])
+    if op == "atleast":
+        value = _evaluate(spec[1], dims, known)
+        if value < spec[2]:
+            raise ValueError(f"the input sizes do not fit the graph: {spec[3]} (it would be {value})")
+        return value
+    if op == "same":
+        values = [_evaluate(e, dims, known) for e in spec[1:]]
+        if len(set(values)) > 1:
+            raise ValueError("the input sizes do not fit the graph: sizes it computes that must be equal "
+                             f"differ ({' vs '.join(map(str, values))})")
+        return values[0]
+    raise ValueError(f"compiled function: unknown size expression {op!r}")
 
 
 def _name(spec):

@@ -12,11 +12,22 @@ nodes, and the `resolve_dims` pass when a graph is compiled. That pass re-runs e
 node's rule, collects the equalities of that graph alone, solves them (`solve`) and
 substitutes, so two functions built from shared nodes never constrain each other, and
 the runtime checks the input sizes that the solution ties together.
+
+A size that is not a monomial (`n - 2`, `n // 4`, `n0 + n1`) is a *derived* symbol
+(ir/derived.py) built by `dim_sum`, `dim_floordiv`, `dim_ceildiv`, `dim_max`,
+`dim_at_least` and `dim_same`: they fold ints, keep monomials as monomials and simplify
+sums (so `3*(n//4) + (n - 3*(n//4))` is `n` again). `solve` keeps a derived symbol as
+the representative of its class, so an input tied to it is checked against the
+computed value when the graph runs, never trusted; `substitute` computes a derived
+symbol again from its solved bases.
 """
 import contextlib
 import itertools
 import re
 import threading
+
+from . import derived
+from .derived import DerivedSizeError, is_derived
 
 _counter = itertools.count()
 _listeners = threading.local()
@@ -196,6 +207,156 @@ def normalize_axis(axis, ndim, what="axis"):
     return axis % ndim if ndim else 0
 
 
+# ------------------------------------------------------------------ derived sizes
+def _expr_key(expr):
+    return repr(expr)
+
+
+def _add_linear(terms, coef, expr):
+    """Add coef * expr into `terms` ({atom: coef}); returns the constant part. Sums,
+    and derived symbols defined as sums, are opened up so their terms can cancel."""
+    if isinstance(expr, int):
+        return coef * expr
+    if isinstance(expr, Sym):
+        if len(expr.syms) == 1 and is_derived(expr.syms[0]):
+            inner = derived.definition(expr.syms[0])
+            if inner[0] == "sum":
+                return _add_linear(terms, coef * expr.coef, inner)
+        atom = Sym(expr.syms)
+        terms[atom] = terms.get(atom, 0) + coef * expr.coef
+        return 0
+    if expr[0] == "sum":
+        const = coef * expr[1]
+        for c, e in expr[2]:
+            const += _add_linear(terms, coef * c, e)
+        return const
+    atom = _as_dim(expr)    # any other expression enters a sum as its symbol
+    terms[atom] = terms.get(atom, 0) + coef
+    return 0
+
+
+def _sum(const, terms):
+    """const + sum of coef * expr, simplified: ints fold, like terms merge."""
+    merged = {}
+    for coef, expr in terms:
+        const += _add_linear(merged, coef, expr)
+    kept = sorted(((c, e) for e, c in merged.items() if c), key=lambda t: _expr_key(t[1]))
+    if not kept:
+        return const
+    if const == 0 and len(kept) == 1 and kept[0][0] > 0 and isinstance(kept[0][1], Sym):
+        return kept[0][0] * kept[0][1]
+    return ("sum", const, tuple(kept))
+
+
+def _floordiv(expr, k):
+    """expr // k for an int k > 0."""
+    if k == 1:
+        return expr
+    if isinstance(expr, int):
+        return expr // k
+    if isinstance(expr, Sym) and expr.coef % k == 0:
+        return expr.divide(k)
+    if isinstance(expr, tuple) and expr[0] == "sum" and expr[1] % k == 0 and all(c % k == 0 for c, _ in expr[2]):
+        return _sum(expr[1] // k, [(c // k, e) for c, e in expr[2]])
+    return ("floordiv", expr, k)
+
+
+def _max(*exprs):
+    unique = sorted(set(exprs), key=_expr_key)
+    if all(isinstance(e, int) for e in unique):
+        return max(unique)
+    return unique[0] if len(unique) == 1 else ("max",) + tuple(unique)
+
+
+def _at_least(expr, minimum, message):
+    """expr, checked to be >= minimum when it is computed (now, if it is an int)."""
+    if isinstance(expr, int):
+        if expr < minimum:
+            raise DerivedSizeError(f"{message} (it would be {expr})")
+        return expr
+    if isinstance(expr, Sym) and minimum <= 0:
+        return expr     # a monomial of sizes is never negative
+    return ("atleast", expr, minimum, message)
+
+
+def _same(*exprs):
+    """The one value of sizes that must agree (checked when computed)."""
+    unique = sorted(set(exprs), key=_expr_key)
+    ints = [e for e in unique if isinstance(e, int)]
+    if len(ints) > 1:
+        raise ConflictingDims(f"sizes that must be equal differ: {ints[0]} vs {ints[1]}")
+    return unique[0] if len(unique) == 1 else ("same",) + tuple(unique)
+
+
+_BUILD = dict(sum=_sum, floordiv=_floordiv, max=_max, atleast=_at_least, same=_same)
+
+
+def _as_dim(expr):
+    """An expression as a dim: an int, a monomial, or the derived symbol standing for it."""
+    if isinstance(expr, (int, Sym)):
+        return expr
+    return Sym([derived.intern(expr)])
+
+
+def _as_expr(d):
+    """A dim as an expression (a derived symbol by its definition)."""
+    if isinstance(d, Sym) and d.coef == 1 and len(d.syms) == 1 and is_derived(d.syms[0]):
+        return derived.definition(d.syms[0])
+    return int(d) if not isinstance(d, Sym) else d
+
+
+def dim_sum(const, terms):
+    """The dim const + sum of coef * dim over `terms` [(coef, dim)]."""
+    return _as_dim(_sum(int(const), [(int(c), _as_expr(d)) for c, d in terms]))
+
+
+def dim_add(*dims):
+    return dim_sum(0, [(1, d) for d in dims])
+
+
+def dim_floordiv(d, k):
+    """d // k for an int k > 0."""
+    return _as_dim(_floordiv(_as_expr(d), int(k)))
+
+
+def dim_ceildiv(d, k):
+    """ceil(d / k) for an int k > 0."""
+    return _as_dim(_floordiv(_sum(int(k) - 1, [(1, _as_expr(d))]), int(k)))
+
+
+def dim_max(*dims):
+    return _as_dim(_max(*[_as_expr(d) for d in dims]))
+
+
+def dim_at_least(d, minimum, message):
+    """d, checked to be >= minimum (now for an int, when the graph runs otherwise; the
+    error is a ValueError carrying `message`)."""
+    return _as_dim(_at_least(_as_expr(d), int(minimum), message))
+
+
+def dim_same(*dims):
+    """The one value of dims that must agree, checked when the graph runs."""
+    return _as_dim(_same(*[_as_expr(d) for d in dims]))
+
+
+def derived_symbols(d):
+    """The derived symbols a dim depends on, bases before the symbols built on them."""
+    order = []
+
+    def visit(name):
+        if name in order or not is_derived(name):
+            return
+        for leaf in derived.leaves(derived.definition(name)):
+            for s in leaf.syms:
+                visit(s)
+        order.append(name)
+
+    if isinstance(d, Sym):
+        for s in d.syms:
+            visit(s)
+    return order
+
+
 # ------------------------------------------------------------------ solving
 def _age(symbol):
     """Older symbols (smaller counters) represent their class, so listings stay stable."""
@@ -207,9 +368,8 @@ class ConflictingDims(ValueError):
     """The equalities of one graph give a symbol two different sizes."""
 
 
-def solve(equalities):
-    """{symbol: int or Sym} from (symbol, int or plain Sym) equalities; raises
-    ConflictingDims naming the sizes when a symbol would need two of them."""
+def _classes(equalities):
+    """Union-find over the equalities: ({symbol: root}, {root: int size})."""
     parent, size = {}, {}
 
     def find(s):
@@ -237,28 +397,97 @@ def solve(equalities):
                 bind(keep, size.pop(drop), f"{symbol} == {value!r}")
         else:
             bind(ra, int(value), f"{symbol} == {value}")
+    return {s: find(s) for s in list(parent)}, size
+
+
+def solve(equalities):
+    """{symbol: int or Sym} from (symbol, int or plain Sym) equalities; raises
+    ConflictingDims naming the sizes when a symbol would need two of them.
+
+    In a class with a derived symbol the computed value represents the class: an input
+    symbol tied to it takes it (and the runtime checks that input's size), and several
+    derived symbols, or one and an int, become a `dim_same` of them, checked when the
+    graph runs."""
+    roots, size = _classes(equalities)
+    members = {}
+    for s, root in roots.items():
+        members.setdefault(root, []).append(s)
+    raw = {}
+    for root, group in members.items():
+        computed = sorted((s for s in group if is_derived(s)), key=_age)
+        known = size.get(root)
+        if not computed:
+            for s in group:
+                if known is not None:
+                    raw[s] = known
+                elif s != root:
+                    raw[s] = Sym([root])
+            continue
+        parts = [derived.definition(s) for s in computed] + ([known] if known is not None else [])
+        representative = Sym([computed[0]]) if len(parts) == 1 else _as_dim(_same(*parts))
+        for s in group:
+            raw[s] = known if known is not None and not is_derived(s) else representative
+    return _close(raw)
+
+
+def _close(raw):
+    """The solution with every value in terms of free symbols only (derived symbols
+    rebuilt over solved bases); a size tied to one computed from itself is an error."""
+    done, visiting = {}, []
+
+    def value_of(s):
+        if s in done:
+            return done[s]
+        if s in visiting:
+            chain = " -> ".join(visiting[visiting.index(s):] + [s])
+            raise ConflictingDims(f"a size would have to equal a size computed from itself ({chain})")
+        visiting.append(s)
+        given = raw.get(s)
+        if isinstance(given, int):
+            v = given
+        elif given is not None and given != Sym([s]):
+            v = monomial(given)
+        elif is_derived(s):
+            v = _as_dim(derived.rebuild(derived.definition(s), lambda leaf: _as_expr(monomial(leaf)), **_BUILD))
+        else:
+            v = Sym([s])
+        visiting.pop()
+        done[s] = v
+        return v
+
+    def monomial(d):
+        value = d.coef
+        for s in d.syms:
+            value = value * value_of(s)
+        return value
+
     solution = {}
-    for s in parent:
-        root = find(s)
-        if root in size:
-            solution[s] = size[root]
-        elif root != s:
-            solution[s] = Sym([root])
+    for s in raw:
+        v = value_of(s)
+        if v != Sym([s]):
+            solution[s] = v
     return solution
 
 
-def substitute(d, solution):
-    """A dim with solved symbols replaced."""
+def substitute(d, solution, _memo=None):
+    """A dim with solved symbols replaced; a derived symbol whose bases are solved is
+    computed again (an int once they all are)."""
     if not isinstance(d, Sym) or not solution:
         return d
-    coef, rest = d.coef, []
+    memo = {} if _memo is None else _memo
+    value = d.coef
     for s in d.syms:
-        v = solution.get(s)
-        if v is None:
-            rest.append(s)
-        elif isinstance(v, Sym):
-            coef *= v.coef
-            rest.extend(v.syms)
-        else:
-            coef *= v
-    return Sym(rest, coef) if rest and coef else coef
+        value = value * _symbol_value(s, solution, memo)
+    return value
+
+
+def _symbol_value(s, solution, memo):
+    if s in solution:
+        return solution[s]
+    if not is_derived(s):
+        return Sym([s])
+    if s not in memo:
+        expr = derived.rebuild(derived.definition(s), lambda leaf: _as_expr(substitute(leaf, solution, memo)),
+                               **_BUILD)
+        memo[s] = _as_dim(expr)
+    return memo[s]

@@ -35,7 +35,8 @@ from ..codegen.conv_filter_grad import emit_filter_grad, tile_count
 from ..codegen import winograd
 from ..codegen.loops import emit_fill
 from ..codegen.scalar import const
-from ..ir.shapes import Sym, dims_match, numel, shape_str
+from ..ir.shapes import (Sym, dim_at_least, dim_ceildiv, dim_floordiv, dim_max, dim_sum, dims_match, numel,
+                         shape_str)
 from .registry import OPS, Op, register, apply
 from .shape import View, reshape, shift
 from .linalg import matmul
@@ -52,8 +53,28 @@ def dilated(window, dilation):
 
 
 def window_count(size, window, stride, dilation, pad):
-    """How many windows fit along one axis of `size` padded by pad = (before, after)."""
-    return (size + pad[0] + pad[1] - dilated(window, dilation)) // stride + 1
+    """How many windows fit along one axis of `size` padded by pad = (before, after).
+    For a size known only at run time (or a pad computed from it) the count is a
+    derived size, checked to be at least 1 when the graph runs. Its message names no
+    op: a pooling and its gradient must get the same derived size."""
+    extent = dilated(window, dilation)
+    if not any(isinstance(v, Sym) for v in (size,) + tuple(pad)):
+        return (size + pad[0] + pad[1] - extent) // stride + 1
+    padded = dim_sum(-extent, [(1, size), (1, pad[0]), (1, pad[1])])
+    count = dim_sum(1, [(1, dim_floordiv(padded, stride))])
+    if count == size:
+        return size     # stride 1, padding of the window's extent minus one: the size itself
+    return dim_at_least(count, 1, f"a convolution or pooling window of extent {extent} does not fit an axis "
+                                  f"of run-time size padded by {_pad_text(pad)}: that axis needs at least "
+                                  f"{extent - _int_or_0(pad[0]) - _int_or_0(pad[1])} elements")
+
+
+def _pad_text(pad):
+    return "(" + ", ".join("computed" if isinstance(p, Sym) else str(p) for p in pad) + ")"
+
+
+def _int_or_0(p):
+    return 0 if isinstance(p, Sym) else p
 
 
 def same_padding(size, window, stride, dilation=1):
@@ -65,25 +86,32 @@ def same_padding(size, window, stride, dilation=1):
 
 def padding_pairs(mode, sizes, window, strides, dilation):
     """Explicit (before, after) pairs for 'valid', 'same' or 'causal' (1-D: all before).
-    An axis of unknown size takes 'same' padding only with stride 1, where the pads do not
-    depend on the size."""
+    Over an axis of unknown size, 'same' padding with a stride above 1 depends on that
+    size: its pads are then derived sizes, computed when the graph runs."""
     if mode == "valid":
         return tuple((0, 0) for _ in sizes)
     if mode == "same":
         pairs = []
         for s, k, st, d in zip(sizes, window, strides, dilation):
-            if isinstance(s, Sym):
-                if st != 1:
-                    raise NotImplementedError(f"'same' padding with stride {st} over an axis of unknown size "
-                                              f"({s}) is not supported: give the axis a size or use stride 1")
+            if isinstance(s, Sym) and st == 1:
                 total = dilated(k, d) - 1
                 pairs.append((total // 2, total - total // 2))
+            elif isinstance(s, Sym):
+                pairs.append(_same_padding_of_unknown(s, k, st, d))
             else:
                 pairs.append(same_padding(s, k, st, d))
         return tuple(pairs)
     if mode == "causal":
         return tuple((dilated(k, d) - 1, 0) for k, d in zip(window, dilation))
     raise ValueError("Invalid padding: " + str(mode))
+
+
+def _same_padding_of_unknown(size, window, stride, dilation):
+    """`same_padding` of a run-time size, as derived sizes."""
+    out = dim_ceildiv(size, stride)
+    total = dim_max(dim_sum(dilated(window, dilation) - stride, [(stride, out), (-1, size)]), 0)
+    before = dim_floordiv(total, 2)
+    return before, dim_sum(0, [(1, total), (-1, before)])
 
 
 def _int_tuple(op, attrs, name, rank):
@@ -94,14 +122,11 @@ def _int_tuple(op, attrs, name, rank):
 
 
 def _spatial(op, x, rank, role="input"):
-    """The spatial dims of a channels-last tensor of `rank` spatial axes (all known)."""
+    """The spatial dims of a channels-last tensor of `rank` spatial axes (ints, or
+    symbols for sizes known only at run time)."""
     if x.ndim != rank + 2:
         op.error(f"needs a {role} of rank {rank + 2} (batch, {rank} spatial axes, channels), got", x.shape)
-    sizes = x.shape[1:-1]
-    if any(isinstance(d, Sym) for d in sizes):
-        raise NotImplementedError(f"{op.name}: spatial dims must be known when the graph is built, "
-                                  f"got an input of shape {shape_str(x.shape)}")
-    return tuple(sizes)
+    return tuple(x.shape[1:-1])
 
 
 def _window_geometry(op, x, attrs, rank):
@@ -110,13 +135,13 @@ def _window_geometry(op, x, attrs, rank):
     strides = _int_tuple(op, attrs, "strides", rank)
     dilation = _int_tuple(op, attrs, "dilation", rank) if "dilation" in attrs else (1,) * rank
     pads = tuple(tuple(p) for p in attrs.get("pads", ((0, 0),) * rank))
-    if len(pads) != rank or any(len(p) != 2 or min(p) < 0 for p in pads):
+    if len(pads) != rank or any(len(p) != 2 or min(_int_or_0(v) for v in p) < 0 for p in pads):
         op.error(f"needs {rank} (before, after) padding pairs of sizes >= 0, got {pads}")
     if min(window + strides + dilation) < 1:
         op.error(f"window {window}, strides {strides} and dilation {dilation} must be >= 1")
     sizes = _spatial(op, x, rank)
     counts = tuple(window_count(s, k, st, d, p) for s, k, st, d, p in zip(sizes, window, strides, dilation, pads))
-    if min(counts) < 1:
+    if any(not isinstance(c, Sym) and c < 1 for c in counts):
         extent = tuple(dilated(k, d) for k, d in zip(window, dilation))
         op.error(f"a window of extent {extent} does not fit the input padded by {pads}", x.shape)
     return sizes, window, strides, dilation, pads, counts
@@ -550,36 +575,40 @@ def conv(x, w, strides, dilation, pads):
 
 def _conv_unknown_axes(x, w, strides, dilation, pads):
     """A convolution whose input has spatial axes of unknown size (a time axis left None),
-    as a sum over the taps of those axes: each tap shifts x along them (zeros enter, which
-    is the padding), folds them into the batch and convolves the known axes with that
-    tap's slice of the kernel (a matmul when no known axis is left). The output keeps the
-    size of such an axis, so each needs stride 1 and pads that add up to the window's
-    extent minus one ('same' or 'causal')."""
+    as a sum over the taps of those axes: for each tap, x is moved along them so that the
+    tap's input sits at every window start (a strided view; a shift where zeros of the
+    padding enter), those axes are folded into the batch, and the known axes are
+    convolved with that tap's slice of the kernel (a matmul when no known axis is left).
+    The output length of such an axis is a derived size (ir/derived.py), computed and
+    checked when the graph runs; so are the pads of TF's 'same' padding with a stride
+    above 1, which depend on the size."""
     rank = x.ndim - 2
     window = w.shape[:rank]
     unknown = [a for a in range(rank) if isinstance(x.shape[1 + a], Sym)]
     known = [a for a in range(rank) if a not in unknown]
-    for a in unknown:
-        if strides[a] != 1 or sum(pads[a]) != dilated(window[a], dilation[a]) - 1:
-            raise NotImplementedError(
-                f"conv: spatial axis {a + 1} of the input {shape_str(x.shape)} has no known size; such an "
-                f"axis needs stride 1 and 'same' or 'causal' padding (its output keeps the input's size), "
-                f"got stride {strides[a]} and padding {pads[a]}")
+    counts = [window_count(x.shape[1 + a], window[a], strides[a], dilation[a], pads[a]) for a in unknown]
+    # pads that depend on the size ('same' with a stride above 1), or that reach past the
+    # window's extent, are added to x itself; the others enter by shifting
+    explicit = [a for a in unknown if isinstance(pads[a][0], Sym) or isinstance(pads[a][1], Sym)
+                or sum(pads[a]) > dilated(window[a], dilation[a]) - 1]
+    if explicit:
+        x = apply("pad", [x], pads=((0, 0),) + tuple(pads[a] if a in explicit else (0, 0) for a in range(rank))
+                  + ((0, 0),))
+        pads = tuple((0, 0) if a in explicit else pads[a] for a in range(rank))
     order = (0,) + tuple(1 + a for a in unknown + known) + (x.ndim - 1,)
     moved = _transpose(x, order)
-    lead = moved.shape[:1 + len(unknown)]
+    lead = (moved.shape[0],) + tuple(counts)
+    rest = moved.shape[1 + len(unknown):]
     total = None
     for taps in itertools.product(*(range(window[a]) for a in unknown)):
-        shifted = moved
-        for position, (a, tap) in enumerate(zip(unknown, taps)):
-            shifted = shift(shifted, 1 + position, pads[a][0] - tap * dilation[a])
+        tap_input = _tap_input(moved, unknown, taps, counts, strides, dilation, pads)
         kernel = w
         for a, tap in zip(unknown, taps):
             kernel = apply("slice", [kernel], starts=tuple(tap if i == a else 0 for i in range(w.ndim)),
                            steps=(1,) * w.ndim,
                            sizes=tuple(1 if i == a else d for i, d in enumerate(kernel.shape)))
         kernel = reshape(kernel, tuple(d for i, d in enumerate(w.shape) if i not in unknown))
-        folded = reshape(shifted, (-1,) + shifted.shape[1 + len(unknown):])
+        folded = reshape(tap_input, (-1,) + rest)
         if known:
             term = conv(folded, kernel, tuple(strides[a] for a in known), tuple(dilation[a] for a in known),
                         tuple(pads[a] for a in known))
@@ -589,6 +618,29 @@ def _conv_unknown_axes(x, w, strides, dilation, pads):
     out = reshape(total, lead + total.shape[1:])
     inverse = tuple(sorted(range(len(order)), key=lambda i: order[i]))
     return _transpose(out, inverse)
+
+
+def _tap_input(moved, unknown, taps, counts, strides, dilation, pads):
+    """The input each output position of the unknown axes (moved to axes 1..) reads
+    for the given taps: out[o] takes x[o * stride + tap * dilation - pad_before]. Without
+    padding that is a strided view; with it, x is first shifted (zeros entering) so the
+    view starts at 0 and stays inside the axis."""
+    ndim = moved.ndim
+    unpadded = all(pads[a] == (0, 0) for a in unknown)
+    starts = [0] * ndim
+    steps = [1] * ndim
+    sizes = list(moved.shape)
+    shifted = moved
+    for position, (a, tap) in enumerate(zip(unknown, taps)):
+        axis = 1 + position
+        if unpadded:
+            starts[axis] = tap * dilation[a]
+        else:
+            shifted = shift(shifted, axis, pads[a][0] - tap * dilation[a])
+        steps[axis], sizes[axis] = strides[a], counts[position]
+    if tuple(sizes) == shifted.shape and not any(starts):
+        return shifted
+    return apply("slice", [shifted], starts=tuple(starts), steps=tuple(steps), sizes=tuple(sizes))
 
 
 def _transpose(x, perm):
@@ -607,7 +659,7 @@ class _Pool(Op):
         if not 1 <= rank <= 3:
             self.error(f"pools over 1 to 3 axes, got a window {attrs['window']}")
         _, window, _, _, pads, counts = _window_geometry(self, x, attrs, rank)
-        if any(lo >= k or hi >= k for (lo, hi), k in zip(pads, window)):
+        if any(_int_or_0(lo) >= k or _int_or_0(hi) >= k for (lo, hi), k in zip(pads, window)):
             self.error(f"padding {pads} must be smaller than the window {window}")
         return x.dtype, (x.shape[0],) + counts + (x.shape[-1],)
 
@@ -779,10 +831,10 @@ def _window_ranges(kx, node, out_index, spatial_of):
     ranges = []
     for o, k, stride, (lo, _), size in zip(out_index, node.attr("window"), node.attr("strides"),
                                           node.attr("pads"), spatial_of.shape[1:-1]):
-        first = b.sub(_scaled(b, o, stride), ir.Constant(I64, lo))
+        first = b.sub(_scaled(b, o, stride), kx.dim(lo))
         stop = b.add(first, ir.Constant(I64, k))
         start = b.select(b.icmp_signed("<", first, ZERO), ZERO, first)
-        limit = ir.Constant(I64, size)
+        limit = kx.dim(size)
         stop = b.select(b.icmp_signed(">", stop, limit), limit, stop)
         ranges.append((start, stop))
     return ranges

@@ -3,7 +3,7 @@ broadcast_to, slice, reverse) and copies (shift, concatenate, pad, gather, scatt
 from llvmlite import ir
 
 from ..ir import dtypes
-from ..ir.shapes import Sym, dims_match, numel, shape_str
+from ..ir.shapes import Sym, dim_ceildiv, dim_max, dim_sum, dims_match, numel, shape_str
 from ..codegen.loops import Evaluator, emit_copy, emit_fill, emit_gather, emit_scatter_add
 from ..codegen.scalar import const
 from .registry import Op, register, apply
@@ -124,7 +124,7 @@ class Slice(View):
             if step != 1:
                 v = cx.b.mul(v, ir.Constant(I64, step))
             if start:
-                v = cx.b.add(v, ir.Constant(I64, start))
+                v = cx.b.add(v, cx.dim(start))     # a start may be a run-time size (a pad's gradient)
             out.append(v)
         return out
 
@@ -140,8 +140,7 @@ def slice_axis(x, axis, start, stop, step=1):
     if isinstance(d, Sym):
         if (start in (None, 0)) and stop is None and step in (None, 1):
             return x
-        raise NotImplementedError(
-            f"slicing the symbolic axis {axis} of a {shape_str(x.shape)} tensor other than with ':' is not supported")
+        return _slice_symbolic_axis(x, axis, start, stop, step)
     begin, end, stride = slice(start, stop, step).indices(d)
     size = max(0, len(range(begin, end, stride)))
     starts = [0] * x.ndim
@@ -150,6 +149,27 @@ def slice_axis(x, axis, start, stop, step=1):
     starts[axis], steps[axis], sizes[axis] = (begin if size else 0), stride, size
     if size == d and stride == 1:
         return x
+    return apply("slice", [x], starts=tuple(starts), steps=tuple(steps), sizes=tuple(sizes))
+
+
+def symbolic_slice(size, start, stop, step, what):
+    """(start, step, result size) of `[start:stop:step]` on an axis of run-time size n,
+    for a start counted from the front and a stop from the back (`x[2:-1]`, Cropping's
+    slices): the size is max(ceil((n - start - from_back) / step), 0), a derived size
+    (ir/derived.py). `what` names the axis in the error for other slices."""
+    start, step = start or 0, step or 1
+    if start < 0 or step < 1 or (stop is not None and stop >= 0):
+        raise NotImplementedError(
+            f"slicing {what} is supported with a start counted from the front, a stop from the back and a "
+            f"positive step (x[2:-1]), got {start}:{stop}:{step}")
+    from_back = 0 if stop is None else -stop
+    return start, step, dim_max(dim_ceildiv(dim_sum(-start - from_back, [(1, size)]), step), 0)
+
+
+def _slice_symbolic_axis(x, axis, start, stop, step):
+    starts, steps, sizes = [0] * x.ndim, [1] * x.ndim, list(x.shape)
+    starts[axis], steps[axis], sizes[axis] = symbolic_slice(
+        x.shape[axis], start, stop, step, f"the symbolic axis {axis} of a {shape_str(x.shape)} tensor")
     return apply("slice", [x], starts=tuple(starts), steps=tuple(steps), sizes=tuple(sizes))
 
 
@@ -312,9 +332,11 @@ class Pad(Op):
             self.error(f"needs one (before, after) pair per axis, got {len(pads)} for", x.shape)
         shape = []
         for d, (lo, hi) in zip(x.shape, pads):
-            if isinstance(d, Sym) and (lo or hi):
-                raise NotImplementedError("padding a symbolic (batch) axis is not supported")
-            shape.append(d if isinstance(d, Sym) else d + lo + hi)
+            if isinstance(d, Sym) or isinstance(lo, Sym) or isinstance(hi, Sym):
+                # a size computed at run time (ir/derived.py); pads may be such sizes too
+                shape.append(dim_sum(0, [(1, d), (1, lo), (1, hi)]))
+            else:
+                shape.append(d + lo + hi)
         return x.dtype, tuple(shape)
 
     def grad(self, node, g):
@@ -328,7 +350,7 @@ class Pad(Op):
         strides = kx.strides(node.shape)
         offset = ir.Constant(I64, 0)
         for s, (lo, _) in zip(strides, node.attr("pads")):
-            offset = kx.b.add(offset, kx.b.mul(s, ir.Constant(I64, lo)))
+            offset = kx.b.add(offset, kx.b.mul(s, kx.dim(lo)))
         emit_copy(kx, x, kx.gep(kx.pointer(node), offset, node.dtype), x.shape, strides, node.dtype)
 
 

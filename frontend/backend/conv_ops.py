@@ -4,8 +4,11 @@ TensorFlow backend's meaning: cross-correlation, kernels laid out (*window, in, 
 valid elements only.
 
 The compiler's ops work channels last; with data_format='channels_first' the input is
-transposed to channels last and the result back. Spatial dims must be known when the
-graph is built (the batch dim may be symbolic).
+transposed to channels last and the result back. Convolutions and pooling take spatial
+axes whose size is known only at run time (a time axis left None): the output length is
+then a size the compiled graph computes when it runs (compiler/ir/derived.py), and an
+input shorter than the window raises a ValueError there. The other ops here (transposed,
+depthwise, separable and locally connected convolutions) need known spatial sizes.
 """
 import numpy as np
 
@@ -52,7 +55,7 @@ def _ints(value, rank, name, what):
 
 def _input(x, rank, data_format, what, unknown_sizes=False):
     """x as a channels-last node, checked to have `rank` spatial dims, known ones unless
-    `unknown_sizes` (the convolutions take an unknown axis with stride 1, 'same' padding)."""
+    `unknown_sizes` (convolutions and pooling take axes of run-time size)."""
     x = to_tensor(x)
     if x.ndim != rank + 2:
         raise ValueError(f"{what}: expected an input of rank {rank + 2}, got shape {x.shape}")
@@ -523,7 +526,7 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank, what):
     padding = _padding(padding)
     if pool_mode not in ("max", "avg"):
         raise ValueError("Invalid pooling mode: " + str(pool_mode))
-    node = _input(x, rank, data_format, what)
+    node = _input(x, rank, data_format, what, unknown_sizes=True)
     window = _ints(pool_size, rank, "pool_size", what)
     strides = _ints(strides, rank, "strides", what)
     pads = C.padding_pairs(padding, node.shape[1:-1], window, strides, (1,) * rank)
@@ -551,8 +554,8 @@ def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool
 
     # Raises
         ValueError: for an unknown `padding`, `data_format` or `pool_mode`, or an
-            input of the wrong rank.
-        NotImplementedError: if a spatial size of `x` is known only at run time.
+            input of the wrong rank; when the function runs, for an input
+            shorter than the window with 'valid' padding.
     """
     return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2, "pool2d")
 
@@ -578,7 +581,7 @@ def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None, p
 
     # Raises
         ValueError: for an unknown `padding`, `data_format` or `pool_mode`, or an
-            input of the wrong rank.
-        NotImplementedError: if a spatial size of `x` is known only at run time.
+            input of the wrong rank; when the function runs, for an input
+            shorter than the window with 'valid' padding.
     """
     return _pool(x, pool_size, strides, padding, data_format, pool_mode, 3, "pool3d")

@@ -10,7 +10,7 @@ import numpy as np
 
 from keralite.compiler import graph_queries as Q
 from keralite.compiler.ir import dtypes
-from keralite.compiler.ir.shapes import Sym, numel, shape_str
+from keralite.compiler.ir.shapes import Sym, dim_add, dim_floordiv, dim_sum, dims_match, numel, shape_str
 from keralite.compiler.ops import shape as S
 from keralite.compiler.ops.source import array_constant, scalar
 from keralite.compiler.ops.registry import apply
@@ -222,8 +222,6 @@ def concatenate(tensors, axis=-1):
     # Raises
         ValueError: if the list is empty, holds scalars, or `axis` is out of
             range.
-        NotImplementedError: when joining a run-time-sized axis with a fixed-size
-            one.
     """
     tensors = _tensors(tensors)
     if not tensors:
@@ -248,22 +246,88 @@ def concatenate(tensors, axis=-1):
 
 
 def _concatenate_symbolic_axis(nodes, axis):
-    """Concatenation along an axis whose size is known only at run time (the batch axis,
-    as Keras' merge tests use it): the tensors are stacked on a new axis before `axis`
-    and the two axes merged, which puts them one after the other. The compiler's sizes
-    are products of symbols, never sums, so every tensor must have the same run-time
-    size on `axis` (checked when the function runs)."""
-    sizes = [n.shape[axis] for n in nodes]
-    if not all(isinstance(d, Sym) for d in sizes):
-        raise NotImplementedError(
-            f"concatenate: joining a tensor whose axis {axis} has a size known only at run time "
-            f"with one whose size is fixed ({', '.join(shape_str(n.shape) for n in nodes)}) is not "
-            "supported by keralite")
-    stacked = [S.reshape(n, list(n.shape[:axis]) + [1] + list(n.shape[axis:])) for n in nodes]
-    joined = apply("concatenate", stacked, axis=axis)
-    shape = list(nodes[0].shape)
-    shape[axis] = sizes[0] * len(nodes)
-    return S.reshape(joined, shape)
+    """Concatenation along an axis whose size is known only at run time (two run-time
+    batches, say). The result's size is the sum of the parts' (a derived size, computed
+    when the graph runs: compiler/ir/derived.py). The parts are joined two at a time
+    into zeros of that size: the first written at the start, the second at the start
+    of the reversed result, which is its end, so no offset is ever a run-time value."""
+    first = nodes[0]
+    for node in nodes[1:]:
+        if node.ndim != first.ndim or not all(
+                dims_match(a, b) for i, (a, b) in enumerate(zip(first.shape, node.shape)) if i != axis):
+            raise ValueError(f"concatenate: the shapes {shape_str(first.shape)} and {shape_str(node.shape)} "
+                             f"differ outside axis {axis}")
+    joined = first
+    for node in nodes[1:]:
+        joined = _join_two(joined, node, axis)
+    return joined
+
+
+def _join_two(head, tail, axis):
+    shape = list(head.shape)
+    shape[axis] = dim_add(head.shape[axis], tail.shape[axis])
+    # reshaping each part to the result's other dims ties their symbols, so the runtime
+    # checks the parts agree there
+    head = _tied_to(head, shape, axis)
+    tail = _tied_to(tail, shape, axis)
+    zeros = apply("broadcast_to", [scalar(0, head.dtype)], shape=tuple(shape))
+    starts, steps = (0,) * len(shape), (1,) * len(shape)
+    with_head = apply("slice_update", [zeros, head], starts=starts, steps=steps)
+    reversed_result = apply("reverse", [with_head], axes=(axis,))
+    reversed_tail = apply("reverse", [tail], axes=(axis,))
+    with_tail = apply("slice_update", [reversed_result, reversed_tail], starts=starts, steps=steps)
+    return apply("reverse", [with_tail], axes=(axis,))
+
+
+def _tied_to(node, shape, axis):
+    wanted = tuple(node.shape[i] if i == axis else d for i, d in enumerate(shape))
+    return node if wanted == node.shape else apply("reshape", [node], shape=wanted)
+
+
+def split_part(x, i, parts, axis=0):
+    """Part `i` of `x` cut into `parts` along `axis`: `size // parts` elements each,
+    the last part taking the remainder too (how Keras' multi_gpu_model splits a batch).
+    The size may be known only at run time: the parts' sizes are then derived sizes,
+    computed when the graph runs, and no slice starts at a run-time offset (the parts
+    before the last are a view of the first `(parts - 1) * (size // parts)` elements,
+    grouped; the last is read from the end).
+
+    # Arguments
+        x: a tensor.
+        i: the index of the part, in [0, parts).
+        parts: how many parts.
+        axis: the axis to cut.
+
+    # Returns
+        A Tensor, the part.
+
+    # Raises
+        ValueError: for `i` out of range or `parts` < 1.
+    """
+    x = to_tensor(x)
+    node = x.node
+    axis = _axis(axis, node.ndim, "split_part")
+    parts, i = int(parts), int(i)
+    if parts < 1 or not 0 <= i < parts:
+        raise ValueError(f"split_part: part {i} of {parts} does not exist")
+    size = node.shape[axis]
+    if not isinstance(size, Sym):
+        step = size // parts
+        stop = size if i == parts - 1 else step * (i + 1)
+        return _t(S.slice_axis(node, axis, step * i, stop))
+    step = dim_floordiv(size, parts)
+    before, after = node.shape[:axis], node.shape[axis + 1:]
+    ones = (1,) * node.ndim
+    if i < parts - 1:
+        head = apply("slice", [node], starts=(0,) * node.ndim, steps=ones,
+                     sizes=before + ((parts - 1) * step,) + after)
+        grouped = S.reshape(head, before + (parts - 1, step) + after)
+        part = S.slice_axis(grouped, axis, i, i + 1)
+        return _t(S.reshape(part, before + (step,) + after))
+    rest = dim_sum(0, [(1, size), (1 - parts, step)])
+    backwards = apply("reverse", [node], axes=(axis,))
+    tail = apply("slice", [backwards], starts=(0,) * node.ndim, steps=ones, sizes=before + (rest,) + after)
+    return _t(apply("reverse", [tail], axes=(axis,)))
 
 
 def stack(x, axis=0):
@@ -689,10 +753,10 @@ def getitem(x, key):
             elif k.step == -1 and k.start in (None, -1) and k.stop is None:
                 reversed_axes.append(axis)
             else:
-                raise NotImplementedError(
-                    f"slicing the symbolic axis {axis} of a tensor of shape {x.shape} with {k} is not "
-                    "supported (only ':', '::-1' and int indices are)")
-            final_shape.append(d)
+                # a size computed at run time (Cropping's x[:, 2:-1] over a None axis)
+                starts[axis], steps[axis], sizes[axis] = S.symbolic_slice(
+                    d, k.start, k.stop, k.step, f"the symbolic axis {axis} of a tensor of shape {x.shape}")
+            final_shape.append(sizes[axis])
         else:
             begin, end, stride = k.indices(d)
             size = len(range(begin, end, stride))

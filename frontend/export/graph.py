@@ -71,6 +71,19 @@ def _fixed_lengths(graph, seq_len):
     return fix_input_dims(graph, free)
 
 
+def _check_no_derived_sizes(signature):
+    """An exported library binds the batch size alone: a size the graph computes from
+    the input sizes when it runs (the length after a strided convolution over a time
+    axis of unknown length, a share of a run-time batch) is not something its C side
+    computes."""
+    if signature.get("derived"):
+        raise ExportError("the model computes some sizes from the input sizes when it runs (a 'valid' or "
+                          "strided convolution or pooling over an axis of unknown length, a batch split by "
+                          "multi_gpu_model, a concatenation along such an axis); an export cannot: fix the "
+                          "time axis with --seq-len N, and export the template model rather than a "
+                          "multi_gpu_model")
+
+
 class CompiledExport:
     """Object code of a model's predict graph and everything the C side needs to run it.
 
@@ -94,6 +107,7 @@ class CompiledExport:
                                       jit=False, entry=f"{name}_graph")
         signature = self.compiled.signature
         self.signature = signature
+        _check_no_derived_sizes(signature)
         self.entry = signature["entry"]
         self.symbols = signature["symbols"]
         self.batch = batch if self.symbols else self._static_batch(batch)

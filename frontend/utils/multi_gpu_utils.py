@@ -8,8 +8,13 @@ over the cores. The result is the same model Keras builds, layer for layer (a
 `Lambda(get_slice)` per input and replica, the template called on each slice, one
 `concatenate(axis=0)` per output named as the template's output), so it trains,
 saves and reloads as Keras' does; it is not faster than the template here.
+
+A batch size known only at run time is split when the graph runs: each slice's size is
+a size the compiled graph computes (compiler/ir/derived.py), and the outputs joined
+again have the batch's size.
 """
 from .. import backend as K
+from ..backend.shape_ops import split_part
 
 
 def get_slice(data, i, parts):
@@ -17,17 +22,14 @@ def get_slice(data, i, parts):
     taking the remainder as well, as Keras splits a batch between GPUs.
 
     # Arguments
-        data: a tensor with a batch size known when the graph is built.
+        data: a tensor; its batch size may be known only at run time.
         i: the index of the slice, in [0, parts).
         parts: how many slices the batch is cut into.
 
     # Returns
         The tensor's slice along the batch axis.
     """
-    batch_size = K.int_shape(data)[0]
-    step = batch_size // parts
-    stop = batch_size if i == parts - 1 else step * (i + 1)
-    return data[step * i:stop]
+    return split_part(data, i, parts, axis=0)
 
 
 def _replica_count(gpus):
@@ -47,19 +49,12 @@ def _replica_count(gpus):
 
 
 def _check_batch_sizes(model, parts):
-    """A slice's bounds must be known when the graph is built: keralite's compiler
-    sizes every buffer from the input sizes, and has no slice of a run-time batch."""
+    """A batch size fixed when the model was built must give every replica a sample
+    (a run-time batch is split as it comes, as Keras does)."""
     for x in model.inputs:
         shape = K.int_shape(x)
         name = getattr(x, "name", "an input")
-        if not shape or shape[0] is None:
-            raise NotImplementedError(
-                "multi_gpu_model: input %r of model %r has a batch size known only at run time (shape %s). "
-                "Splitting it into %d slices needs a slice whose size is computed at run time, which "
-                "keralite's compiler does not support; build the template with a fixed batch size "
-                "(`Input(batch_shape=(64, ...))` or `batch_input_shape=`) and feed batches of that size."
-                % (name, model.name, shape, parts))
-        if shape[0] < parts:
+        if shape and shape[0] is not None and shape[0] < parts:
             raise ValueError("multi_gpu_model: input %r of model %r has a batch of %d samples, fewer than "
                              "the %d replicas: some replicas would get no sample." % (name, model.name,
                                                                                      shape[0], parts))
@@ -74,14 +69,12 @@ def multi_gpu_model(model, gpus=None):
     training it trains the template's weights, which all replicas share.
 
     On keralite there are no GPUs: the replicas are computed on the CPU, in one
-    compiled graph. The template's inputs must have a fixed batch size (see
-    Raises). To reload a saved replicated model, pass
+    compiled graph. The batch size may be fixed or known only at run time. To reload a saved replicated model, pass
     `custom_objects={'get_slice': get_slice}` (or `safe_mode=False`): its `Lambda`
     layers hold that function. As in Keras, saving the template instead is simpler.
 
     # Arguments
-        model: a Keras model instance, the template. Its inputs must have a
-            batch size fixed when the model was built.
+        model: a Keras model instance, the template.
         gpus: an integer >= 2 (the number of replicas) or a list of at least two
             device ids (one replica each). None, which in Keras means every
             visible GPU, finds none here.
@@ -92,8 +85,7 @@ def multi_gpu_model(model, gpus=None):
 
     # Raises
         ValueError: fewer than 2 replicas asked for (with Keras' message), or a
-            batch smaller than the number of replicas.
-        NotImplementedError: an input's batch size is known only at run time.
+            fixed batch smaller than the number of replicas.
     """
     # imported here: keralite.utils is imported by the engine and the layers themselves
     from ..layers import Lambda, concatenate

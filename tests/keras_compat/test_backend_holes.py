@@ -49,9 +49,12 @@ def test_concatenate_along_a_symbolic_time_axis_trains():
     np.testing.assert_allclose(grad_value, np.full_like(yv, 2.0))
 
 
-def test_concatenate_batch_axis_with_a_fixed_size_is_a_clear_error():
-    with pytest.raises(NotImplementedError, match="known only at run time"):
-        K.concatenate([K.placeholder((None, 3)), K.placeholder((2, 3))], axis=0)
+def test_concatenate_batch_axis_with_a_fixed_size():
+    x, y = K.placeholder((None, 3)), K.placeholder((2, 3))
+    joined = K.concatenate([x, y], axis=0)
+    assert K.int_shape(joined) == (None, 3)
+    xv, yv = np.random.rand(4, 3).astype("float32"), np.random.rand(2, 3).astype("float32")
+    np.testing.assert_allclose(K.function([x, y], [joined])([xv, yv])[0], np.concatenate([xv, yv]))
 
 
 def test_batch_dot_over_the_batch_axis():

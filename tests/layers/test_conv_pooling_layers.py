@@ -277,7 +277,8 @@ def test_mnist_style_convnet_trains_and_saves(tmp_path):
 
 
 def test_conv_on_an_input_layer_with_unknown_length():
-    """'same' and 'causal' convolutions keep an unknown length; 'valid' says why it cannot."""
+    """'same' and 'causal' convolutions keep an unknown length; 'valid' computes it when
+    the model runs (tests/layers/test_unknown_spatial.py)."""
     for padding in ("same", "causal"):
         inputs = Input(shape=(None, 4))
         model = keras.models.Model(inputs, Conv1D(2, 3, padding=padding)(inputs))
@@ -287,5 +288,6 @@ def test_conv_on_an_input_layer_with_unknown_length():
         fixed.set_weights(model.get_weights())
         np.testing.assert_allclose(model.predict(x), fixed.predict(x), rtol=1e-5, atol=1e-6)
         assert model.predict(x[:, :5]).shape == (2, 5, 2)
-    with pytest.raises(NotImplementedError, match="no known size; such an axis needs stride 1 and 'same'"):
-        Conv1D(2, 3)(Input(shape=(None, 4)))
+    valid = keras.models.Model(inputs, Conv1D(2, 3)(inputs))
+    assert valid.output_shape == (None, None, 2)
+    assert valid.predict(x).shape == (2, 5, 2)

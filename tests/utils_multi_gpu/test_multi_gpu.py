@@ -104,10 +104,7 @@ def test_too_few_replicas(gpus, message):
         multi_gpu_model(_template(), gpus=gpus)
 
 
-def test_unsupported_batch_shapes_are_named():
-    free = Sequential([Dense(2, input_shape=(3,))])
-    with pytest.raises(NotImplementedError, match=r"batch size known only at run time \(shape \(None, 3\)\)"):
-        multi_gpu_model(free, gpus=2)
+def test_a_fixed_batch_smaller_than_the_replicas_is_named():
     tiny = Sequential([Dense(2, batch_input_shape=(1, 3))])
     with pytest.raises(ValueError, match="a batch of 1 samples, fewer than the 2 replicas"):
         multi_gpu_model(tiny, gpus=2)
