@@ -397,7 +397,9 @@ def start_background_load() -> None:
             load()
         except Exception:   # load() raises it again, in the caller's thread
             pass
-    _background = threading.Thread(target=quietly, name="keralite-runtime-build", daemon=True)
+    # not a daemon: a process ending meanwhile waits for the build to finish, so a
+    # half-written library is never left behind nor a dlopen cut short
+    _background = threading.Thread(target=quietly, name="keralite-runtime-build", daemon=False)
     _background.start()
 
 

@@ -82,7 +82,9 @@ def start_background_build():
     entry = cache.entry_path("support", _key(cpu, features, ("float32",), True))
     if entry is None or entry.exists():
         return
-    _background = threading.Thread(target=_build_quietly, name="keralite-support-build", daemon=True)
+    # not a daemon: the interpreter waits for it at exit (a fraction of a second), since
+    # a process that ends while this thread is inside LLVM crashes in LLVM's teardown
+    _background = threading.Thread(target=_build_quietly, name="keralite-support-build", daemon=False)
     _background.start()
 
 

@@ -270,3 +270,16 @@ def test_memory_routines_llvm_may_call_are_resolvable():
     support.ensure_runtime()
     for name in ("memset", "memcpy", "memmove"):
         assert llvm.address_of_symbol(name)
+
+
+def test_a_process_ending_during_the_first_use_build_exits_cleanly(tmp_path):
+    """On first use the support library builds on a thread started at import; a program
+    that ends meanwhile must wait for it (a process ending inside LLVM crashed), and the
+    library is then in the cache."""
+    for attempt in range(3):
+        cache_dir = tmp_path / f"cache{attempt}"
+        env = dict(os.environ, KERALITE_CACHE_DIR=str(cache_dir), HOME=str(tmp_path))
+        done = subprocess.run([sys.executable, "-c", "from keralite import backend"], env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert any((cache_dir / "support").iterdir())
