@@ -55,6 +55,27 @@ UNIT_INT = _ints(-1, 1)        # products of many stay in range
 TRUTHS = _choices(0.0, 0.0, 1.0, -2.5)
 
 
+def half_rounding_values(dtype):
+    """Values for rounding to half precision: any float of `dtype` (nan, inf, its own
+    subnormals), the half subnormal and overflow ranges, exact ties between neighbouring
+    half values and values just beside them, signed zeros and the range's edges."""
+    width = 32 if dtype == "float32" else 64
+    finite_halves = np.arange(0x7C00, dtype=np.uint16).view(np.float16).astype(np.float64)
+    # the tie past the largest half (65504) is 65520, which rounds to inf
+    ties = np.append((finite_halves[:-1] + finite_halves[1:]) / 2, 65520.0)
+    beside = 2.0 ** (-22 if width == 32 else -50)     # a few ulps of the tie's dtype
+
+    def near_tie(index, sign, nudge):
+        return float(np.dtype(dtype).type(sign * ties[index] * (1 + nudge * beside)))
+
+    near_ties = st.builds(near_tie, st.integers(0, len(ties) - 1), st.sampled_from([1, -1]),
+                          st.sampled_from([0, 0, 1, -1]))
+    edges = st.sampled_from([0.0, -0.0, 65504.0, -(65520.0 - 2.0 ** -8), 65520.0, -65536.0, 2.0 ** -24,
+                             -2.0 ** -25, 3 * 2.0 ** -25, 2.0 ** -14, float("inf"), float("-inf"), float("nan")])
+    return st.one_of(st.floats(width=width), st.floats(-2.0 ** -13, 2.0 ** -13, width=width),
+                     st.floats(-70000, 70000, width=width), near_ties, edges)
+
+
 # ------------------------------------------------------------------ gradient domains
 def normal(rng, shape):
     return rng.standard_normal(shape)
@@ -110,6 +131,18 @@ def np_erf(x):
     return np.asarray(out).astype(x.dtype)
 
 
+def through_float16(x):
+    """x cast to float16 and back to its dtype: the K spelling of the round_half op."""
+    return K.cast(K.cast(x, "float16"), K.dtype(x))
+
+
+def np_round_half(x):
+    """numpy's round trip through float16 (overflow to inf is expected)."""
+    x = np.asarray(x)
+    with np.errstate(over="ignore"):
+        return x.astype(np.float16).astype(x.dtype)
+
+
 # ------------------------------------------------------------------ the records
 Record = namedtuple("Record", "name k ref domain dtypes int_domain rtol grad emitter accuracy precise",
                     defaults=(SMALL_INT, None, None, None, None, None))
@@ -137,6 +170,9 @@ UNARY = [
     Record("cos", K.cos, np.cos, REAL, FLOATS, grad=normal, emitter=mathlib.emit_cos, accuracy=MATHLIB),
     Record("erf", K.erf, np_erf, REAL, FLOATS, grad=normal, emitter=mathlib.emit_erf, accuracy=MATHLIB),
     Record("round", K.round, np.round, HALVES, FLOATS),                # half to even
+    # exact, bit for bit up to nan payloads; its gradient (the identity) is tested in
+    # tests/backend/test_float16_rounding.py, finite differences see a staircase
+    Record("round_half", through_float16, np_round_half, half_rounding_values, FLOATS, rtol=0),
     Record("sign", K.sign, np.sign, REAL, FLOATS + INTS),
 ]
 

@@ -9,7 +9,7 @@ op is for one value.
 from llvmlite import ir
 
 from ..codegen import mathlib
-from ..codegen.scalar import FAST, I1, convert, intrinsic, select_max
+from ..codegen.scalar import FAST, I1, call_intrinsic, convert, intrinsic, select_max
 from ..ir import dtypes
 from ..ir.shapes import broadcast_shapes
 from .registry import Op, register, apply
@@ -211,6 +211,67 @@ class Cast(Elementwise):
         if not (src.is_float and node.dtype.is_float):
             return [None]
         return [apply("cast", [g], dtype=src.name)]
+
+
+@register
+class RoundHalf(Elementwise):
+    """float32 or float64 values rounded to the nearest IEEE half-precision value (ties
+    to even), kept in their dtype: how float16 tensors, computed in float32, get float16
+    values (a float64 value is rounded once, before it is narrowed to float32).
+
+    Written with integer and float arithmetic rather than `fptrunc ... to half`, which
+    becomes a library call on x86-64 without F16C that neither the JIT nor exported
+    libraries resolve; this form has no calls and vectorises. The gradient is the
+    identity, as a cast's is."""
+    name = "round_half"
+
+    # |x| at or past the tie between 65504 (the largest half) and 65536 becomes inf
+    OVERFLOW = 65520.0
+    SMALLEST_NORMAL = 2.0 ** -14      # below it half values are multiples of 2**-24
+    SUBNORMAL_QUANTUM = 2.0 ** -24
+    HALF_MANTISSA_BITS = 10
+
+    def infer(self, inputs, attrs):
+        if len(inputs) != 1:
+            raise TypeError(f"round_half takes 1 input, got {len(inputs)}")
+        dtype = inputs[0].dtype
+        if dtype not in (dtypes.float32, dtypes.float64):
+            raise TypeError(f"round_half: rounds float32 and float64 values only, got {dtype.name}")
+        return dtype, inputs[0].shape
+
+    def emit(self, cx, node, args):
+        b, x = cx.b, args[0]
+        width = 8 * node.dtype.itemsize
+        mantissa_bits = {32: 23, 64: 52}[width]
+        dropped = mantissa_bits - self.HALF_MANTISSA_BITS
+        ity = ir.IntType(width)
+        full = (1 << width) - 1
+
+        def c(v):
+            return ir.Constant(ity, v)
+
+        bits = b.bitcast(x, ity)
+        sign = b.and_(bits, c(1 << (width - 1)))
+        magnitude_bits = b.and_(bits, c(full >> 1))
+        magnitude = b.bitcast(magnitude_bits, x.type)
+        # normal range: keep the top 10 mantissa bits, rounding the dropped ones to
+        # nearest, ties to an even kept bit (a carry may bump the exponent, as it should)
+        kept_lsb = b.and_(b.lshr(magnitude_bits, c(dropped)), c(1))
+        bias = b.add(c((1 << (dropped - 1)) - 1), kept_lsb)
+        normal = b.and_(b.add(magnitude_bits, bias), c(full & ~((1 << dropped) - 1)))
+        # subnormal range: a multiple of 2**-24; both scalings are exact powers of two
+        steps = call_intrinsic(b, "rint", b.fmul(magnitude, ir.Constant(x.type, 1 / self.SUBNORMAL_QUANTUM)))
+        subnormal = b.bitcast(b.fmul(steps, ir.Constant(x.type, self.SUBNORMAL_QUANTUM)), ity)
+        is_subnormal = b.fcmp_ordered("<", magnitude, ir.Constant(x.type, self.SMALLEST_NORMAL))
+        rounded = b.select(is_subnormal, subnormal, normal)
+        infinity = c(((1 << (width - mantissa_bits - 1)) - 1) << mantissa_bits)
+        overflows = b.fcmp_ordered(">=", magnitude, ir.Constant(x.type, self.OVERFLOW))
+        rounded = b.select(overflows, infinity, rounded)
+        result = b.bitcast(b.or_(rounded, sign), x.type)      # the sign (of zeros too) kept
+        return b.select(b.fcmp_unordered("uno", x, x), x, result)   # nan stays nan
+
+    def grad(self, node, g):
+        return [g]
 
 
 # ---------------------------------------------------------------- binary ops

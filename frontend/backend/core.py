@@ -16,7 +16,7 @@ from keralite.compiler.ops.reduce import dim_size
 from keralite.compiler.ops.registry import apply
 
 from . import config
-from .narrow_dtypes import narrow_name, reported_dtype, wrap_integers
+from .narrow_dtypes import half_precision_number, narrow_cast, narrow_name, reported_dtype
 from .tensor import Tensor
 
 _uids = itertools.count(1)
@@ -73,8 +73,12 @@ def _scalar_like(value, like):
             d = _dtype(None)
         elif isinstance(value, (bool, np.bool_)) and not d.is_bool:
             pass
+        elif isinstance(value, (float, np.floating)) and like.dtype == "float16":
+            value = half_precision_number(value)    # a number meets a float16 tensor as float16
         return Tensor(scalar(value, d))
     arr = np.asarray(value)
+    if arr.dtype.kind == "f" and like.dtype == "float16":
+        return constant(arr, "float16")         # an array meets a float16 tensor as float16
     d = like.node.dtype if (like.node.dtype.is_float or arr.dtype.kind != "f") else _dtype(None)
     return to_tensor(arr, d)
 
@@ -324,7 +328,8 @@ def cast(x, dtype):
     """Converts a tensor to another element type.
 
     Casting to a narrow integer type (int8, uint8, int16, uint16) wraps values into
-    that type's range, as TensorFlow does; narrow types are computed in the
+    that type's range, and casting to float16 rounds them to half precision, as
+    TensorFlow does; narrow types are computed in the
     compiler's next wider type and report the narrow one (see
     backend/narrow_dtypes.py).
 
@@ -342,9 +347,10 @@ def cast(x, dtype):
         declared = d.name    # float32 asked for by name while floatx is float16
     if x.node.dtype is d and declared == x._declared_dtype:
         return x
-    node = x.node if x.node.dtype is d else apply("cast", [x.node], dtype=d.name)
     if declared is not None and declared != x._declared_dtype:
-        node = wrap_integers(node, declared)
+        node = narrow_cast(x.node, d, declared)     # wrapped (narrow ints) or rounded (float16)
+    else:
+        node = x.node if x.node.dtype is d else apply("cast", [x.node], dtype=d.name)
     out = Tensor(node)
     out._declared_dtype = declared
     return out

@@ -11,6 +11,7 @@ from keralite.compiler.ops import shape as S
 from keralite.compiler.ops.registry import apply
 
 from .core import Tensor, to_tensor, cast
+from .narrow_dtypes import keep_float16
 from .reduce_ops import sum
 
 
@@ -84,7 +85,7 @@ def dot(x, y):
         raise ValueError(f"dot: cannot contract {_show(xs)} with {_show(ys)}")
     out_shape = xs[:-1] + (ys[:-2] + ys[-1:] if y.ndim >= 2 else ())
     if x.ndim == 2 and y.ndim == 2:
-        return Tensor(_matmul(x.node, y.node))
+        return keep_float16(Tensor(_matmul(x.node, y.node)), [x, y])
     x2 = S.reshape(x.node, (-1, k_x))
     if y.ndim == 1:
         y2 = S.reshape(y.node, (k_y, 1))
@@ -93,7 +94,7 @@ def dot(x, y):
     else:
         perm = (y.ndim - 2,) + tuple(i for i in range(y.ndim) if i != y.ndim - 2)
         y2 = S.reshape(apply("transpose", [y.node], perm=perm), (k_y, -1))
-    return Tensor(S.reshape(_matmul(x2, y2), out_shape))
+    return keep_float16(Tensor(S.reshape(_matmul(x2, y2), out_shape)), [x, y])
 
 
 def batch_dot(x, y, axes=None):
@@ -122,6 +123,7 @@ def batch_dot(x, y, axes=None):
         TypeError: if the operands are bool.
     """
     x, y = _product_operands("batch_dot", x, y)
+    operands = [x, y]
     x_ndim, y_ndim = x.ndim, y.ndim
     xs, ys = x.node.shape, y.node.shape
     if x_ndim < 2 or y_ndim < 2:
@@ -164,7 +166,7 @@ def batch_dot(x, y, axes=None):
         out = Tensor(S.reshape(out.node, shape))
     if out.ndim == 1:
         out = Tensor(S.reshape(out.node, out.node.shape + (1,)))
-    return out
+    return keep_float16(out, operands)
 
 
 def _batch_dot_over_batch_axis(x, y, axes):

@@ -7,6 +7,7 @@ from keralite.compiler.ops.registry import apply
 
 from .core import Tensor, to_tensor, cast
 from .math_ops import square
+from .narrow_dtypes import keep_float16
 from . import config
 
 
@@ -18,7 +19,7 @@ def _axes(axis):
 
 def _reduce(kind, x, axis, keepdims):
     x = to_tensor(x)
-    return Tensor(R.reduce(kind, x.node, _axes(axis), keepdims))
+    return keep_float16(Tensor(R.reduce(kind, x.node, _axes(axis), keepdims)), [x])
 
 
 def max(x, axis=None, keepdims=False):
@@ -136,7 +137,7 @@ def mean(x, axis=None, keepdims=False):
     x = to_tensor(x)
     if not x.node.dtype.is_float:
         x = cast(x, config.floatx())
-    return Tensor(R.mean(x.node, _axes(axis), keepdims))
+    return keep_float16(Tensor(R.mean(x.node, _axes(axis), keepdims)), [x])
 
 
 def var(x, axis=None, keepdims=False):

@@ -10,7 +10,7 @@ from keralite.compiler.execute import variable_storage
 from keralite.compiler.ops.registry import apply
 
 from .config import floatx
-from .core import _dtype, new_uid, to_tensor
+from .core import _dtype, cast, new_uid, to_tensor
 from .narrow_dtypes import narrow_name
 from .execution import eval
 from .tensor import Tensor, Variable
@@ -134,6 +134,15 @@ def eye(size, dtype=None, name=None):
 
 
 # ------------------------------------------------------------------ updates
+def _stored(x, value):
+    """`value` as variable `x` stores it: a narrow variable's new value is wrapped
+    (narrow integers) or rounded to half precision (float16) at every update, as
+    TensorFlow stores it, so repeated updates never carry extra precision."""
+    if x._declared_dtype is None:
+        return value
+    return cast(value, x._declared_dtype)
+
+
 def update(x, new_x):
     """An update that sets `x` to `new_x`, for the `updates` of `K.function`.
 
@@ -147,7 +156,7 @@ def update(x, new_x):
     # Returns
         The pair `(x, new_x)`.
     """
-    return (x, to_tensor(new_x, x.dtype) if not isinstance(new_x, Tensor) else new_x)
+    return (x, _stored(x, to_tensor(new_x, x.dtype) if not isinstance(new_x, Tensor) else new_x))
 
 
 def update_add(x, increment):
@@ -160,7 +169,7 @@ def update_add(x, increment):
     # Returns
         The pair `(x, x + increment)`.
     """
-    return (x, x + increment)
+    return (x, _stored(x, x + increment))
 
 
 def update_sub(x, decrement):
@@ -173,7 +182,7 @@ def update_sub(x, decrement):
     # Returns
         The pair `(x, x - decrement)`.
     """
-    return (x, x - decrement)
+    return (x, _stored(x, x - decrement))
 
 
 def moving_average_update(x, value, momentum):
@@ -190,4 +199,4 @@ def moving_average_update(x, value, momentum):
     # Returns
         The update pair `(x, new value)`.
     """
-    return (x, x * momentum + to_tensor(value) * (1.0 - momentum))
+    return (x, _stored(x, x * momentum + to_tensor(value) * (1.0 - momentum)))
