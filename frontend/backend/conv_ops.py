@@ -20,6 +20,7 @@ from keralite.compiler.ops.linalg import matmul
 from keralite.compiler.ops.registry import apply
 
 from .core import Tensor, to_tensor
+from .narrow_dtypes import keep_float16
 from .shape_ops import known_dims
 from . import config
 
@@ -68,6 +69,12 @@ def _input(x, rank, data_format, what, unknown_sizes=False):
     return node
 
 
+def _half(out, *operands):
+    """`out` rounded to float16 (and declared so) when every operand is float16: TF
+    accumulates a float16 convolution in float32 and rounds its result once."""
+    return keep_float16(out, [to_tensor(o) for o in operands])
+
+
 def _output(node, data_format):
     if data_format == "channels_first":
         rank = node.ndim - 2
@@ -92,7 +99,7 @@ def _conv(x, kernel, rank, strides, padding, data_format, dilation_rate, what, p
     dilation = _ints(dilation_rate, rank, "dilation_rate", what)
     window = w.shape[:rank]
     pads = C.padding_pairs(padding, node.shape[1:-1], window, strides, dilation)
-    return _output(C.conv(node, w, strides, dilation, pads), data_format)
+    return _half(_output(C.conv(node, w, strides, dilation, pads), data_format), x, kernel)
 
 
 def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
@@ -232,7 +239,7 @@ def _conv_transpose(x, kernel, output_shape, rank, strides, padding, data_format
         starts = (0,) + tuple(lo for lo, _ in pads) + (0,)
         out = apply("slice", [out], starts=starts, steps=(1,) * out.ndim,
                     sizes=(out.shape[0],) + tuple(spatial) + (out_channels,))
-    return _output(out, data_format)
+    return _half(_output(out, data_format), x, kernel)
 
 
 def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid", data_format=None):
@@ -358,7 +365,7 @@ def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_
     out = _depthwise(node, depthwise_kernel, _ints(strides, 2, "strides", "depthwise_conv2d"),
                      _padding(padding), _ints(dilation_rate, 2, "dilation_rate", "depthwise_conv2d"),
                      "depthwise_conv2d")
-    return _output(out, data_format)
+    return _half(_output(out, data_format), x, depthwise_kernel)
 
 
 def _separable(x, depthwise_kernel, pointwise_kernel, rank, strides, padding, data_format, dilation_rate,
@@ -370,7 +377,7 @@ def _separable(x, depthwise_kernel, pointwise_kernel, rank, strides, padding, da
     pointwise = _kernel(pointwise_kernel, rank, what, "pointwise kernel")
     ones = (1,) * rank
     out = C.conv(depthwise, pointwise, ones, ones, ((0, 0),) * rank)
-    return _output(out, data_format)
+    return _half(_output(out, data_format), x, depthwise_kernel, pointwise_kernel)
 
 
 def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
@@ -456,7 +463,7 @@ def _local(inputs, kernel, kernel_size, strides, rank, data_format, what):
     per_position = apply("transpose", [rows], perm=(1, 0, 2))              # (P, N, F)
     out = matmul(per_position, w)                                           # (P, N, filters)
     out = apply("transpose", [out], perm=(1, 0, 2))
-    return _output(S.reshape(out, (out.shape[0],) + counts + (w.shape[-1],)), data_format)
+    return _half(_output(S.reshape(out, (out.shape[0],) + counts + (w.shape[-1],)), data_format), inputs, kernel)
 
 
 def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
@@ -530,7 +537,9 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank, what):
     window = _ints(pool_size, rank, "pool_size", what)
     strides = _ints(strides, rank, "strides", what)
     pads = C.padding_pairs(padding, node.shape[1:-1], window, strides, (1,) * rank)
-    return _output(C.pool(pool_mode, node, window, strides, pads), data_format)
+    out = _output(C.pool(pool_mode, node, window, strides, pads), data_format)
+    # a maximum of float16 values is one of them; an average is rounded as TF's is
+    return _half(out, x) if pool_mode == "avg" else out
 
 
 def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool_mode="max"):

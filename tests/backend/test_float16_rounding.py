@@ -251,3 +251,19 @@ def test_float16_model_exports_for_plain_x86_64(float16_floatx, tmp_path):
     got = np.asarray(library.predict(x.astype(np.float32)))
     assert is_half_exact(got)
     np.testing.assert_array_equal(got, model.predict(x).astype(np.float32))
+
+
+def test_float16_convolution_and_average_pool_round_their_results_once():
+    rng = np.random.RandomState(5)
+    x = rng.randn(2, 9, 9, 3).astype(np.float16)
+    w = (rng.randn(3, 3, 3, 4) * 0.3).astype(np.float16)
+    xp = K.placeholder((2, 9, 9, 3), dtype="float16")
+    wp = K.placeholder((3, 3, 3, 4), dtype="float16")
+    conv = K.conv2d(xp, wp)
+    pooled = K.pool2d(conv, (2, 2), strides=(2, 2), pool_mode="avg")
+    assert K.dtype(conv) == "float16" and K.dtype(pooled) == "float16"
+    # read back through a float32 cast, so values not rounded inside would show
+    got_conv, got_pool = K.function([xp, wp], [K.cast(conv, "float32"), K.cast(pooled, "float32")])([x, w])
+    assert is_half_exact(got_conv) and is_half_exact(got_pool)
+    wide = K.function([xp, wp], [K.conv2d(K.cast(xp, "float32"), K.cast(wp, "float32"))])([x, w])[0]
+    assert_bits_equal(got_conv, wide.astype(np.float16).astype(np.float32))
