@@ -283,3 +283,34 @@ def test_a_process_ending_during_the_first_use_build_exits_cleanly(tmp_path):
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         assert any((cache_dir / "support").iterdir())
+
+
+_WITH_MATMUL = """
+import numpy as np
+from keralite import backend as K
+x = K.placeholder((None, 5))
+w = K.variable(np.ones((5, 3)))
+out = K.function([x], [K.dot(x, w), K.sum(x * 3.0, axis=1)])([np.ones((2, 5))])
+assert np.allclose(out[1], 15.0), out
+"""
+
+_WITHOUT_MATMUL = """
+import numpy as np
+from keralite import backend as K
+from keralite.compiler.codegen import kernel_cache
+x = K.placeholder((None, 5))
+out = K.function([x], [K.sum(x * 3.0, axis=1)])([np.ones((2, 5))])
+assert np.allclose(out[0], 15.0), out
+assert kernel_cache.stats["disk"] >= 1, kernel_cache.stats      # the kernel came from the first batch
+print("ok")
+"""
+
+
+def test_a_kernel_reused_from_a_batch_whose_other_kernels_call_the_gemm(tmp_path):
+    """A process that calls one kernel of a batch compiled for another graph loads the
+    whole batch: the GEMM another kernel of it calls must be loaded first (it crashed)."""
+    env = dict(os.environ, KERALITE_CACHE_DIR=str(tmp_path / "cache"), KERALITE_KERNEL_CACHE="1")
+    for code in (_WITH_MATMUL, _WITHOUT_MATMUL):
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("ok")
