@@ -1,0 +1,40 @@
+"""Calls of a compiled function: a call whose inputs have the shapes and dtypes of the
+previous one skips binding and solving sizes; anything else takes the checked path,
+so conversions and errors are the same whatever came before."""
+import numpy as np
+import pytest
+
+from keralite import backend as K
+
+
+def _function():
+    x = K.placeholder((None, 3))
+    y = K.placeholder((None, 3))
+    return K.function([x, y], [x * 2.0 + y, K.sum(x, axis=1)])
+
+
+def test_repeated_and_changing_shapes_give_the_same_numbers():
+    f = _function()
+    rng = np.random.RandomState(0)
+    for rows in (4, 4, 7, 4, 1, 1, 7):
+        a, b = rng.randn(rows, 3).astype("float32"), rng.randn(rows, 3).astype("float32")
+        out, total = f([a, b])
+        np.testing.assert_allclose(out, a * 2 + b, rtol=1e-6)
+        np.testing.assert_allclose(total, a.sum(axis=1), rtol=1e-5)
+
+
+def test_after_a_repeat_other_inputs_are_still_converted_or_refused():
+    f = _function()
+    a = np.ones((4, 3), "float32")
+    f([a, a])
+    f([a, a])
+    wide = np.arange(12, dtype="float64").reshape(4, 3)          # converted, not reinterpreted
+    np.testing.assert_allclose(f([wide, a])[0], wide * 2 + 1)
+    strided = np.arange(24, dtype="float32").reshape(4, 6)[:, ::2]    # made contiguous
+    np.testing.assert_allclose(f([strided, a])[0], strided * 2 + 1)
+    np.testing.assert_allclose(f([a.tolist(), a])[0], a * 2 + 1)
+    with pytest.raises(ValueError, match="shape"):
+        f([np.ones((4, 2), "float32"), a])
+    with pytest.raises(ValueError):
+        f([np.ones((4, 3), "float32"), np.ones((5, 3), "float32")])
+    np.testing.assert_allclose(f([a, a])[0], a * 3)
