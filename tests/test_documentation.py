@@ -60,6 +60,8 @@ MODULES = [
     "keralite.preprocessing.sequence",
     "keralite.preprocessing.text",
     "keralite.wrappers.scikit_learn",
+    "keralite.distributed",
+    "keralite.distributed.callbacks",
     "keralite.datasets.boston_housing",
     "keralite.datasets.cifar10",
     "keralite.datasets.cifar100",

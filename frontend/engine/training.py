@@ -277,6 +277,14 @@ class Model(Network):
                 with K.name_scope(self.optimizer.__class__.__name__):
                     training_updates = self.optimizer.get_updates(params=self._collected_trainable_weights,
                                                                   loss=self.total_loss)
+                # an optimizer that exchanges gradients between processes
+                # (keralite.distributed) compiles the step as two native calls itself
+                build_train_function = getattr(self.optimizer, "build_train_function", None)
+                if build_train_function is not None:
+                    self.train_function = build_train_function(
+                        self, self._compile_function, inputs, [self.total_loss] + self.metrics_tensors,
+                        self.updates + self._metric_updates, training_updates)
+                    return
                 updates = self.updates + training_updates + self._metric_updates
                 self.train_function = self._compile_function(
                     inputs, [self.total_loss] + self.metrics_tensors, updates=updates,
