@@ -34,6 +34,7 @@ from .passes.fold import fold_constants
 from .passes.loops import prune_loops, hoist_loops, sink_accumulations
 from .passes.composites import expand_composites
 from .passes.conv_epilogue import fuse_conv_epilogues
+from .passes.weight_cache import hoist_weight_transforms
 from .passes.schedule import schedule
 from .passes.memory import MemoryPlan
 from .codegen import forked, kernel_cache, support, target
@@ -74,6 +75,7 @@ class CompiledGraph:
         self.timings = {}
         self.cpu_timings = {}
         self._address = None
+        self.prologue = None            # a CompiledGraph computing cached weight values, if any
 
     def address(self):
         """Address of the entry point, JIT-loading the object on first use."""
@@ -276,6 +278,7 @@ def _signature(graph, plan, sym_order, entry):
                     "name": x.attr("name") or ""} for x in graph.inputs],
         "outputs": [{"dtype": o.dtype.name, "shape": _dims_spec(o.shape, sym_index)} for o in graph.outputs],
         "variables": [{"dtype": v.dtype.name, "shape": _dims_spec(v.shape, sym_index)} for v in plan.variables],
+        "updated": [k for k, v in enumerate(plan.variables) if v in {target for target, _ in graph.updates}],
         "constants": len(plan.constants),
         "arena": [[coef, [sym_index[s] for s in syms]] for coef, syms in plan.arena_size],
         "slots": plan.arena_slot + 1,
@@ -328,6 +331,14 @@ def _body_graph(body):
         landing.append(len(kept) + states.index(y) if y in states else kept.index(y))
     landing += [len(kept) + j for j in range(len(states))]
     return Graph(body.graph.inputs, compiled), landing
+
+
+def _cache_weight_transforms(state):
+    """For a caller that runs prologues (K.function): GEMM and layout work on weights the
+    graph does not update moves into a prologue graph (passes/weight_cache.py)."""
+    state.prologue = []
+    if state.options.get("prologue"):
+        state.graph, state.prologue = hoist_weight_transforms(state.graph)
 
 
 def _plan_memory(state):
@@ -446,6 +457,7 @@ PIPELINE = Pipeline([
     graph_pass("fold_expanded", functools.partial(fold_constants, evaluate=evaluate_constants)),
     graph_pass("fuse_conv_epilogues", fuse_conv_epilogues),
     graph_pass("simplify_expanded", simplify),
+    Stage("cache_weight_transforms", _cache_weight_transforms, "graph", dump=lambda st: st.graph.listing()),
     Stage("schedule", _schedule, "fused", dump=lambda st: st.program.listing(), required=True),
     Stage("plan_memory", _plan_memory, "fused", dump=lambda st: st.plan.listing(), required=True),
     Stage("codegen", _generate_code, "llvm", dump=_code_listing, required=True),
@@ -455,13 +467,18 @@ PIPELINE = Pipeline([
 ])
 
 
-def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=True, entry=None, disabled=()):
+def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=True, entry=None, disabled=(),
+                  prologue=False):
     """Compile a Graph; returns a CompiledGraph (cached).
 
     By default the code is for this CPU and loaded into the JIT. `jit=False` gives
     position-independent object code (small code model) for a shared library, for the
     CPU named by `cpu`/`features` (see resolve_target); `entry` names its entry point.
     `disabled` names passes to skip on top of those KERALITE_DISABLE_PASSES names.
+    With `prologue` (a caller that runs one, as K.function does), work on weights the
+    graph does not update moves into `compiled.prologue`, a CompiledGraph that writes
+    its results into variables the graph reads (passes/weight_cache.py); the caller runs
+    it before a call whenever a weight it reads was written (runtime `write_counts`).
     """
     dumper = Dumper(dump, name)
     _check_inputs(graph)
@@ -473,7 +490,8 @@ def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=T
     # code, and an exported library, link them into the entry's module
     wants_code = dumper.wants("llvm") or dumper.wants("asm") or any(
         dumper.wants(None, s) for s in ("codegen", "optimize", "emit_object"))
-    state = CompileState(graph, check=checking_from_environment(), cpu=cpu, features=features, jit=jit)
+    state = CompileState(graph, check=checking_from_environment(), cpu=cpu, features=features, jit=jit,
+                         prologue=prologue and jit)
     PIPELINE.run(state, dumper, stop="plan_memory", disabled=disabled)
     split = jit and not wants_code and kernel_cache_enabled()
     state.options["split"] = split
@@ -500,6 +518,10 @@ def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=T
                              kernels)
     compiled.timings = state.timings
     compiled.cpu_timings = state.cpu_timings
+    pairs = getattr(state, "prologue", None)
+    if pairs:
+        compiled.prologue = compile_graph(Graph([], [], list(pairs)), name=f"{name}_prologue", dump=dump,
+                                          disabled=disabled)
     return compiled
 
 

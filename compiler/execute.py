@@ -10,11 +10,13 @@ import numpy as np
 from keralite.runtime.executable import Executable, storage_dtype
 
 
-def executable(compiled, variable_buffers=()):
+def executable(compiled, variable_buffers=(), notes_writes=True):
     """A callable (list of input arrays -> list of output arrays) running a CompiledGraph,
-    bound to the given variable buffers (updated in place) and the graph's constants."""
+    bound to the given variable buffers (updated in place) and the graph's constants;
+    `notes_writes` as for Executable."""
     constants = [node.payload for node in compiled.constants]
-    return Executable(compiled.address(), compiled.signature, list(variable_buffers), constants)
+    return Executable(compiled.address(), compiled.signature, list(variable_buffers), constants,
+                      notes_writes=notes_writes)
 
 
 def variable_storage(value, dtype):

@@ -6,6 +6,7 @@ inputs, outputs, runtime-owned variable buffers, constants and the arena to the
 `buffers` table of the C ABI `int32_t entry(void **buffers, const int64_t *dims, void *rt)`.
 """
 import threading
+import weakref
 
 import cffi
 import numpy as np
@@ -16,13 +17,43 @@ _ENTRY = "int32_t(*)(void **, int64_t *, void *)"
 _STORAGE = {"bool": np.dtype("uint8")}
 
 
+# id(buffer) -> (weak reference to it, how many times it was written): how a cache of
+# values computed from weights (compiler/passes/weight_cache.py) knows they changed. No
+# lock: two threads writing one buffer at once may count one write, which still
+# changes the count, and that is all a reader compares.
+_writes = {}
+
+
+def note_written(buffer):
+    """Record that a variable's buffer was written (a compiled update, `set_value`, an
+    MPI broadcast into it): values cached from it are computed again at their next use."""
+    key = id(buffer)
+    entry = _writes.get(key)
+    if entry is None or entry[0]() is not buffer:
+        entry = (weakref.ref(buffer, lambda _, key=key: _writes.pop(key, None)), 0)
+    _writes[key] = (entry[0], entry[1] + 1)
+
+
+def write_counts(buffers):
+    """How many times each buffer was written (0 for one never recorded)."""
+    counts = []
+    for buffer in buffers:
+        entry = _writes.get(id(buffer))
+        counts.append(entry[1] if entry is not None and entry[0]() is buffer else 0)
+    return tuple(counts)
+
+
 def storage_dtype(name):
     """The numpy dtype of a buffer holding IR dtype `name` (bool is stored as uint8)."""
     return _STORAGE.get(name, np.dtype(name))
 
 
 class Executable:
-    def __init__(self, address, signature, variables=(), constants=()):
+    """Calls a compiled entry point with numpy arrays. `notes_writes`: record the writes
+    of the variables the graph updates (`note_written`); off for a prologue, whose
+    variables are caches nobody else derives values from."""
+
+    def __init__(self, address, signature, variables=(), constants=(), notes_writes=True):
         self.signature = signature
         self._entry = _ffi.cast(_ENTRY, address)
         self._inputs = signature["inputs"]
@@ -50,6 +81,7 @@ class Executable:
         for i, (arr, spec) in enumerate(zip(variables, signature["variables"])):
             self._check_buffer(arr, spec, "variable")
             self._fixed[base + i] = arr
+        self._written = [variables[i] for i in signature.get("updated", [])] if notes_writes else []
         base += len(variables)
         for i, arr in enumerate(constants):
             self._fixed[base + i] = np.ascontiguousarray(arr)
@@ -200,6 +232,8 @@ class Executable:
             for k, arr in enumerate(outputs):
                 buffers[self._n_in + k] = _ffi.from_buffer(arr)
             status = self._entry(buffers, dims_c, _ffi.NULL)
+        for buffer in self._written:
+            note_written(buffer)
         if status:
             message = self._errors.get(str(status), f"error code {status}")
             raise ValueError(f"compiled function failed: {message}")

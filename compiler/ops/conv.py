@@ -421,15 +421,14 @@ def _winograd_applies(x_shape, w_shape, strides, dilation, path):
 
 
 def _winograd_kernel(w):
-    """U = G g G^T for every (in, out) channel pair, as (16, C, O): two small GEMMs by
-    the constant G, which run on every call (they are tiny next to the convolution)."""
+    """U = G g G^T for every (in, out) channel pair, as (16, C, O): one small GEMM by the
+    constant Kronecker product G (x) G (16 x 9) of the kernel's 9 taps, which runs on
+    every call (it is tiny next to the convolution; in an export, where the weights are
+    constants, it is folded away)."""
     channels, filters = w.shape[2], w.shape[3]
-    pairs = channels * filters
-    g = array_constant(np.array(winograd.G), w.dtype)
-    rows_done = reshape(matmul(g, reshape(w, (3, 3 * pairs))), (4, 3, pairs))              # [xi, j, pair]
-    swapped = apply("transpose", [rows_done], perm=(1, 0, 2))                             # [j, xi, pair]
-    both = reshape(matmul(g, reshape(swapped, (3, 4 * pairs))), (4, 4, pairs))            # [nu, xi, pair]
-    return reshape(apply("transpose", [both], perm=(1, 0, 2)), (16, channels, filters))   # [xi*4+nu, c, o]
+    g = np.array(winograd.G)
+    taps_to_tile = array_constant(np.kron(g, g), w.dtype)        # [xi*4+nu, i*3+j]
+    return reshape(matmul(taps_to_tile, reshape(w, (9, channels * filters))), (16, channels, filters))
 
 
 @register

@@ -18,6 +18,7 @@ from keralite.compiler.ir.shapes import shape_str
 from keralite.compiler.ops import source
 from keralite.compiler.ops.registry import apply
 from keralite.compiler.ops.source import scalar
+from keralite.runtime.executable import write_counts
 
 from . import config
 from .core import LEARNING_PHASE_NAME, cast, forget_learning_phase, new_uid, placeholder_tensor, to_tensor
@@ -184,8 +185,17 @@ class Function:
         self._output_casts = [(i, narrow) for i, o in enumerate(self.outputs)
                               if (narrow := narrow_name(to_tensor(o).dtype))]
         self._prints = [(self._n_outputs + k, _print_messages[n]) for k, n in enumerate(printed)]
-        self.compiled = compile_graph(graph, name or "function")
+        self.compiled = compile_graph(graph, name or "function", prologue=True)
         self._executable = executable(self.compiled, variable_buffers(self.compiled.variables))
+        self._prologue = None
+        prologue = self.compiled.prologue
+        if prologue is not None:
+            # weight-only work (a Winograd kernel transform) runs when the weights change
+            buffers = variable_buffers(prologue.variables)
+            self._prologue = executable(prologue, buffers, notes_writes=False)
+            caches = {v for v, _ in prologue.graph.updates}
+            self._weights = [b for node, b in zip(prologue.variables, buffers) if node not in caches]
+            self._weights_seen = None
 
     def arena_bytes(self):
         """The size of the largest scratch arena a call of this function has used.
@@ -203,6 +213,11 @@ class Function:
             inputs = [inputs[x] for x in self.inputs]
         if not isinstance(inputs, (list, tuple)):
             raise TypeError("`inputs` to a keralite function should be a list or tuple.")
+        if self._prologue is not None:
+            seen = write_counts(self._weights)
+            if seen != self._weights_seen:
+                self._prologue([])
+                self._weights_seen = seen
         outs = self._executable(inputs)
         for i, message in self._prints:
             sys.stdout.write(f"{message}{outs[i]}\n")

@@ -8,6 +8,7 @@ import numpy as np
 from keralite.compiler import graph_queries as Q
 from keralite.compiler.execute import variable_storage
 from keralite.compiler.ops.registry import apply
+from keralite.runtime.executable import note_written
 
 from .config import floatx
 from .core import _dtype, cast, new_uid, to_tensor
@@ -73,6 +74,7 @@ def set_value(x, value):
     if x._declared_dtype is not None:
         value = value.astype(x._declared_dtype)
     np.copyto(x.value, value.astype(x.value.dtype, copy=False))
+    note_written(x.value)     # values cached from it (weight_cache.py) are stale
 
 
 def batch_set_value(tuples):

@@ -9,6 +9,7 @@ or waiting forever.
 import numpy as np
 
 from .. import backend as K
+from ..runtime.executable import note_written
 from .world import communicator, mpi_module, size
 
 
@@ -202,6 +203,7 @@ def broadcast_variables(variables, root_rank=0):
                          "differ); every rank must build the same model")
     for variable in variables:
         comm.Bcast(_transport_view(variable.value, "broadcast"), root=root_rank)
+        note_written(variable.value)     # values cached from it are stale
 
 
 def allreduce_sum_in_place(buffer):
@@ -210,6 +212,7 @@ def allreduce_sum_in_place(buffer):
     ranks' agreement on the model was checked once before the first step."""
     if size() > 1:
         communicator().Allreduce(mpi_module().IN_PLACE, buffer, op=mpi_module().SUM)
+        note_written(buffer)
 
 
 def barrier():

@@ -87,7 +87,7 @@ def test_resolve_dims_binds_a_symbol_to_a_known_size():
 def test_pipeline_names_every_stage_in_order():
     assert driver.PIPELINE.names == ["resolve_dims", "simplify", "prune_loops", "hoist_loops",
                                      "sink_accumulations", "fold_constants", "expand_composites", "fold_expanded",
-                                     "fuse_conv_epilogues", "simplify_expanded", "schedule", "plan_memory", "codegen",
+                                     "fuse_conv_epilogues", "simplify_expanded", "cache_weight_transforms", "schedule", "plan_memory", "codegen",
                                      "optimize", "emit_object"]
 
 
