@@ -8,6 +8,8 @@ buffers table, the C ABI) stays behind the compiler's public functions.
 import numpy as np
 
 from keralite.runtime.executable import Executable, storage_dtype
+# the write counts of variable buffers, which values cached from weights follow
+from keralite.runtime.executable import note_written, write_counts  # noqa: F401
 
 
 def executable(compiled, variable_buffers=(), notes_writes=True):

@@ -12,13 +12,12 @@ import numpy as np
 
 from keralite.compiler import graph_queries as Q
 from keralite.compiler.driver import compile_graph
-from keralite.compiler.execute import executable
+from keralite.compiler.execute import executable, write_counts
 from keralite.compiler.ir.graph import Graph
 from keralite.compiler.ir.shapes import shape_str
 from keralite.compiler.ops import source
 from keralite.compiler.ops.registry import apply
 from keralite.compiler.ops.source import scalar
-from keralite.runtime.executable import write_counts
 
 from . import config
 from .core import LEARNING_PHASE_NAME, cast, forget_learning_phase, new_uid, placeholder_tensor, to_tensor

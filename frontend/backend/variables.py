@@ -6,9 +6,8 @@ reads and updates in place; a variable made from a tensor takes its value now.""
 import numpy as np
 
 from keralite.compiler import graph_queries as Q
-from keralite.compiler.execute import variable_storage
+from keralite.compiler.execute import note_written, variable_storage
 from keralite.compiler.ops.registry import apply
-from keralite.runtime.executable import note_written
 
 from .config import floatx
 from .core import _dtype, cast, new_uid, to_tensor
