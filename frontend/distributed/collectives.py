@@ -96,16 +96,25 @@ def allgather(value, name=None):
     # Raises
         ValueError: when ranks disagree on the dtype or on an axis other than the first.
     """
-    array = np.asarray(value_of(value), order="C")
-    if array.ndim == 0:
-        array = array.reshape(1)
+    array = _as_rows(value)
     if size() == 1:
         return array.copy()
-    _check_same_layout(array, "allgather", check_first_axis=False)
-    rows = communicator().allgather(int(array.shape[0]))
+    rows = _row_counts(array, "allgather")
     gathered = np.empty((sum(rows),) + array.shape[1:], array.dtype)
     _gather_rows(array, gathered, rows, root=None)
     return gathered
+
+
+def _as_rows(value):
+    """A value as a C-contiguous array with a first axis to gather along."""
+    array = np.asarray(value_of(value), order="C")
+    return array.reshape(1) if array.ndim == 0 else array
+
+
+def _row_counts(array, what):
+    """Every rank's number of rows, once the ranks agree on everything else."""
+    _check_same_layout(array, what, check_first_axis=False)
+    return communicator().allgather(int(array.shape[0]))
 
 
 def _gather_rows(array, gathered, rows, root):
@@ -140,13 +149,10 @@ def gather_rows(value, root_rank=0):
     # Raises
         ValueError: when ranks disagree on the dtype or on an axis other than the first.
     """
-    array = np.asarray(value_of(value), order="C")
-    if array.ndim == 0:
-        array = array.reshape(1)
+    array = _as_rows(value)
     if size() == 1:
         return array.copy()
-    _check_same_layout(array, "gather", check_first_axis=False)
-    rows = communicator().allgather(int(array.shape[0]))
+    rows = _row_counts(array, "gather")
     is_root = communicator().Get_rank() == root_rank
     gathered = np.empty((sum(rows),) + array.shape[1:], array.dtype) if is_root else None
     _gather_rows(array, gathered, rows, root=root_rank)

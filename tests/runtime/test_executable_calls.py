@@ -38,3 +38,17 @@ def test_after_a_repeat_other_inputs_are_still_converted_or_refused():
     with pytest.raises(ValueError):
         f([np.ones((4, 3), "float32"), np.ones((5, 3), "float32")])
     np.testing.assert_allclose(f([a, a])[0], a * 3)
+
+
+def test_a_big_arena_is_mapped_and_gives_the_same_numbers():
+    from keralite.runtime.executable import POPULATED_ARENA
+    x = K.placeholder((None, 1024))
+    # the softmax's intermediates live in the arena, past the mapping threshold
+    f = K.function([x], [K.sum(K.softmax(x) * x, axis=1)])
+    rows = POPULATED_ARENA // (4 * 1024) + 64
+    xv = np.random.RandomState(1).randn(rows, 1024).astype("float32")
+    e = np.exp(xv - xv.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(f([xv])[0], ((e / e.sum(axis=1, keepdims=True)) * xv).sum(axis=1), rtol=1e-4)
+    assert f.arena_bytes() >= POPULATED_ARENA
+    np.testing.assert_allclose(f([xv[:3]])[0], ((e[:3] / e[:3].sum(axis=1, keepdims=True)) * xv[:3]).sum(axis=1),
+                               rtol=1e-4)
