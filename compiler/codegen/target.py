@@ -4,6 +4,7 @@ Everything that touches llvmlite.binding's global state lives here, so the rest 
 code generator only builds `llvmlite.ir` modules.
 """
 import contextlib
+import ctypes
 import os
 import threading
 
@@ -12,6 +13,8 @@ os.environ.setdefault("LLVMLITE_ENABLE_IR_LAYER_TYPED_POINTERS", "0")
 
 import llvmlite  # noqa: E402
 import llvmlite.binding as llvm  # noqa: E402
+
+from . import elf  # noqa: E402
 
 # Fast-math flags for elementwise arithmetic: contraction (FMA) but no nnan/ninf, so inf
 # and nan propagate as numpy's do, and no reassociation: with it LLVM may distribute
@@ -122,9 +125,33 @@ def add_symbol(name, address):
     llvm.add_symbol(name, address)
 
 
+_process = None
+
+
+def _resolvable(name):
+    """Whether the JIT's linker finds `name`: a symbol added with `add_symbol` (the
+    runtime, the support library, kernels) or one the process has loaded (the C library)."""
+    global _process
+    if llvm.address_of_symbol(name):
+        return True
+    if _process is None:
+        _process = ctypes.CDLL(None)
+    try:
+        getattr(_process, name)
+    except AttributeError:
+        return False
+    return True
+
+
 def load_object(obj_bytes, symbols):
-    """JIT-load an object file; returns {symbol: address}. Unresolved symbols raise."""
+    """JIT-load an object file; returns {symbol: address}. A symbol the object uses that
+    the process cannot resolve raises (MCJIT would make it address 0 and the code crash),
+    as does one of `symbols` the object does not define."""
     tm = target_machine()
+    missing = [name for name in elf.undefined_symbols(obj_bytes) if not _resolvable(name)]
+    if missing:
+        raise RuntimeError(f"compiled object uses {', '.join(sorted(missing))}, which nothing loaded in "
+                           "this process defines")
     with _lock:
         ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
         object_ref = llvm.ObjectFileRef.from_data(obj_bytes)
