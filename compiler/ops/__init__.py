@@ -5,10 +5,10 @@ top of the module), and imports from the compiler only `ir` and the LLVM-emissio
 helpers of `codegen` (scalar, mathlib, loops, context, support):
 
     registry < source < elementwise < transcendental < logic < reduce < shape
-             < linalg < nn < random < control < conv
+             < linalg < nn < random < control < conv < pool
 
 An op that another family needs only by name goes through `registry.apply`, which
 needs no import of the family (e.g. `unbroadcast` sums through the `sum` op).
 """
 from . import (registry, source, elementwise, transcendental, logic, reduce, shape,  # noqa: F401
-               linalg, nn, random, control, conv)
+               linalg, nn, random, control, conv, pool)

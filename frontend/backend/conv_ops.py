@@ -14,6 +14,7 @@ import numpy as np
 
 from keralite.compiler.ir.shapes import Sym, shape_str
 from keralite.compiler.ops import conv as C
+from keralite.compiler.ops import pool as P
 from keralite.compiler.ops import shape as S
 from keralite.compiler.ops import reduce as R
 from keralite.compiler.ops.linalg import matmul
@@ -537,7 +538,7 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank, what):
     window = _ints(pool_size, rank, "pool_size", what)
     strides = _ints(strides, rank, "strides", what)
     pads = C.padding_pairs(padding, node.shape[1:-1], window, strides, (1,) * rank)
-    out = _output(C.pool(pool_mode, node, window, strides, pads), data_format)
+    out = _output(P.pool(pool_mode, node, window, strides, pads), data_format)
     # a maximum of float16 values is one of them; an average is rounded as TF's is
     return _half(out, x) if pool_mode == "avg" else out
 
