@@ -41,7 +41,7 @@ from .codegen import forked, kernel_cache, support, target
 from .codegen.module import build_entry_module
 from ..runtime import native
 
-FORMAT_VERSION = "3"       # 3: the signature lists the GEMM dtypes a graph calls
+FORMAT_VERSION = "4"       # 4: objects say what they call by their undefined symbols
 
 # On a machine where keralite never ran, the C runtime and the float32 GEMM start building
 # now, on the other core, while the program goes on importing and building its model.
@@ -84,27 +84,14 @@ class CompiledGraph:
             with _lock:
                 address = _loaded.get(self.key)
                 if address is None:
-                    _register_runtime_symbols(self.signature.get("support", True))
                     kernel_cache.load(self.kernels)
                     name = self.signature["entry"]
-                    address = target.load_object(self.obj, [name])[name]
+                    address = target.load_object(self.obj, [name], provide=support.provide)[name]
                     _loaded[self.key] = address
             self._address = address
             self.timings["load"] = self.timings.get("load", 0.0) + time.perf_counter() - began
             self.cpu_timings["load"] = self.cpu_timings.get("load", 0.0) + time.process_time() - began_cpu
         return self._address
-
-
-def _register_runtime_symbols(gemm_dtypes):
-    """The thread pool, and the support library's GEMMs of the dtypes the graph
-    multiplies in: a graph without a matmul runs while the support library may still be
-    building on another thread."""
-    if gemm_dtypes is True:         # a signature that only says whether it calls any
-        gemm_dtypes = support.DTYPES
-    if gemm_dtypes:
-        support.ensure_loaded(gemm_dtypes)
-    else:
-        support.ensure_runtime()
 
 
 def _symbol_order(graph):
@@ -254,24 +241,10 @@ def _dims_spec(shape, sym_index):
     return out
 
 
-def _gemm_dtypes(graph):
-    """The dtypes of the support library's GEMMs the graph's code calls (every matmul,
-    loop bodies included), sorted."""
-    found = set()
-    for n in graph.nodes():
-        if n.op.name == "matmul":
-            found.add(n.dtype.name)
-        for _, v in n.attrs:
-            if is_subgraph(v):
-                found.update(_gemm_dtypes(v.graph))
-    return sorted(found)
-
-
 def _signature(graph, plan, sym_order, entry):
     sym_index = {s: i for i, s in enumerate(sym_order)}
     return {
         "entry": entry,
-        "support": _gemm_dtypes(graph),
         "symbols": len(sym_order),
         "derived": _derived_signature(graph, sym_order, sym_index),
         "inputs": [{"dtype": x.dtype.name, "shape": _dims_spec(x.shape, sym_index),

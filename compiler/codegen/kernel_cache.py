@@ -13,9 +13,8 @@ and only if ours): kind "kernels" holds batch objects, kind "kernel" maps a kern
 symbol to the batch that defines it.
 
 A batch holds the kernels one graph needed, and a later graph may call only one of them:
-loading the batch still links all of them, so a batch records which of the support
-library's GEMMs its kernels call, and those are loaded first (a symbol the JIT cannot
-resolve becomes address 0: a crash when called, or a wrong relocation beside it).
+loading the batch still links all of them, so what any of them calls (a GEMM of the
+support library) is loaded first, found from the batch object's undefined symbols.
 """
 import hashlib
 import json
@@ -23,14 +22,13 @@ import struct
 import threading
 
 from ..fingerprint import compiler_fingerprint
-from . import gemm, support, target
+from . import support, target
 from .portable import PLACEHOLDER
 
 _lock = threading.RLock()
 _batch_objects = {}     # batch id -> object code (compiled here or read from disk)
 _batch_symbols = {}     # batch id -> the kernel symbols it defines
 _symbol_batch = {}      # kernel symbol -> a batch id that defines it
-_batch_support = {}     # batch id -> dtypes of the support GEMMs its kernels call
 _loaded_symbols = set()
 # where the kernels graphs asked for came from, for tests and benchmarks
 stats = {"compiled": 0, "memory": 0, "disk": 0, "batches_loaded": 0}
@@ -92,13 +90,10 @@ def _read_batch(batch_id):
         return False
     meta, obj = unpacked
     symbols = meta.get("symbols") if isinstance(meta, dict) else None
-    needs = meta.get("support") if isinstance(meta, dict) else None
-    if not isinstance(symbols, list) or not obj or not isinstance(needs, list) \
-            or not set(needs) <= set(support.DTYPES):
+    if not isinstance(symbols, list) or not obj:
         return False
     _batch_objects[batch_id] = obj
     _batch_symbols[batch_id] = list(symbols)
-    _batch_support[batch_id] = list(needs)
     for symbol in symbols:
         _symbol_batch.setdefault(symbol, batch_id)
     return True
@@ -136,25 +131,18 @@ def add_batch(kernels, obj):
     its id."""
     batch_id = batch_id_of(kernels)
     symbols = [k.symbol for k in kernels]
-    needs = gemm_dtypes(kernels)
     with _lock:
         _batch_objects[batch_id] = obj
         _batch_symbols[batch_id] = symbols
-        _batch_support[batch_id] = needs
         for symbol in symbols:
             _symbol_batch[symbol] = batch_id
         stats["compiled"] += len(symbols)
     cache = _cache()
     if cache is not None:
-        cache.put("kernels", batch_id, pack({"symbols": symbols, "support": needs}, obj))
+        cache.put("kernels", batch_id, pack({"symbols": symbols}, obj))
         for symbol in symbols:
             cache.put("kernel", symbol, batch_id.encode("ascii"))
     return batch_id
-
-
-def gemm_dtypes(kernels):
-    """The dtypes of the support GEMMs the kernels call (they declare them by name)."""
-    return [d for d in support.DTYPES if any(f'@"{gemm.gemm_name(d)}"' in k.text for k in kernels)]
 
 
 def placement(kernels):
@@ -192,8 +180,7 @@ def load(pairs):
             if batch_id is None or not _read_batch(batch_id):
                 raise RuntimeError(f"kernel {symbol} is not compiled in this process nor in the disk cache")
             symbols = _batch_symbols[batch_id]
-            support.ensure_loaded(_batch_support[batch_id])
-            addresses = target.load_object(_batch_objects[batch_id], symbols)
+            addresses = target.load_object(_batch_objects[batch_id], symbols, provide=support.provide)
             for name, address in addresses.items():
                 target.add_symbol(name, address)
             _loaded_symbols.update(symbols)

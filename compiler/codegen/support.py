@@ -129,6 +129,13 @@ def ensure_runtime():
             _runtime_ready = True
 
 
+def provide(names):
+    """Make visible what an object about to be JIT-loaded uses, by the names it leaves
+    undefined: the runtime always, and the GEMMs it calls (a graph without a matmul
+    never waits for the GEMM's background build)."""
+    ensure_loaded([d for d in DTYPES if gemm.gemm_name(d) in names])
+
+
 def ensure_loaded(dtypes=DTYPES):
     """JIT-load the GEMMs of `dtypes` once and make their symbols visible to graph code."""
     ensure_runtime()

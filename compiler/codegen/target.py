@@ -143,12 +143,17 @@ def _resolvable(name):
     return True
 
 
-def load_object(obj_bytes, symbols):
-    """JIT-load an object file; returns {symbol: address}. A symbol the object uses that
-    the process cannot resolve raises (MCJIT would make it address 0 and the code crash),
-    as does one of `symbols` the object does not define."""
+def load_object(obj_bytes, symbols, provide=None):
+    """JIT-load an object file; returns {symbol: address}. `provide(names)`, when given,
+    is first handed the names the object uses but does not define, to load what defines
+    them (support.provide: the runtime, the GEMMs). A name still unresolvable then raises
+    (MCJIT would make it address 0 and the code crash), as does one of `symbols` the
+    object does not define."""
     tm = target_machine()
-    missing = [name for name in elf.undefined_symbols(obj_bytes) if not _resolvable(name)]
+    undefined = elf.undefined_symbols(obj_bytes)
+    if provide is not None:
+        provide(undefined)
+    missing = [name for name in undefined if not _resolvable(name)]
     if missing:
         raise RuntimeError(f"compiled object uses {', '.join(sorted(missing))}, which nothing loaded in "
                            "this process defines")
