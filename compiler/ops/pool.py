@@ -45,16 +45,22 @@ class MaxPool(_Pool):
         return [apply("max_pool_grad", [node.inputs[0], g], **self._attrs(node))]
 
     def lower(self, kx, node):
-        x = node.inputs[0]
-        b = kx.b
-        dtype = node.dtype
-        src, dst = kx.pointer(x), kx.pointer(node)
-        with _each_window(kx, node, x) as (out_base, in_base, _):
-            with kx.loop(kx.dim(x.shape[-1]), name="c") as c:
-                v = kx.load(src, b.add(in_base, c), dtype)
-                acc = kx.load(dst, b.add(out_base, c), dtype)
-                kx.store(_max_keep_nan(b, acc, v), dst, b.add(out_base, c), dtype)
-        return x.shape[0], numel(x.shape[1:])   # batch items run in parallel
+        return _lower_window_fold(kx, node, _max_keep_nan)
+
+
+def _lower_window_fold(kx, node, combine):
+    """Each output element becomes combine(itself, element) over its window's elements
+    (it starts as what _each_window fills it with); batch items run in parallel."""
+    x = node.inputs[0]
+    b = kx.b
+    dtype = node.dtype
+    src, dst = kx.pointer(x), kx.pointer(node)
+    with _each_window(kx, node, x) as (out_base, in_base, _):
+        with kx.loop(kx.dim(x.shape[-1]), name="c") as c:
+            acc = kx.load(dst, b.add(out_base, c), dtype)
+            v = kx.load(src, b.add(in_base, c), dtype)
+            kx.store(combine(b, acc, v), dst, b.add(out_base, c), dtype)
+    return x.shape[0], numel(x.shape[1:])
 
 
 def _max_keep_nan(b, acc, v):
@@ -71,15 +77,7 @@ class AvgPool(_Pool):
         return [apply("avg_pool_grad", [g], spatial=node.inputs[0].shape[1:-1], **self._attrs(node))]
 
     def lower(self, kx, node):
-        x = node.inputs[0]
-        b = kx.b
-        dtype = node.dtype
-        src, dst = kx.pointer(x), kx.pointer(node)
-        with _each_window(kx, node, x) as (out_base, in_base, _):
-            with kx.loop(kx.dim(x.shape[-1]), name="c") as c:
-                total = b.fadd(kx.load(dst, b.add(out_base, c), dtype), kx.load(src, b.add(in_base, c), dtype))
-                kx.store(total, dst, b.add(out_base, c), dtype)
-        return x.shape[0], numel(x.shape[1:])   # batch items run in parallel
+        return _lower_window_fold(kx, node, lambda b, total, v: b.fadd(total, v))
 
 
 @register
