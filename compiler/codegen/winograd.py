@@ -30,6 +30,7 @@ from . import target as _target  # noqa: F401  (first: selects opaque llvmlite.i
 from llvmlite import ir  # noqa: E402
 
 from .conv_kernel import MAX_VECTORS, _Emitter, column_blocks, pixels_per_tile  # noqa: E402
+from .scalar import select_max  # noqa: E402
 
 I1 = ir.IntType(1)
 I64 = ir.IntType(64)
@@ -241,11 +242,7 @@ class _Winograd(_Emitter):
                     if checked and s == 1 and g.OW % 2 == 1:
                         col_ok = b.icmp_signed("<", ow, self.c(g.OW))
                         ok = col_ok if ok is None else b.and_(ok, col_ok)
-                    if ok is None:
-                        self.store_vector(value, self.ep(self.out, at), masks[v])
-                    else:
-                        with b.if_then(ok):
-                            self.store_vector(value, self.ep(self.out, at), masks[v])
+                    self.store_where(ok, value, at, masks[v])
 
     def epilogue(self, value, bias):
         b = self.b
@@ -263,11 +260,7 @@ class _Winograd(_Emitter):
         for r in range(2):
             for s in range(2):
                 value = self.combine(A_T[s], rows[r])
-                if best is None:
-                    best = value
-                else:
-                    take = b.or_(b.fcmp_unordered("uno", value, value), b.fcmp_ordered(">", value, best))
-                    best = b.select(take, value, best)
+                best = value if best is None else select_max(b, value, best, True, True)
         value = self.epilogue(best, bias)
         tw = b.add(tw0, t)
         at = b.add(b.mul(b.add(b.mul(b.add(b.mul(n, self.c(g.PH)), th), self.c(g.PW)), tw), self.c(g.O)),
@@ -278,10 +271,14 @@ class _Winograd(_Emitter):
         if g.OW % 2 == 1:
             col_ok = b.icmp_signed("<", tw, self.c(g.PW))
             ok = col_ok if ok is None else b.and_(ok, col_ok)
+        self.store_where(ok, value, at, mask)
+
+    def store_where(self, ok, value, at, mask):
+        """Store `value` at element `at` of the output; only when `ok` (an i1), if given."""
         if ok is None:
             self.store_vector(value, self.ep(self.out, at), mask)
         else:
-            with b.if_then(ok):
+            with self.b.if_then(ok):
                 self.store_vector(value, self.ep(self.out, at), mask)
 
 

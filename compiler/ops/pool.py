@@ -12,7 +12,7 @@ import contextlib
 from llvmlite import ir
 
 from ..codegen.loops import emit_fill
-from ..codegen.scalar import const
+from ..codegen.scalar import const, select_max
 from ..ir.shapes import numel
 from .registry import Op, register, apply
 from .conv import I64, ZERO, _int_or_0, _offset, _scaled, _window_geometry
@@ -65,8 +65,7 @@ def _lower_window_fold(kx, node, combine):
 
 def _max_keep_nan(b, acc, v):
     """max(acc, v) where a nan in v wins (so a nan in a window shows, as in TF)."""
-    take = b.or_(b.fcmp_unordered("uno", v, v), b.fcmp_ordered(">", v, acc))
-    return b.select(take, v, acc)
+    return select_max(b, v, acc, True, True)
 
 
 @register
