@@ -27,9 +27,8 @@ a Winograd convolution moves into it too (a Winograd tile is one pooling window)
 - `max_pool(conv_winograd(...))` -> conv_winograd(..., pool=True)
 """
 from ..ir.constant import scalar_value
-from ..ir.graph import Graph
 from ..ops.registry import apply
-from .rewrite import rebuild
+from .rewrite import rebuild, replace_nodes
 
 
 def _is_zero(node):
@@ -70,15 +69,6 @@ def _pinned(graph):
     return set(graph.outputs) | {v for _, v in graph.updates}
 
 
-def _rewrite(graph, plan):
-    """Rebuild the graph; `plan(node, inputs)` gives a replacement or None."""
-    mapping = {}
-    for node in graph.nodes():
-        inputs = [mapping[i] for i in node.inputs]
-        mapping[node] = plan(node, inputs) or rebuild(node, inputs)
-    return Graph(graph.inputs, [mapping[o] for o in graph.outputs], [(v, mapping[x]) for v, x in graph.updates])
-
-
 def fuse_conv_epilogues(graph):
     users = graph.consumers()
     pinned = _pinned(graph)
@@ -94,7 +84,7 @@ def fuse_conv_epilogues(graph):
                                  **dict(fused.attrs))
         return None
 
-    graph = _rewrite(graph, with_bias)
+    graph = replace_nodes(graph, with_bias)
     users = graph.consumers()
     pinned = _pinned(graph)
     replaced = {}       # original select / le node -> what replaces it, once the conv is rebuilt
@@ -122,7 +112,7 @@ def fuse_conv_epilogues(graph):
             return relu
         return apply("le", [relu, inputs[1]], payload=node.payload, **dict(node.attrs))
 
-    return _pool_into_winograd(_mask_before_pool_gradient(_rewrite(graph, with_relu)))
+    return _pool_into_winograd(_mask_before_pool_gradient(replace_nodes(graph, with_relu)))
 
 
 def _pool_into_winograd(graph):
@@ -139,7 +129,7 @@ def _pool_into_winograd(graph):
             return None
         fused = inputs[0]
         return apply(fused.op.name, list(fused.inputs), **dict(fused.attrs, pool=True))
-    return _rewrite(graph, rule)
+    return replace_nodes(graph, rule)
 
 
 def _mask_before_pool_gradient(graph):
@@ -157,4 +147,4 @@ def _mask_before_pool_gradient(graph):
         zero = mask.inputs[1]
         masked = apply("select", [apply("le", [pooled, zero]), node.inputs[1], g])
         return apply("max_pool_grad", [y, masked], **attrs)
-    return _rewrite(graph, rule)
+    return replace_nodes(graph, rule)

@@ -9,21 +9,18 @@ is built. The JIT keeps variables: training and `set_value` change them between 
 import numpy as np
 
 from ..ops.source import array_constant
-from ..ir.graph import Graph
-from .rewrite import rebuild
+from .rewrite import replace_nodes
 
 
 def freeze_variables(graph):
     """The graph with every variable it reads but does not update replaced by a
     constant holding a copy of the variable's current value."""
     updated = {v for v, _ in graph.updates}
-    mapping = {}
-    for n in graph.nodes():
-        if n.op.name == "variable" and n not in updated:
-            if n.payload is None:
-                raise ValueError(f"variable %{n.id} has no value to freeze")
-            mapping[n] = array_constant(np.array(n.payload, copy=True), n.dtype)
-        else:
-            mapping[n] = rebuild(n, [mapping[i] for i in n.inputs])
-    return Graph(graph.inputs, [mapping[o] for o in graph.outputs],
-                 [(v, mapping[x]) for v, x in graph.updates])
+
+    def frozen(node, inputs):
+        if node.op.name != "variable" or node in updated:
+            return None
+        if node.payload is None:
+            raise ValueError(f"variable %{node.id} has no value to freeze")
+        return array_constant(np.array(node.payload, copy=True), node.dtype)
+    return replace_nodes(graph, frozen)

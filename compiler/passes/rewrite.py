@@ -26,3 +26,14 @@ def rewrite(graph, rule):
         mapping[node] = new
     return Graph(graph.inputs, [mapping[o] for o in graph.outputs],
                  [(v, mapping[x]) for v, x in graph.updates])
+
+
+def replace_nodes(graph, plan):
+    """One pass over the graph, original node by original node: `plan(node, inputs)`
+    (inputs already rebuilt) gives a node's replacement, or None to keep it with those
+    inputs. Unlike `rewrite`, sources may be replaced too (a variable by a constant)."""
+    mapping = {}
+    for node in graph.nodes():
+        inputs = [mapping[i] for i in node.inputs]
+        mapping[node] = plan(node, inputs) or rebuild(node, inputs)
+    return Graph(graph.inputs, [mapping[o] for o in graph.outputs], [(v, mapping[x]) for v, x in graph.updates])

@@ -17,11 +17,10 @@ import itertools
 
 import numpy as np
 
-from ..ir.graph import Graph
 from ..ops.registry import apply
 from ..ir.shapes import numel
 from ...runtime.executable import storage_dtype
-from .rewrite import rebuild
+from .rewrite import replace_nodes
 
 _WORTH = ("matmul", "transpose")
 _uids = itertools.count()
@@ -43,18 +42,16 @@ def hoist_weight_transforms(graph):
                     and all(fixed[i] for i in n.inputs) and isinstance(numel(n.shape), int))
         worth[n] = fixed[n] and (n.op.name in _WORTH or any(worth[i] for i in n.inputs))
     users = graph.consumers()
-    hoisted = [n for n in nodes if worth[n] and any(not fixed[u] for u in users.get(n, []))]
+    hoisted = {n for n in nodes if worth[n] and any(not fixed[u] for u in users.get(n, []))}
     if not hoisted:
         return graph, []
-    mapping, prologue = {}, []
-    for n in nodes:
-        if n in hoisted:
-            cache = apply("variable", [], payload=np.zeros(n.shape, storage_dtype(n.dtype.name)),
-                          uid=f"weight-cache-{next(_uids)}", shape=n.shape, dtype=n.dtype.name)
-            mapping[n] = cache
-            prologue.append((cache, n))
-        else:
-            mapping[n] = rebuild(n, [mapping[i] for i in n.inputs])
-    rewritten = Graph(graph.inputs, [mapping[o] for o in graph.outputs],
-                      [(v, mapping[x]) for v, x in graph.updates])
-    return rewritten, prologue
+    prologue = []
+
+    def cached(node, inputs):
+        if node not in hoisted:
+            return None
+        cache = apply("variable", [], payload=np.zeros(node.shape, storage_dtype(node.dtype.name)),
+                      uid=f"weight-cache-{next(_uids)}", shape=node.shape, dtype=node.dtype.name)
+        prologue.append((cache, node))
+        return cache
+    return replace_nodes(graph, cached), prologue
