@@ -22,6 +22,7 @@ import os
 import threading
 import time
 
+from .collection import collection_paused
 from .fingerprint import compiler_fingerprint
 from .ir.graph import Graph, format_attr, is_subgraph
 from .ir.derived import definition as derived_definition, is_derived, leaves as derived_leaves, text as derived_text
@@ -453,6 +454,11 @@ def compile_graph(graph, name="graph", dump=None, cpu=None, features=None, jit=T
     its results into variables the graph reads (passes/weight_cache.py); the caller runs
     it before a call whenever a weight it reads was written (runtime `write_counts`).
     """
+    with collection_paused():
+        return _compile_graph(graph, name, dump, cpu, features, jit, entry, disabled, prologue)
+
+
+def _compile_graph(graph, name, dump, cpu, features, jit, entry, disabled, prologue):
     dumper = Dumper(dump, name)
     _check_inputs(graph)
     if cpu is None:
