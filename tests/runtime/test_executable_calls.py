@@ -52,3 +52,36 @@ def test_a_big_arena_is_mapped_and_gives_the_same_numbers():
     assert f.arena_bytes() >= POPULATED_ARENA
     np.testing.assert_allclose(f([xv[:3]])[0], ((e[:3] / e[:3].sum(axis=1, keepdims=True)) * xv[:3]).sum(axis=1),
                                rtol=1e-4)
+
+
+def test_a_big_arena_is_aligned_zeroed_and_sized():
+    from keralite.runtime.executable import POPULATED_ARENA, _arena
+    for size in (POPULATED_ARENA, POPULATED_ARENA + 12345):
+        arena = _arena(size)
+        assert arena.size == size and arena.ctypes.data % 64 == 0
+        assert not arena.any()
+        arena[-1] = 7      # writable to its last byte
+
+
+def test_repeat_path_reports_errors_and_notes_writes():
+    from keralite.runtime.executable import write_counts
+    x = K.placeholder((None, 2))
+    v = K.variable(np.zeros((2,), "float32"))
+    f = K.function([x], [x + v], updates=[(v, v + 1.0)])
+    a = np.ones((3, 2), "float32")
+    buffer = v.value       # the runtime-owned array the update writes
+    before = write_counts([buffer])[0]
+    for step in range(3):          # the first call takes the checked path, the rest repeat it
+        np.testing.assert_allclose(f([a])[0], a + step)
+    assert write_counts([buffer])[0] == before + 3
+    np.testing.assert_allclose(K.get_value(v), [3.0, 3.0])
+
+
+def test_repeat_path_returns_bool_outputs_as_bool():
+    x = K.placeholder((None, 2))
+    f = K.function([x], [K.greater(x, 0.5)])
+    a = np.array([[0.0, 1.0]], "float32")
+    for _ in range(2):
+        out = f([a])[0]
+        assert out.dtype == np.bool_
+        np.testing.assert_array_equal(out, [[False, True]])
