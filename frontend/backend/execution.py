@@ -18,6 +18,7 @@ from keralite.compiler.ir.shapes import shape_str
 from keralite.compiler.ops import source
 from keralite.compiler.ops.registry import apply
 from keralite.compiler.ops.source import scalar
+from keralite.compiler.passes.simplify import simplify
 
 from . import config
 from .core import LEARNING_PHASE_NAME, cast, forget_learning_phase, new_uid, placeholder_tensor, to_tensor
@@ -186,6 +187,10 @@ class Function:
         self._prints = [(self._n_outputs + k, _print_messages[n]) for k, n in enumerate(printed)]
         self.compiled = compile_graph(graph, name or "function", prologue=True)
         self._executable = executable(self.compiled, variable_buffers(self.compiled.variables))
+        # outputs that leave as the executable returns them (no printing, no narrowing,
+        # no 0-d array to unwrap): the common case, and the one a batch-1 call times
+        self._plain = not self._prints and not self._output_casts and all(
+            len(o["shape"]) for o in self.compiled.signature["outputs"])
         self._prologue = None
         prologue = self.compiled.prologue
         if prologue is not None:
@@ -218,6 +223,8 @@ class Function:
                 self._prologue([])
                 self._weights_seen = seen
         outs = self._executable(inputs)
+        if self._plain:
+            return outs
         for i, message in self._prints:
             sys.stdout.write(f"{message}{outs[i]}\n")
         outs = list(outs[:self._n_outputs])
@@ -260,7 +267,7 @@ def build_graph(inputs, outputs, updates=None, learning_phase=None):
     graph = _feed_non_placeholders(graph)
     graph = _default_learning_phase(graph, bool(learning_phase))
     _check_all_fed(graph)
-    graph = _advance_random_counter(graph)
+    graph = _advance_random_counter(graph, bool(learning_phase))
     return graph, printed
 
 
@@ -397,10 +404,16 @@ def _default_learning_phase(graph, value=False):
     return Q.substitute(graph, {n: phase for n in unfed}, graph.inputs)
 
 
-def _advance_random_counter(graph):
+def _advance_random_counter(graph, training):
     """Each call advances the call counter of every random op in the graph (each op owns
-    its counter, as a TF random op owns its state, so a seed reproduces across functions)."""
+    its counter, as a TF random op owns its state, so a seed reproduces across functions).
+    In a test-mode function only the draws left once the folded learning phase has picked
+    its branches count: a predict function runs no dropout draw, as TF's runs no dropout
+    op, so predicting leaves the training streams where they were (and the call updates
+    nothing)."""
     counters = Q.random_counters(graph)
+    if counters and not training:
+        counters = Q.random_counters(simplify(graph))
     updated = {v for v, _ in graph.updates}
     new = [(c, apply("add", [c, scalar(1, "int64")])) for c in counters if c not in updated]
     if not new:

@@ -268,3 +268,24 @@ def test_tensor_seed_draws_depend_on_the_seed_alone():
     assert (first != other).any()
     with pytest.raises(ValueError, match="scalar integer"):
         K.random_uniform((3, 2), seed=K.placeholder((2,), dtype="int64"))
+
+
+def test_a_test_mode_function_does_not_advance_dropout_draws():
+    # predicting runs no dropout draw (as TF's predict runs no dropout op): a predict
+    # function updates nothing, and the training stream is where it would be without it
+    def masks(predict_calls):
+        K.clear_session()
+        x = K.placeholder((2, 64))
+        y = K.in_train_phase(K.dropout(x, 0.5, seed=3), x)
+        train = K.function([x], [y], learning_phase=1)
+        test = K.function([x], [y])
+        assert not test.compiled.graph.updates
+        ones = np.ones((2, 64), "float32")
+        first = train([ones])[0]
+        for _ in range(predict_calls):
+            np.testing.assert_array_equal(test([ones])[0], ones)
+        return first, train([ones])[0]
+    without, with_predicts = masks(0), masks(3)
+    np.testing.assert_array_equal(without[0], with_predicts[0])
+    np.testing.assert_array_equal(without[1], with_predicts[1])
+    assert not np.array_equal(without[0], without[1])
