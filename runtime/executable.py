@@ -12,6 +12,8 @@ import weakref
 import cffi
 import numpy as np
 
+from . import call_path
+
 _ffi = cffi.FFI()
 _ENTRY = "int32_t(*)(void **, int64_t *, void *)"
 
@@ -83,6 +85,7 @@ class Executable:
             self._check_buffer(arr, spec, "variable")
             self._fixed[base + i] = arr
         self._written = [variables[i] for i in signature.get("updated", [])] if notes_writes else []
+        self._finish = _finisher(self._written, self._errors)
         base += len(variables)
         for i, arr in enumerate(constants):
             self._fixed[base + i] = np.ascontiguousarray(arr)
@@ -240,51 +243,32 @@ class Executable:
             buffers[self._n_in + k] = _ffi.from_buffer(arr)
         return self._entry(buffers, dims_c, _ffi.NULL)
 
-    def _finish(self, status):
-        for buffer in self._written:
-            note_written(buffer)
-        if status:
-            message = self._errors.get(str(status), f"error code {status}")
-            raise ValueError(f"compiled function failed: {message}")
-
     def _repeat_path(self, shapes, out_shapes, call):
         """The call for inputs like the last ones: every input a C-contiguous ndarray of
         its dtype with the same shape, so that every check of a first call holds again
         and the sizes, output shapes and buffers table are those of that call. It returns
-        None for any other inputs (the full path then runs). Written out with its values
-        bound as locals because at batch 1 Python's share of a call is what is left to
-        cut: an MLP's 784-512-512-10 predict runs ~21 us of native code, and this path
-        adds ~3 us where the full one adds ~6 (bench_export's JIT row)."""
-        n_in, checks = self._n_in, tuple(zip(shapes, self._in_dtypes))
-        made = tuple(zip(out_shapes, self._out_dtypes))
-        views = any(self._out_bool)
+        None for any other inputs (the full path then runs). At batch 1 Python's share of
+        a call is what is left to cut (an MLP's 784-512-512-10 predict runs ~21 us of
+        native code): the C path (runtime/call_path.py) adds well under a microsecond,
+        the Python one, used until it is built or where it cannot be, ~3.5 us."""
+        # a bool output is allocated as bool: the kernels write its bytes as 0 and 1
+        made = tuple((shape, np.dtype(np.bool_) if b else dtype)
+                     for shape, dtype, b in zip(out_shapes, self._out_dtypes, self._out_bool))
         buffers, dims_c, _arena = call
-        entry, lock, from_buffer, null, empty, ndarray = self._entry, self._lock, _ffi.from_buffer, _ffi.NULL, \
-            np.empty, np.ndarray
-        finish, writes = self._finish, bool(self._written)
+        writes = bool(self._written)
+        native = call_path.repeat_call_type(on_built=self._forget_repeat_path)
+        if native is not None:
+            checks = tuple((shape, memoryview(np.empty(0, dtype)).format, dtype.itemsize)
+                           for shape, dtype in zip(shapes, self._in_dtypes))
+            address = lambda cdata: int(_ffi.cast("uintptr_t", cdata))  # noqa: E731
+            return native(address(self._entry), address(buffers), address(dims_c), checks, made, np.ndarray,
+                          np.empty, self._lock, self._finish, writes, call)
+        return _python_repeat_path(self._entry, buffers, dims_c, tuple(zip(shapes, self._in_dtypes)), made,
+                                   self._lock, self._finish, writes)
 
-        def repeat(inputs):
-            if len(inputs) != n_in:
-                return None
-            for x, (shape, dtype) in zip(inputs, checks):
-                if type(x) is not ndarray or x.shape != shape or x.dtype != dtype or not x.flags.c_contiguous:
-                    return None
-            outputs = [empty(shape, dtype) for shape, dtype in made]
-            with lock:
-                k = 0
-                for arr in inputs:
-                    buffers[k] = from_buffer(arr)
-                    k += 1
-                for arr in outputs:
-                    buffers[k] = from_buffer(arr)
-                    k += 1
-                status = entry(buffers, dims_c, null)
-            if status or writes:
-                finish(status)
-            if views:
-                return [o.view(np.bool_) if b else o for o, b in zip(outputs, self._out_bool)]
-            return outputs
-        return repeat
+    def _forget_repeat_path(self):
+        """Called once the C path is built: the next call makes its repeat path anew."""
+        self._repeat_call = None
 
     def arena_bytes(self):
         """Bytes of the largest arena prepared so far (one per set of dims called with)."""
@@ -308,6 +292,45 @@ class Executable:
         # the arena lives as long as the buffers table that points into it
         self._arenas[dims] = (buffers, dims_c, arena)
         return self._arenas[dims]
+
+
+def _finisher(written, errors):
+    """What follows every call: the writes of the variables the graph updates recorded,
+    and a failure raised with the graph's message for its code. A closure over the two
+    (not a method), so that a repeat path holding it does not hold its Executable."""
+    def finish(status):
+        for buffer in written:
+            note_written(buffer)
+        if status:
+            message = errors.get(str(status), f"error code {status}")
+            raise ValueError(f"compiled function failed: {message}")
+    return finish
+
+
+def _python_repeat_path(entry, buffers, dims_c, checks, made, lock, finish, writes):
+    """The repeat path in Python (see Executable._repeat_path), its values bound as locals."""
+    n_in, from_buffer, null, empty, ndarray = len(checks), _ffi.from_buffer, _ffi.NULL, np.empty, np.ndarray
+
+    def repeat(inputs):
+        if len(inputs) != n_in:
+            return None
+        for x, (shape, dtype) in zip(inputs, checks):
+            if type(x) is not ndarray or x.shape != shape or x.dtype != dtype or not x.flags.c_contiguous:
+                return None
+        outputs = [empty(shape, dtype) for shape, dtype in made]
+        with lock:
+            k = 0
+            for arr in inputs:
+                buffers[k] = from_buffer(arr)
+                k += 1
+            for arr in outputs:
+                buffers[k] = from_buffer(arr)
+                k += 1
+            status = entry(buffers, dims_c, null)
+        if status or writes:
+            finish(status)
+        return outputs
+    return repeat
 
 
 class _NotYetKnown(Exception):
@@ -379,6 +402,16 @@ def _arena(size):
             return arena
     arena = np.empty(size + 64, np.uint8)
     return arena[(-arena.ctypes.data) % 64:]
+
+
+def aligned_empty(shape, dtype, alignment=64):
+    """An uninitialised C-contiguous array whose data starts on an `alignment`-byte
+    boundary (a view into a slightly larger allocation, which it keeps alive)."""
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape, dtype=np.int64))
+    raw = np.empty(count * dtype.itemsize + alignment, np.uint8)
+    start = (-raw.ctypes.data) % alignment
+    return raw[start:start + count * dtype.itemsize].view(dtype).reshape(shape)
 
 
 def _populate(mapping, arena):
