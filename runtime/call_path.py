@@ -18,10 +18,8 @@ import hashlib
 import importlib.machinery
 import importlib.util
 import os
-import subprocess
 import sys
 import sysconfig
-import tempfile
 import threading
 from pathlib import Path
 
@@ -29,7 +27,6 @@ from . import native
 
 _MODULE = "_keralite_call"
 _CFLAGS = ("-O2", "-shared", "-fPIC", "-std=gnu11")
-_TIMEOUT = 120
 
 _lock = threading.Lock()
 _type = None            # the RepeatCall type once loaded
@@ -56,26 +53,6 @@ def _headers() -> list[str]:
     return ["-I", include]
 
 
-def _compile(cc: list[str], source: Path, directory: Path, final: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=final.suffix, dir=directory)
-    os.close(fd)
-    try:
-        proc = subprocess.run([*cc, *_CFLAGS, *_headers(), str(source), "-o", tmp], stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=_TIMEOUT)
-        if proc.returncode != 0 or not os.path.getsize(tmp):
-            raise RuntimeError(f"compiling {source.name} failed: {(proc.stderr or proc.stdout).strip()[:2000]}")
-        os.chmod(tmp, 0o700)
-        native._write_digest(Path(tmp), final)
-        os.replace(tmp, final)
-        tmp = None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-
-
 def _load(path: Path):
     spec = importlib.util.spec_from_file_location(_MODULE, str(path))
     module = importlib.util.module_from_spec(spec)
@@ -98,7 +75,7 @@ def _build_and_load(build: bool):
         return None
     directory = directories[0] if directories else native._private_build_dir()
     path = directory / name
-    _compile(cc, source, directory, path)
+    native.build_library([*cc, *_CFLAGS, *_headers(), str(source)], directory, path, "the C call path")
     return _load(path)
 
 

@@ -207,19 +207,19 @@ def _cache_build_dir() -> Path | None:
 
 
 def _compile(cc: list[str], src: Path, c_files: list[Path], out_dir: Path, final: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".so", dir=out_dir)
+    build_library([*cc, *_CFLAGS, "-I", str(src), *[str(f) for f in c_files], *_LDLIBS], out_dir, final,
+                  "the native runtime")
+
+
+def build_library(command: list[str], out_dir: Path, final: Path, what: str) -> None:
+    """Run a compiler `command` (all but its `-o` output) into a temporary file in
+    `out_dir`, then record its digest and move it to `final` atomically: a process
+    killed meanwhile leaves no half-written library where a loader would find it.
+    Raises RuntimeError naming `what` when the compiler fails or cannot run."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=final.suffix, dir=out_dir)
     os.close(fd)
     try:
-        cmd = [
-            *cc,
-            *_CFLAGS,
-            "-I",
-            str(src),
-            *[str(f) for f in c_files],
-            *_LDLIBS,
-            "-o",
-            tmp,
-        ]
+        cmd = [*command, "-o", tmp]
         try:
             proc = subprocess.run(
                 cmd,
@@ -229,16 +229,15 @@ def _compile(cc: list[str], src: Path, c_files: list[Path], out_dir: Path, final
                 timeout=_COMPILE_TIMEOUT,
             )
         except FileNotFoundError:
-            raise RuntimeError(_NO_COMPILER_HELP.format(detail=f" ({cc[0]!r} could not be run)")) from None
+            raise RuntimeError(_NO_COMPILER_HELP.format(detail=f" ({command[0]!r} could not be run)")) from None
         except subprocess.TimeoutExpired:
             raise RuntimeError(
-                f"keralite: building the native runtime timed out after {_COMPILE_TIMEOUT}s: "
-                + shlex.join(cmd)
+                f"keralite: building {what} timed out after {_COMPILE_TIMEOUT}s: " + shlex.join(cmd)
             ) from None
         if proc.returncode != 0 or not os.path.getsize(tmp):
             output = (proc.stderr or "") + (proc.stdout or "")
             raise RuntimeError(
-                "keralite: building the native runtime failed "
+                f"keralite: building {what} failed "
                 f"(exit code {proc.returncode}):\n  {shlex.join(cmd)}\n{output.strip()}"
             )
         os.chmod(tmp, 0o700)
