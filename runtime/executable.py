@@ -372,34 +372,29 @@ def _evaluate(spec, dims, known):
     raise ValueError(f"compiled function: unknown size expression {op!r}")
 
 
-# An arena this big is its own mapping, backed by transparent huge pages where the
-# kernel offers them, with every page faulted in before the first call.
+# An arena this big is a mapping of its own with every page faulted in before the first
+# call.
 POPULATED_ARENA = 4 << 20
-
-_HUGE_PAGE = 2 << 20
-_MADV_POPULATE_WRITE = 23     # Linux 5.14; Python's mmap module does not name it yet
 
 
 def _arena(size):
     """A zeroed, 64-byte aligned scratch buffer of `size` bytes.
 
-    A big one is an anonymous mapping, aligned to 2 MiB and advised MADV_HUGEPAGE, whose
-    pages are faulted in here at once: a first call would otherwise fault them in one by
-    one as the kernels first touch them. On this VM the CNN's 80 MiB train arena costs
-    37 ms in 4 KiB faults, 27 ms with MAP_POPULATE and 7 ms in 2 MiB pages (the warm
-    first-result figure of bench_compile); huge pages also spare the kernels TLB misses.
-    Where huge pages or MADV_POPULATE_WRITE are missing, the same mapping is populated
-    with 4 KiB pages (MAP_POPULATE, or one write per page)."""
-    if size >= POPULATED_ARENA and hasattr(mmap, "MAP_ANONYMOUS"):
+    A big one is an anonymous mapping made with MAP_POPULATE: a first call would
+    otherwise fault its pages in one by one as the kernels first touch them, which on
+    this VM cost the CNN's first train step (80 MiB of arena) 37 ms against the
+    mapping's 27 ms. Transparent huge pages populate the same arena in 7 ms when the
+    memory was freed moments before, but in 30 to 180 ms after a few idle seconds (the
+    VM hands free 2 MiB blocks back to its host, which must fault them in again), so
+    the arena stays in 4 KiB pages, whose cost does not depend on what ran before."""
+    flags = getattr(mmap, "MAP_POPULATE", 0)
+    if size >= POPULATED_ARENA and flags:
         try:
-            mapping = mmap.mmap(-1, size + _HUGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+            mapping = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | flags)
         except (OSError, ValueError):
             mapping = None
         if mapping is not None:
-            whole = np.frombuffer(mapping, np.uint8)    # the array keeps the mapping alive
-            arena = whole[(-whole.ctypes.data) % _HUGE_PAGE:][:size]
-            _populate(mapping, arena)
-            return arena
+            return np.frombuffer(mapping, np.uint8)     # page-aligned; the array keeps it mapped
     arena = np.empty(size + 64, np.uint8)
     return arena[(-arena.ctypes.data) % 64:]
 
@@ -412,23 +407,6 @@ def aligned_empty(shape, dtype, alignment=64):
     raw = np.empty(count * dtype.itemsize + alignment, np.uint8)
     start = (-raw.ctypes.data) % alignment
     return raw[start:start + count * dtype.itemsize].view(dtype).reshape(shape)
-
-
-def _populate(mapping, arena):
-    """Fault in every page of `arena` (a slice of the anonymous `mapping`), in huge pages
-    where the kernel allows."""
-    if hasattr(mmap, "MADV_HUGEPAGE"):
-        try:
-            mapping.madvise(mmap.MADV_HUGEPAGE)
-        except OSError:
-            pass
-    if hasattr(mapping, "madvise"):
-        try:
-            mapping.madvise(_MADV_POPULATE_WRITE)
-            return
-        except OSError:          # an older kernel: EINVAL
-            pass
-    arena[::4096] = 0            # one write per page faults it in (the mapping is zeroed)
 
 
 def _name(spec):
