@@ -22,6 +22,7 @@ import os
 import threading
 import time
 
+from . import compile_record
 from .collection import collection_paused
 from .fingerprint import compiler_fingerprint
 from .ir.graph import Graph, format_attr, is_subgraph
@@ -66,7 +67,8 @@ class CompiledGraph:
     """
 
     def __init__(self, graph, obj, signature, variables, constants, key, kernels=()):
-        self.graph = graph
+        self._graph = graph
+        self._passes = None             # what gives the graph when a record skipped the passes
         self.obj = obj
         self.signature = signature
         self.variables = variables
@@ -77,6 +79,15 @@ class CompiledGraph:
         self.cpu_timings = {}
         self._address = None
         self.prologue = None            # a CompiledGraph computing cached weight values, if any
+
+    @property
+    def graph(self):
+        """The graph after the passes. A compile read from a record (compile_record.py)
+        skipped them; they run here, on first use, for whoever inspects the graph (its
+        weight caches are then other nodes than the ones in `variables`)."""
+        if self._graph is None:
+            self._graph = self._passes()
+        return self._graph
 
     def address(self):
         """Address of the entry point, JIT-loading the object on first use."""
@@ -182,11 +193,12 @@ def _check_inputs(graph):
                              "the outputs but is not among the function's inputs")
 
 
-def canonical_text(graph, syms=None):
+def canonical_text(graph, syms=None, values=None):
     """The graph as text with process-specific names replaced by positions; a loop's
     body is spelled out inside its node (its symbols named with the outer graph's).
     The expressions of derived symbols end the text, so graphs that differ only in how
-    a size is computed never share code."""
+    a size is computed never share code. `values`: the constant nodes whose arrays'
+    digests are part of the text (those of loop bodies all are), or None for none."""
     nodes = graph.nodes()
     names = {n.id: k for k, n in enumerate(nodes)}
     outermost = syms is None
@@ -204,12 +216,14 @@ def canonical_text(graph, syms=None):
         if isinstance(v, tuple):
             return "(" + ",".join(attr(x) for x in v) + ")"
         if is_subgraph(v):
-            return "{" + v.header() + "\n" + canonical_text(v.graph, syms) + "}"
+            inner = None if values is None else set(v.graph.nodes())
+            return "{" + v.header() + "\n" + canonical_text(v.graph, syms, inner) + "}"
         return format_attr(v)
 
     lines = []
     for n in nodes:
-        attrs = [(k, v) for k, v in n.attrs if k not in ("uid", "name", "digest")]
+        hidden = ("uid", "name") if values is not None and n in values else ("uid", "name", "digest")
+        attrs = [(k, v) for k, v in n.attrs if k not in hidden]
         if n.op.kind == "source" and n.op.name != "constant":
             attrs = [(k, v) for k, v in attrs if k not in ("shape",)]
         args = ",".join(f"%{names[i.id]}" for i in n.inputs)
@@ -469,6 +483,15 @@ def _compile_graph(graph, name, dump, cpu, features, jit, entry, disabled, prolo
     # code, and an exported library, link them into the entry's module
     wants_code = dumper.wants("llvm") or dumper.wants("asm") or any(
         dumper.wants(None, s) for s in ("codegen", "optimize", "emit_object"))
+    front = None
+    if jit and not wants_code and not dumper.stages and kernel_cache_enabled():
+        began, began_cpu = time.perf_counter(), time.process_time()
+        front = _record_key(graph, cpu, features, entry, disabled, prologue)
+        compiled = _from_record(front, graph, name, cpu, features, disabled, prologue)
+        if compiled is not None:
+            compiled.timings["record"] = time.perf_counter() - began
+            compiled.cpu_timings["record"] = time.process_time() - began_cpu
+            return compiled
     state = CompileState(graph, check=checking_from_environment(), cpu=cpu, features=features, jit=jit,
                          prologue=prologue and jit)
     PIPELINE.run(state, dumper, stop="plan_memory", disabled=disabled)
@@ -501,7 +524,94 @@ def _compile_graph(graph, name, dump, cpu, features, jit, entry, disabled, prolo
     if pairs:
         compiled.prologue = compile_graph(Graph([], [], list(pairs)), name=f"{name}_prologue", dump=dump,
                                           disabled=disabled)
+    if front is not None:
+        _store_record(front, graph, compiled)
     return compiled
+
+
+_records = {}     # record key -> (meta, arrays) of compile_record, for this process
+
+
+def _record_key(graph, cpu, features, entry, disabled, prologue):
+    """The key of a compile's record: the graph as given (input names included) and
+    every option the passes and code depend on. The values of its array constants are
+    part of it where folding may read them: a constant read only by ops that are not
+    pure (a random draw's seed) is never folded, and its value, like the code, does
+    not depend on the number (so a model whose dropout seeds differ from run to run
+    still finds its record)."""
+    consumers = graph.consumers()
+    folded = {n for n in graph.nodes()
+              if n.op.name == "constant" and any(u.op.pure for u in consumers.get(n, []))}
+    names = ",".join(x.attr("name") or "" for x in graph.inputs)
+    return hashlib.sha256("\n".join([
+        "record", FORMAT_VERSION, cpu, features, entry or "", ",".join(sorted(disabled)), str(bool(prologue)),
+        target.versions(), compiler_fingerprint(), names, canonical_text(graph, values=folded)]).encode()).hexdigest()
+
+
+def _from_record(front, graph, name, cpu, features, disabled, prologue):
+    """The CompiledGraph a record gives for `graph` (its code from the caches), or None."""
+    with _lock:
+        found = _records.get(front)
+    if found is None:
+        try:
+            from ..runtime import cache
+        except ImportError:
+            return None
+        payload = cache.get(compile_record.KIND, front)
+        found = compile_record.unpack(payload) if payload is not None else None
+        if found is None:
+            return None
+    fitted = compile_record.slots(*found, graph)
+    if fitted is None:
+        return None
+    parts = []
+    for part, variables, constants in fitted:
+        if part is None:
+            parts.append(None)
+            continue
+        with _lock:
+            cached = _memory_cache.get(part["key"])
+        if cached is None:
+            cached = _disk_get(part["key"], True)
+        if cached is None:
+            return None
+        with _lock:
+            _memory_cache[part["key"]] = cached
+        parts.append(CompiledGraph(None, cached[0], part["signature"], variables, constants, part["key"],
+                                   cached[1]))
+    with _lock:
+        _records[front] = found
+    compiled, compiled.prologue = parts
+    again = functools.lru_cache(maxsize=1)(lambda: _passes_again(graph, name, cpu, features, disabled, prologue))
+    compiled._passes = lambda: again()[0]
+    if compiled.prologue is not None:
+        compiled.prologue._passes = lambda: again()[1]
+    return compiled
+
+
+def _passes_again(graph, name, cpu, features, disabled, prologue):
+    """(graph, prologue graph) after the passes, for a compile read from a record."""
+    state = CompileState(graph, cpu=cpu, features=features, jit=True, prologue=prologue)
+    PIPELINE.run(state, Dumper(None, name), stop="plan_memory", disabled=disabled)
+    pairs = getattr(state, "prologue", None)
+    if not pairs:
+        return state.graph, None
+    body = CompileState(Graph([], [], list(pairs)), cpu=cpu, features=features, jit=True)
+    PIPELINE.run(body, Dumper(None, name), stop="plan_memory", disabled=disabled)
+    return state.graph, body.graph
+
+
+def _store_record(front, graph, compiled):
+    described = compile_record.describe(graph, compiled)
+    if described is None:
+        return
+    with _lock:
+        _records[front] = described
+    try:
+        from ..runtime import cache
+    except ImportError:
+        return
+    cache.put(compile_record.KIND, front, compile_record.pack(*described))
 
 
 def kernel_cache_enabled():

@@ -66,7 +66,8 @@ COMPILER_LEVELS = [
     ("passes", {"keralite.compiler.autodiff", "keralite.compiler.passes",
                 "keralite.compiler.graph_queries", "keralite.compiler.parse"}),
     ("codegen.module", {"keralite.compiler.codegen.module"}),
-    ("driver", {"keralite.compiler.driver", "keralite.compiler.execute", "keralite.compiler.collection"}),
+    ("driver", {"keralite.compiler.driver", "keralite.compiler.execute", "keralite.compiler.collection",
+                "keralite.compiler.compile_record"}),
 ]
 
 

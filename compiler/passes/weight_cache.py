@@ -50,8 +50,13 @@ def hoist_weight_transforms(graph):
     def cached(node, inputs):
         if node not in hoisted:
             return None
-        cache = apply("variable", [], payload=np.zeros(node.shape, storage_dtype(node.dtype.name)),
-                      uid=f"weight-cache-{next(_uids)}", shape=node.shape, dtype=node.dtype.name)
+        cache = cache_variable(node.shape, node.dtype.name)
         prologue.append((cache, node))
         return cache
     return replace_nodes(graph, cached), prologue
+
+
+def cache_variable(shape, dtype):
+    """A new variable holding a weight-derived value (zeros until the prologue runs)."""
+    return apply("variable", [], payload=np.zeros(shape, storage_dtype(dtype)), uid=f"weight-cache-{next(_uids)}",
+                 shape=tuple(shape), dtype=dtype)
