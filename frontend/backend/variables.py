@@ -50,6 +50,32 @@ def variable(value, dtype=None, name=None, constraint=None):
     return var
 
 
+def variable_over(buffer, name=None):
+    """A variable whose value is `buffer` itself, not a copy: for memory its caller lays
+    out (keralite.distributed's gradient variables are spans of one flat buffer that
+    MPI sums in place). Not part of Keras' backend API.
+
+    # Arguments
+        buffer: a C-contiguous, writable numpy array of a dtype the runtime stores
+            as is (not bool); compiled code reads and updates it in place.
+        name: a name for the variable.
+
+    # Returns
+        A Variable.
+
+    # Raises
+        ValueError: for a buffer that is not C-contiguous and writable, or is bool.
+    """
+    if not isinstance(buffer, np.ndarray) or not buffer.flags.c_contiguous or not buffer.flags.writeable:
+        raise ValueError("variable_over needs a C-contiguous, writable numpy array")
+    dtype = _dtype(buffer.dtype.name)
+    if dtype.is_bool:
+        raise ValueError("variable_over cannot hold bool values (stored as uint8 by the runtime)")
+    uid = new_uid()
+    node = apply("variable", [], payload=buffer, uid=uid, shape=buffer.shape, dtype=dtype.name)
+    return Variable(node, buffer, name or f"variable_{uid}", None)
+
+
 def set_value(x, value):
     """Overwrites a variable's value in place, from a numpy array.
 

@@ -221,6 +221,14 @@ def allreduce_sum_in_place(buffer):
         note_written(buffer)
 
 
+def sum_over_ranks(buffer):
+    """Sums a small C-contiguous array over all ranks in place (a train step's batch
+    sizes). Unlike `allreduce_sum_in_place`, the array is not a variable's memory, so
+    no write is recorded."""
+    if size() > 1:
+        communicator().Allreduce(mpi_module().IN_PLACE, buffer, op=mpi_module().SUM)
+
+
 def barrier():
     """Waits until every rank has reached this call."""
     if size() > 1:

@@ -5,60 +5,29 @@ As in Horovod, the wrapped optimizer is an instance of a subclass of the origina
 class made on the fly (an `Adam` stays an `Adam` for isinstance checks, configs and
 saved files). The subclass changes two things:
 
-- `get_gradients` returns the averaged gradients as slices of one flat gradient
-  buffer (a variable), instead of the local gradients; so the optimizer's own
-  `get_updates` builds an update that reads the exchanged gradients;
+- `get_gradients` returns the averaged gradients: variables over one flat buffer that
+  MPI sums (gradient_buffer.py); so the optimizer's own `get_updates` builds an update
+  that reads the exchanged gradients in place;
 - `build_train_function`, the hook the engine calls when it makes the train
   function, compiles the step as two native calls with the exchange between them
   (see train_step.py).
+
+Each rank computes the gradient of its loss times its share of the global batch
+(`samples / total samples`, fed at every step): summed over the ranks, that is the
+gradient of the mean loss over all the ranks' samples, the gradient one process
+computes on the union of the batches, also when the last batches of an epoch are
+unequal (with equal batches it is the plain mean over ranks, as in Horovod). Scaling
+the scalar loss instead of every gradient costs nothing: the factor enters the
+backward pass at its first, smallest tensor.
 """
 import copy
 
-import numpy as np
-
 from .. import backend as K
 from .. import optimizers
+from .gradient_buffer import GradientBuffer
 from .train_step import SplitTrainStep
 
 _distributed_classes = {}
-
-
-class _GradientExchange:
-    """The local gradients of one train step and the flat buffer they are exchanged in.
-
-    The buffer holds every gradient times this rank's batch size, then the batch size
-    itself; summed over the ranks and divided by the summed batch size, that is the
-    gradient of the mean loss over all the ranks' samples: the gradient one process
-    computes on the union of the batches, also when the last batches of an epoch are
-    unequal (with equal batches it is the plain mean over ranks, as in Horovod).
-    """
-
-    def __init__(self, gradients, params):
-        for param, gradient in zip(params, gradients):
-            if K.dtype(param) != "float32" or K.dtype(gradient) != "float32":
-                raise ValueError(f"DistributedOptimizer supports float32 weights only; weight "
-                                 f"{param.name!r} is {K.dtype(param)}")
-        self.shapes = [K.int_shape(p) for p in params]
-        self.counts = [int(np.prod(shape, dtype=np.int64)) for shape in self.shapes]
-        self.local_gradients = gradients
-        # runtime-owned: the gradient call writes it, MPI sums it in place, the update reads it
-        self.buffer = K.zeros((sum(self.counts) + 1,), dtype="float32", name="allreduced_gradients")
-
-    def flat_local_gradients(self, samples):
-        """The value the gradient call writes: every local gradient times `samples` (this
-        rank's batch size, a scalar tensor), then `samples`."""
-        pieces = [K.reshape(g, (n,)) * samples for g, n in zip(self.local_gradients, self.counts)]
-        return K.concatenate(pieces + [K.reshape(samples, (1,))], axis=0)
-
-    def averaged_gradients(self):
-        """Each weight's slice of the summed buffer over the summed batch size."""
-        total = sum(self.counts)
-        samples = K.reshape(self.buffer[total:total + 1], ())
-        averaged, offset = [], 0
-        for shape, count in zip(self.shapes, self.counts):
-            averaged.append(K.reshape(self.buffer[offset:offset + count], shape) / samples)
-            offset += count
-        return averaged
 
 
 class _DistributedOptimizerMixin:
@@ -67,16 +36,23 @@ class _DistributedOptimizerMixin:
     def get_gradients(self, loss, params):
         """The gradients averaged over all ranks (clipped locally first, as configured).
 
+        The local gradients themselves are made by `build_train_function`, which
+        knows the batch they are scaled by; asked again for the same loss and weights
+        (TensorBoard's gradient histograms), this returns the same averaged gradients.
+
         # Arguments
             loss: the scalar loss tensor.
             params: list of weight variables.
 
         # Returns
-            List of gradient tensors, one per weight, read from the exchanged buffer.
+            List of gradient variables, one per weight, holding the gradients summed
+            over the ranks by the last train step.
         """
-        gradients = super().get_gradients(loss, params)
-        self._gradient_exchange = _GradientExchange(gradients, params)
-        return self._gradient_exchange.averaged_gradients()
+        gradient_buffer = getattr(self, "_gradient_buffer", None)
+        if (gradient_buffer is None or self._gradient_loss is not loss
+                or [id(p) for p in gradient_buffer.params] != [id(p) for p in params]):
+            self._gradient_loss, self._gradient_buffer = loss, GradientBuffer(params)
+        return list(self._gradient_buffer.variables)
 
     def build_train_function(self, model, compile_function, inputs, outputs, state_updates,
                              training_updates):
@@ -100,30 +76,34 @@ class _DistributedOptimizerMixin:
         # Raises
             NotImplementedError: when a variable is updated both by the model and by
                 the optimizer (the two calls could not order them as one call does).
+            ValueError: when a weight has no gradient.
         """
-        exchange = getattr(self, "_gradient_exchange", None)
-        if exchange is None:
+        gradient_buffer = getattr(self, "_gradient_buffer", None)
+        if gradient_buffer is None:
             raise RuntimeError("build_train_function needs get_updates to have run first")
         trained = {id(variable) for variable, _ in _update_pairs(training_updates)}
         for variable, _ in _update_pairs(state_updates):
             if id(variable) in trained:
                 raise NotImplementedError(f"variable {variable.name!r} is updated both by the model and by "
                                           "the optimizer; keralite.distributed cannot split such a step")
-        flat_gradients = exchange.flat_local_gradients(_batch_size(inputs))
-        gradient_function = compile_function(inputs, outputs,
-                                             updates=list(state_updates) + [(exchange.buffer, flat_gradients)],
-                                             name="gradient_function", learning_phase=1)
+        share = K.placeholder(shape=(), dtype="float32", name="batch_share")
+        gradient_function = compile_function(
+            inputs + [share], outputs,
+            updates=list(state_updates) + gradient_buffer.updates(self._local_gradients(share)),
+            name="gradient_function", learning_phase=1)
         update_function = compile_function([], [], updates=training_updates, name="apply_gradients",
                                            learning_phase=1)
-        return SplitTrainStep(model, gradient_function, update_function, exchange.buffer.value)
+        return SplitTrainStep(model, gradient_function, update_function, gradient_buffer.flat,
+                              counts_samples=bool(inputs))
 
-
-def _batch_size(inputs):
-    """This call's number of samples, as a float32 scalar tensor (1 for a model fed by
-    tensors instead of arrays)."""
-    if not inputs:
-        return K.constant(1.0)
-    return K.cast(K.shape(inputs[0])[0], "float32")
+    def _local_gradients(self, share):
+        """This rank's gradients times its share of the global batch."""
+        loss, params = self._gradient_loss, self._gradient_buffer.params
+        base = super(_DistributedOptimizerMixin, self)
+        if getattr(self, "clipnorm", 0) > 0 or getattr(self, "clipvalue", 0) > 0:
+            # clipping applies to the local gradient itself, so the share multiplies after it
+            return [gradient * share for gradient in base.get_gradients(loss, params)]
+        return base.get_gradients(loss * share, params)
 
 
 def _update_pairs(updates):

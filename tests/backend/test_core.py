@@ -606,3 +606,18 @@ def test_function_reports_its_arena():
     small = f.arena_bytes()
     f([np.ones((400, 300), "float32")])
     assert f.arena_bytes() > small and f.arena_bytes() >= 400 * 4
+
+
+def test_variable_over_a_callers_buffer():
+    from keralite.backend.variables import variable_over
+    flat = np.zeros(10, "float32")
+    first, second = variable_over(flat[:4].reshape(2, 2)), variable_over(flat[4:], name="tail")
+    assert second.name == "tail" and K.int_shape(first) == (2, 2)
+    K.function([], [], updates=[(first, first + 1.0), (second, second + 2.0)])([])
+    np.testing.assert_array_equal(flat, [1, 1, 1, 1, 2, 2, 2, 2, 2, 2])   # written in place
+    flat[:] = 5.0
+    np.testing.assert_array_equal(K.eval(first), [[5, 5], [5, 5]])
+    with pytest.raises(ValueError, match="C-contiguous"):
+        variable_over(np.zeros((4, 4), "float32")[:, :2])
+    with pytest.raises(ValueError, match="bool"):
+        variable_over(np.zeros(3, bool))
