@@ -30,6 +30,7 @@ from .ir.derived import definition as derived_definition, is_derived, leaves as 
 from .ir.shapes import Sym, derived_symbols, shape_str
 from .passes.pipeline import (Dumper, Pipeline, Stage, CompileState, graph_pass, checking_from_environment,
                               disabled_from_environment, timings_listing)
+from .ops.conv import lowering_settings as conv_lowering_settings
 from .passes.resolve_dims import resolve_dims
 from .passes.simplify import simplify
 from .passes.fold import fold_constants
@@ -543,9 +544,11 @@ def _record_key(graph, cpu, features, entry, disabled, prologue):
     folded = {n for n in graph.nodes()
               if n.op.name == "constant" and any(u.op.pure for u in consumers.get(n, []))}
     names = ",".join(x.attr("name") or "" for x in graph.inputs)
+    # every environment setting a pass reads is part of the key
     return hashlib.sha256("\n".join([
         "record", FORMAT_VERSION, cpu, features, entry or "", ",".join(sorted(disabled)), str(bool(prologue)),
-        target.versions(), compiler_fingerprint(), names, canonical_text(graph, values=folded)]).encode()).hexdigest()
+        conv_lowering_settings(), target.versions(), compiler_fingerprint(), names,
+        canonical_text(graph, values=folded)]).encode()).hexdigest()
 
 
 def _from_record(front, graph, name, cpu, features, disabled, prologue):

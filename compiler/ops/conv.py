@@ -366,6 +366,13 @@ def _conv_path():
     return path
 
 
+def lowering_settings():
+    """The environment settings that choose how convolutions are lowered, as text: a
+    compile record (compiler/compile_record.py) made under other settings does not
+    apply."""
+    return f"conv={_conv_path()} winograd={os.environ.get('KERALITE_WINOGRAD', '1')}"
+
+
 def _direct_conv(node):
     """The conv node as a `conv_direct` kernel (1-D convolutions as 2-D ones of height
     1), or None where the GEMM path is used: 3-D convolutions, and shapes where

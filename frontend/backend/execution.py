@@ -197,8 +197,8 @@ class Function:
             # weight-only work (a Winograd kernel transform) runs when the weights change
             buffers = variable_buffers(prologue.variables)
             self._prologue = executable(prologue, buffers, notes_writes=False)
-            caches = {v for v, _ in prologue.graph.updates}
-            self._weights = [b for node, b in zip(prologue.variables, buffers) if node not in caches]
+            caches = set(prologue.signature["updated"])
+            self._weights = [b for k, b in enumerate(buffers) if k not in caches]
             self._weights_seen = None
 
     def arena_bytes(self):

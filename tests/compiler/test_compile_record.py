@@ -24,6 +24,7 @@ def test_the_same_graph_twice_comes_from_its_record_with_caches_of_its_own():
     first, second = K.function([x], [out]), K.function([x], [out])
     assert not _from_record(first) and _from_record(second)
     assert second.compiled.prologue is not None
+    assert second.compiled._graph is None           # making the function ran no pass
     cache_first = {id(v) for v in first.compiled.prologue.variables}
     assert not cache_first & {id(v) for v in second.compiled.variables if v.payload is not None}
     a = np.random.RandomState(1).rand(3, 6).astype("float32")
@@ -112,3 +113,15 @@ def test_a_new_process_finds_the_record(tmp_path):
     (loss0, hit0), (loss1, hit1) = (r.stdout.split() for r in runs)
     assert (hit0, hit1) == ("False", "True")
     assert loss0 == loss1      # the same numbers as the full compile of the first process
+
+
+def test_settings_that_change_the_lowering_are_part_of_the_key(monkeypatch):
+    x = K.placeholder((2, 8, 8, 16))
+    w = K.variable(np.random.RandomState(2).rand(3, 3, 16, 16).astype("float32"))
+    out = K.conv2d(x, w, padding="same")
+    a = np.random.RandomState(3).rand(2, 8, 8, 16).astype("float32")
+    want = K.function([x], [out])([a])[0]
+    monkeypatch.setenv("KERALITE_CONV", "gemm")
+    f = K.function([x], [out])
+    assert not _from_record(f)
+    np.testing.assert_allclose(f([a])[0], want, rtol=1e-4, atol=1e-4)
