@@ -569,24 +569,17 @@ def test_unused_input_and_many_batch_sizes():
 
 
 def test_function_called_from_threads():
-    import threading
+    from thread_helpers import run_on_threads
     x = K.placeholder((None, 20))
     w = K.variable(np.random.default_rng(1).standard_normal((20, 7)))
     f = K.function([x], [K.sigmoid(K.dot(x, w))])
     feeds = [np.random.default_rng(k).standard_normal((k + 2, 20)) for k in range(4)]
     expected = [f([a])[0] for a in feeds]
-    failures = []
 
     def run(k):
         for _ in range(30):
-            if not np.array_equal(f([feeds[k]])[0], expected[k]):
-                failures.append(k)
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not failures
+            np.testing.assert_array_equal(f([feeds[k]])[0], expected[k])
+    run_on_threads(run, 4)
 
 
 def test_print_tensor_under_eval(capsys):

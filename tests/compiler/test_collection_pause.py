@@ -1,13 +1,13 @@
 """The cyclic garbage collector is off while a graph compiles and back as it was after,
 also when the compile fails, and when compiles nest or run on two threads."""
 import gc
-import threading
 
 import numpy as np
 import pytest
 
 from keralite import backend as K
 from keralite.compiler import collection
+from thread_helpers import run_on_threads
 
 
 def test_collection_is_paused_inside_and_restored_after():
@@ -38,18 +38,9 @@ def test_a_failed_compile_restores_the_collector():
 
 
 def test_compiles_on_two_threads_leave_the_collector_on():
-    errors = []
-
     def compile_one(k):
-        try:
-            x = K.placeholder((None, 3))
-            f = K.function([x], [x * float(k + 2)])
-            np.testing.assert_allclose(f([np.ones((2, 3), "float32")])[0], k + 2)
-        except Exception as e:      # reported below, in the test's thread
-            errors.append(e)
-    threads = [threading.Thread(target=compile_one, args=(k,)) for k in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors and gc.isenabled()
+        x = K.placeholder((None, 3))
+        f = K.function([x], [x * float(k + 2)])
+        np.testing.assert_allclose(f([np.ones((2, 3), "float32")])[0], k + 2)
+    run_on_threads(compile_one, 2)
+    assert gc.isenabled()

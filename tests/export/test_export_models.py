@@ -106,28 +106,19 @@ def test_two_threads_two_contexts_in_c(tmp_path, c_programs, multi_io_export):
 
 
 def test_two_threads_two_contexts_in_python(mlp_export):
-    import threading
+    from thread_helpers import run_on_threads
     lib = mlp_export.lib
     inputs = [random_inputs(lib.inputs, 300, seed=s)[0] for s in (10, 11)]
     want = [mlp_export.model.predict(x) for x in inputs]
-    results, errors = {}, []
+    results = {}
 
     def work(i):
-        try:
-            ctx = lib.new_context(num_threads=2)
-            for _ in range(30):
-                results[i] = ctx.predict(inputs[i])
-                np.testing.assert_allclose(results[i], want[i], rtol=0, atol=TOL)
-            ctx.close()
-        except Exception as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+        ctx = lib.new_context(num_threads=2)
+        for _ in range(30):
+            results[i] = ctx.predict(inputs[i])
+            np.testing.assert_allclose(results[i], want[i], rtol=0, atol=TOL)
+        ctx.close()
+    run_on_threads(work, 2)
     assert len(results) == 2
 
 

@@ -1,6 +1,7 @@
 """The repeat-call path in C (csrc/python/call_path.c): once built, a call with inputs
-like the last ones goes through it, and gives what the checked path gives, errors,
-variable writes and bool outputs included; anything else falls back."""
+like the last ones goes through it and gives what the checked path gives; anything
+else falls back. (Errors, variable writes and bool outputs through both repeat paths:
+test_executable_calls.py.)"""
 import threading
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 
 from keralite import backend as K
 from keralite.runtime import call_path
-from keralite.runtime.executable import write_counts
+from thread_helpers import run_on_threads
 
 
 @pytest.fixture(scope="module")
@@ -64,41 +65,6 @@ def test_other_inputs_fall_back_to_the_checked_path(native, other):
         f([a, a])
 
 
-def test_a_failing_call_raises_the_graphs_message(native):
-    table = K.variable(np.arange(6, dtype="float32").reshape(3, 2))
-    i = K.placeholder((None,), dtype="int32")
-    f = K.function([i], [K.gather(table, i)])
-    good = np.array([0, 2], "int32")
-    np.testing.assert_allclose(f([good])[0], [[0, 1], [4, 5]])
-    assert isinstance(_repeat(f), native)
-    with pytest.raises(ValueError, match="index out of range"):
-        f([np.array([0, 7], "int32")])
-    np.testing.assert_allclose(f([good])[0], [[0, 1], [4, 5]])
-
-
-def test_updates_and_their_write_counts(native):
-    x = K.placeholder((None, 2))
-    v = K.variable(np.zeros((2,), "float32"))
-    f = K.function([x], [x + v], updates=[(v, v + 1.0)])
-    a = np.ones((3, 2), "float32")
-    before = write_counts([v.value])[0]
-    for step in range(4):
-        np.testing.assert_allclose(f([a])[0], a + step)
-    assert isinstance(_repeat(f), native)
-    assert write_counts([v.value])[0] == before + 4
-
-
-def test_bool_outputs(native):
-    x = K.placeholder((None, 2))
-    f = K.function([x], [K.greater(x, 0.5)])
-    a = np.array([[0.0, 1.0]], "float32")
-    for _ in range(3):
-        out = f([a])[0]
-        assert out.dtype == np.bool_
-        np.testing.assert_array_equal(out, [[False, True]])
-    assert isinstance(_repeat(f), native)
-
-
 def test_threads_calling_one_function(native):
     x = K.placeholder((None, 64))
     w = K.variable(np.random.RandomState(1).rand(64, 64).astype("float32"))
@@ -106,20 +72,11 @@ def test_threads_calling_one_function(native):
     data = [np.random.RandomState(k).rand(8, 64).astype("float32") for k in range(4)]
     f([data[0]])
     want = [d @ K.get_value(w) for d in data]
-    errors = []
 
     def work(k):
-        try:
-            for _ in range(200):
-                np.testing.assert_allclose(f([data[k]])[0], want[k], rtol=1e-5)
-        except Exception as e:     # reported in the test's thread
-            errors.append(e)
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+        for _ in range(200):
+            np.testing.assert_allclose(f([data[k]])[0], want[k], rtol=1e-5)
+    run_on_threads(work, 4)
     assert isinstance(_repeat(f), native)
 
 

@@ -1,10 +1,32 @@
 """Calls of a compiled function: a call whose inputs have the shapes and dtypes of the
-previous one skips binding and solving sizes; anything else takes the checked path,
-so conversions and errors are the same whatever came before."""
+previous one skips binding and solving sizes (through the repeat path in Python, or in
+C once built: both are tested); anything else takes the checked path, so conversions and
+errors are the same whatever came before."""
 import numpy as np
 import pytest
 
 from keralite import backend as K
+from keralite.runtime import call_path
+
+
+@pytest.fixture(params=["python", "c"])
+def repeat_path(request, monkeypatch):
+    """Which repeat path the functions made in the test use."""
+    if request.param == "python":
+        monkeypatch.setattr(call_path, "repeat_call_type", lambda on_built=None: None)
+        return None
+    try:
+        native = call_path._build_and_load(build=True)
+    except RuntimeError as e:      # no C compiler or no Python headers on this machine
+        pytest.skip(f"the C call path cannot be built here: {e}")
+    monkeypatch.setattr(call_path, "repeat_call_type", lambda on_built=None: native)
+    return native
+
+
+def _uses(f, path):
+    """Whether f's repeat path is the one the fixture chose."""
+    repeat = f._executable._repeat_call
+    return isinstance(repeat, path) if path is not None else callable(repeat) and repeat.__name__ == "repeat"
 
 
 def _function():
@@ -13,7 +35,7 @@ def _function():
     return K.function([x, y], [x * 2.0 + y, K.sum(x, axis=1)])
 
 
-def test_repeated_and_changing_shapes_give_the_same_numbers():
+def test_repeated_and_changing_shapes_give_the_same_numbers(repeat_path):
     f = _function()
     rng = np.random.RandomState(0)
     for rows in (4, 4, 7, 4, 1, 1, 7):
@@ -21,13 +43,15 @@ def test_repeated_and_changing_shapes_give_the_same_numbers():
         out, total = f([a, b])
         np.testing.assert_allclose(out, a * 2 + b, rtol=1e-6)
         np.testing.assert_allclose(total, a.sum(axis=1), rtol=1e-5)
+    assert _uses(f, repeat_path)
 
 
-def test_after_a_repeat_other_inputs_are_still_converted_or_refused():
+def test_after_a_repeat_other_inputs_are_still_converted_or_refused(repeat_path):
     f = _function()
     a = np.ones((4, 3), "float32")
     f([a, a])
     f([a, a])
+    assert _uses(f, repeat_path)
     wide = np.arange(12, dtype="float64").reshape(4, 3)          # converted, not reinterpreted
     np.testing.assert_allclose(f([wide, a])[0], wide * 2 + 1)
     strided = np.arange(24, dtype="float32").reshape(4, 6)[:, ::2]    # made contiguous
@@ -63,7 +87,7 @@ def test_a_big_arena_is_aligned_zeroed_and_sized():
         arena[-1] = 7      # writable to its last byte
 
 
-def test_repeat_path_reports_errors_and_notes_writes():
+def test_repeat_path_notes_writes(repeat_path):
     from keralite.runtime.executable import write_counts
     x = K.placeholder((None, 2))
     v = K.variable(np.zeros((2,), "float32"))
@@ -73,11 +97,11 @@ def test_repeat_path_reports_errors_and_notes_writes():
     before = write_counts([buffer])[0]
     for step in range(3):          # the first call takes the checked path, the rest repeat it
         np.testing.assert_allclose(f([a])[0], a + step)
-    assert write_counts([buffer])[0] == before + 3
+    assert write_counts([buffer])[0] == before + 3 and _uses(f, repeat_path)
     np.testing.assert_allclose(K.get_value(v), [3.0, 3.0])
 
 
-def test_repeat_path_returns_bool_outputs_as_bool():
+def test_repeat_path_returns_bool_outputs_as_bool(repeat_path):
     x = K.placeholder((None, 2))
     f = K.function([x], [K.greater(x, 0.5)])
     a = np.array([[0.0, 1.0]], "float32")
@@ -85,3 +109,16 @@ def test_repeat_path_returns_bool_outputs_as_bool():
         out = f([a])[0]
         assert out.dtype == np.bool_
         np.testing.assert_array_equal(out, [[False, True]])
+    assert _uses(f, repeat_path)
+
+
+def test_a_failing_repeated_call_raises_the_graphs_message(repeat_path):
+    table = K.variable(np.arange(6, dtype="float32").reshape(3, 2))
+    i = K.placeholder((None,), dtype="int32")
+    f = K.function([i], [K.gather(table, i)])
+    good = np.array([0, 2], "int32")
+    np.testing.assert_allclose(f([good])[0], [[0, 1], [4, 5]])
+    assert _uses(f, repeat_path)
+    with pytest.raises(ValueError, match="index out of range"):
+        f([np.array([0, 7], "int32")])
+    np.testing.assert_allclose(f([good])[0], [[0, 1], [4, 5]])
