@@ -226,6 +226,10 @@ def schedule(graph):
                                        overrides={var: ("temp", i)}))
     kernels.extend(k for i, k in enumerate(update_kernels) if i not in in_place)
     kernels.extend(final_copies)
+    # an update that reads another update's new value element for element takes that
+    # value's loop in (RMSprop, Adam: the accumulator's update and the weight's, one
+    # pass over the gradient and the state instead of two)
+    kernels = merge_multi_output(kernels, needed)
     return Program(graph, kernels, output_keys, update_keys, materialized, relocated)
 
 
@@ -266,7 +270,7 @@ def merge_multi_output(kernels, needed):
         if producer.kind != "loop" or producer.is_reduce or producer.overrides:
             continue
         value = producer.node
-        readers = [k for k in merged if any(_storage_root(r) is value for r in k.reads)]
+        readers = [k for k in merged if k is not producer and any(_storage_root(r) is value for r in k.reads)]
         if not readers:
             continue
         first = readers[0]

@@ -175,3 +175,24 @@ def test_slice_gradients_that_tile_an_axis_become_one_concatenate():
                 "%4:f32[n0,5] = slice_update(%2, %0, starts=(0,3), steps=(1,1))\n"
                 "%5:f32[n0,5] = add(%3, %4)\ninputs: %0\noutputs: %5\n")
     assert not any(n.op.name == "concatenate" for n in simplify(gap).nodes())
+
+
+def test_an_update_reading_another_updates_new_value_shares_its_loop():
+    # RMSprop's shape: the weight's update reads the accumulator's new value, element for
+    # element; one loop stores both (one pass over the gradient and the state)
+    from keralite import backend as K
+    rng = np.random.RandomState(5)
+    grad = K.placeholder((4, 6))
+    acc = K.variable(rng.rand(4, 6).astype("f"))
+    weight = K.variable(rng.rand(4, 6).astype("f"))
+    new_acc = 0.9 * acc + 0.1 * K.square(grad)
+    new_weight = weight - 0.01 * grad / (K.sqrt(new_acc) + 1e-7)
+    updates = [(acc, new_acc), (weight, new_weight)]
+    g, _ = K.execution.build_graph([grad], [], updates)
+    loops = [sorted(str(t) for _, t in k.stores()) for k in schedule(g).kernels]
+    assert ["('update', 0)", "('update', 1)"] in loops
+    a0, w0, gv = K.get_value(acc), K.get_value(weight), rng.randn(4, 6).astype("f")
+    K.function([grad], [], updates=updates)([gv])
+    a1 = 0.9 * a0 + 0.1 * gv * gv
+    np.testing.assert_allclose(K.get_value(acc), a1, rtol=1e-6)
+    np.testing.assert_allclose(K.get_value(weight), w0 - 0.01 * gv / (np.sqrt(a1) + 1e-7), rtol=1e-5)
