@@ -121,7 +121,10 @@ def launch(ranks, arguments, env):
     mpirun = shutil.which("mpirun") or shutil.which("mpirun", path=os.path.dirname(sys.executable))
     if mpirun is None:
         sys.exit("mpirun not found: pip install -e '.[distributed]'")
-    command = [mpirun, "--allow-run-as-root", "--oversubscribe", "-np", str(ranks), sys.executable,
+    # one rank per core, pinned, when the cores suffice: unpinned, the scheduler may run
+    # both ranks on one core for a while, and the partner waits in the all-reduce
+    placement = ["--bind-to", "core"] if ranks <= (os.cpu_count() or 1) else ["--oversubscribe"]
+    command = [mpirun, "--allow-run-as-root", *placement, "-np", str(ranks), sys.executable,
                os.path.abspath(__file__)] + arguments
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     results = [line[len("RESULT "):] for line in done.stdout.splitlines() if line.startswith("RESULT ")]

@@ -7,11 +7,11 @@ one model at a global batch of N x --batch-size. Rank 0 prints progress and writ
 atomic checkpoint after every epoch; running the same command again resumes from the
 last checkpoint.
 
-    mpirun --allow-run-as-root --oversubscribe -np 2 python examples/distributed_mnist_mlp.py
+    mpirun --allow-run-as-root --bind-to core -np 2 python examples/distributed_mnist_mlp.py
     python examples/distributed_mnist_mlp.py          # the same script on one process
 
-(--allow-run-as-root is needed only as root, --oversubscribe only when there are more
-ranks than cores.)
+(--allow-run-as-root is needed only as root; --bind-to core pins one rank per core;
+with more ranks than cores, --oversubscribe instead, which leaves the ranks unpinned.)
 """
 import argparse
 import glob
