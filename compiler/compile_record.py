@@ -54,7 +54,7 @@ def describe(graph, compiled):
         return ["array", len(arrays) - 1, c.dtype.name]
 
     def part(c):
-        return {"key": c.key, "signature": c.signature, "kernels": c.kernels,
+        return {"key": c.key, "signature": c.signature,
                 "variables": [variable(v) for v in c.variables], "constants": [constant(n) for n in c.constants]}
     try:
         meta = {"nodes": len(positions), "main": part(compiled),
