@@ -136,14 +136,12 @@ def emit_loop_kernel(kx, kernel):
     if numel(node.shape) == 1:
         # one value: straight-line code, no loop for LLVM to vectorise
         ev = Evaluator(kx, kernel)
-        for n, dest in stores:
-            kx.store(ev.value(n, [ZERO] * n.ndim), dest, ZERO, n.dtype)
+        _store_all(kx, stores, [ev.value(n, [ZERO] * n.ndim) for n, _ in stores], ZERO)
         return 1, 0
     if is_flat(kernel):
         ev = Evaluator(kx, kernel, flat=True)
         with kx.loop(kx.hi, start=kx.lo) as i:
-            for n, dest in stores:
-                kx.store(ev.value(n, [i]), dest, i, n.dtype)
+            _store_all(kx, stores, [ev.value(n, [i]) for n, _ in stores], i)
         return numel(node.shape), 1
     ev = Evaluator(kx, kernel)
     shape = node.shape
@@ -151,9 +149,17 @@ def emit_loop_kernel(kx, kernel):
         with kx.loops([kx.dim(d) for d in shape[1:]]) as rest:
             index = [first] + rest
             offset = ev.offset(index, shape)
-            for n, dest in stores:
-                kx.store(ev.value(n, index), dest, offset, n.dtype)
+            _store_all(kx, stores, [ev.value(n, index) for n, _ in stores], offset)
     return shape[0], numel(shape[1:])
+
+
+def _store_all(kx, stores, values, offset):
+    """Store a loop's values at one index, after all of them are computed: a merged loop
+    may write in place a variable that another of its values reads at that index (an
+    optimizer's accumulator and the weight update reading it), and every value must see
+    what the buffers held before this index was written."""
+    for (n, dest), value in zip(stores, values):
+        kx.store(value, dest, offset, n.dtype)
 
 
 def _emit_reduce(kx, kernel):

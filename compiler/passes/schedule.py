@@ -228,8 +228,10 @@ def schedule(graph):
     kernels.extend(final_copies)
     # an update that reads another update's new value element for element takes that
     # value's loop in (RMSprop, Adam: the accumulator's update and the weight's, one
-    # pass over the gradient and the state instead of two)
-    kernels = merge_multi_output(kernels, needed)
+    # pass over the gradient and the state instead of two); the update kernels now read
+    # what they read themselves, so only outputs and update values must stay stored
+    results = {_storage_root(n) for n in list(graph.outputs) + [v for _, v in graph.updates]}
+    kernels = merge_multi_output(kernels, results)
     return Program(graph, kernels, output_keys, update_keys, materialized, relocated)
 
 
@@ -260,37 +262,45 @@ def _in_place_updates(graph, kernels, update_kernels, by_target):
 
 
 def merge_multi_output(kernels, needed):
-    """Fold a loop kernel into the first kernel that reads its value, when that kernel
-    is a same-shaped elementwise loop reading it element for element: one loop then
-    computes and stores both values (a bias add and the relu after it; a dropout mask
-    and the masked values), saving a pass over memory and a kernel to compile. Values in
-    `needed` (outputs, update values) are always stored."""
+    """Fold a loop kernel into the first kernel that reads a value it stores, when that
+    kernel is a same-shaped elementwise loop reading it element for element: one loop
+    then computes and stores both (a bias add and the relu after it; a dropout mask and
+    the masked values; an optimizer's accumulator and the weight update reading its new
+    value), saving a pass over memory and a kernel to compile. A value the merged loop
+    reads itself, that no other kernel reads, is no longer stored unless it is in
+    `needed` (outputs, update values) or goes to a buffer of its own."""
     merged = list(kernels)
     for producer in list(merged):
         if producer.kind != "loop" or producer.is_reduce or producer.overrides:
             continue
-        value = producer.node
-        readers = [k for k in merged if k is not producer and any(_storage_root(r) is value for r in k.reads)]
+        # its root and the values it computes: an output copy of a variable merged into
+        # it stores the variable too, but whoever reads the variable reads its own buffer
+        stores = [(n, t) for k, (n, t) in enumerate(producer.stores()) if k == 0 or n.op.kind != "source"]
+        stored = {n for n, _ in stores}
+        readers = [k for k in merged if k is not producer and any(_storage_root(r) in stored for r in k.reads)]
         if not readers:
             continue
         first = readers[0]
         # every value the producer stores moves to `first`: none may be read before it
-        stored = {n for n, _ in producer.stores()}
         if any(any(_storage_root(r) in stored for r in k.reads)
                for k in merged[merged.index(producer) + 1:merged.index(first)]):
             continue
-        if (first.kind != "loop" or first.is_reduce or first.overrides
-                or value not in first.reads
+        read = [n for n, _ in stores if n in first.reads]
+        body = first.inlined + [first.node]
+        if (first.kind != "loop" or first.is_reduce or first.overrides or not read
                 or merged.index(first) < merged.index(producer)
-                or first.node.shape != value.shape
-                or any(n.op.kind == "view" for n in first.inlined + [first.node])
-                or any(value in n.inputs and n.shape != value.shape for n in first.inlined + [first.node])):
+                or any(first.node.shape != v.shape for v in read)
+                or any(n.op.kind == "view" for n in body)
+                or any(v in n.inputs and n.shape != v.shape for v in read for n in body)):
             continue
-        if len(readers) > 1 or value in needed or producer.target is not value:
-            first.extras.append([value, producer.target])   # still read, or an output
-        first.extras.extend(producer.extras)
+        for value, target in producer.stores():
+            read_elsewhere = any(_storage_root(r) is value for k in readers[1:] for r in k.reads)
+            if value not in read or read_elsewhere or value in needed or target is not value:
+                first.extras.append([value, target])
         first.inlined += [n for n in producer.inlined if n not in first.inlined]
-        first.reads = [r for r in first.reads if r is not value] + \
+        # values now computed in the loop are no longer read; variables still are
+        inline = {n for n in stored if n.op.kind != "source"}
+        first.reads = [r for r in first.reads if r not in inline] + \
             [r for r in producer.reads if r not in first.reads]
         merged.remove(producer)
     return merged
