@@ -196,3 +196,28 @@ def test_an_update_reading_another_updates_new_value_shares_its_loop():
     a1 = 0.9 * a0 + 0.1 * gv * gv
     np.testing.assert_allclose(K.get_value(acc), a1, rtol=1e-6)
     np.testing.assert_allclose(K.get_value(weight), w0 - 0.01 * gv / (np.sqrt(a1) + 1e-7), rtol=1e-5)
+
+
+def test_three_chained_updates_are_one_loop_and_their_shared_value_is_not_stored():
+    # Adadelta's shape: the weight's update and the delta accumulator's both read a delta
+    # computed from the new accumulator; one loop stores the three updates and the delta
+    # itself is computed in it, not stored
+    from keralite import backend as K
+    rng = np.random.RandomState(6)
+    grad = K.placeholder((3, 5))
+    acc, dacc, weight = (K.variable(rng.rand(3, 5).astype("f")) for _ in range(3))
+    new_acc = 0.95 * acc + 0.05 * K.square(grad)
+    delta = grad * K.sqrt(dacc + 1e-6) / K.sqrt(new_acc + 1e-6)
+    updates = [(acc, new_acc), (weight, weight - delta), (dacc, 0.95 * dacc + 0.05 * K.square(delta))]
+    g, _ = K.execution.build_graph([grad], [], updates)
+    kernels = schedule(g).kernels
+    stores = [sorted(str(t) for _, t in k.stores()) for k in kernels]
+    assert ["('update', 0)", "('update', 1)", "('update', 2)"] in stores
+    assert len(kernels) == 1
+    a0, d0, w0, gv = K.get_value(acc), K.get_value(dacc), K.get_value(weight), rng.randn(3, 5).astype("f")
+    K.function([grad], [], updates=updates)([gv])
+    a1 = 0.95 * a0 + 0.05 * gv * gv
+    dv = gv * np.sqrt(d0 + 1e-6) / np.sqrt(a1 + 1e-6)
+    np.testing.assert_allclose(K.get_value(acc), a1, rtol=1e-6)
+    np.testing.assert_allclose(K.get_value(weight), w0 - dv, rtol=1e-5)
+    np.testing.assert_allclose(K.get_value(dacc), 0.95 * d0 + 0.05 * dv * dv, rtol=1e-5)
