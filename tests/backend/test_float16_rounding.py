@@ -14,15 +14,6 @@ from keralite.models import Sequential
 from keralite.optimizers import SGD
 
 
-@pytest.fixture
-def float16_floatx():
-    K.set_floatx("float16")
-    try:
-        yield
-    finally:
-        K.set_floatx("float32")
-
-
 def is_half_exact(values):
     """Whether float32 values are all float16 values (nan and inf included)."""
     values = np.asarray(values, np.float32)

@@ -8,15 +8,6 @@ from keralite.layers import BatchNormalization, Dense
 from keralite.models import Sequential
 
 
-@pytest.fixture
-def float16_floatx():
-    K.set_floatx("float16")
-    try:
-        yield
-    finally:
-        K.set_floatx("float32")
-
-
 @pytest.mark.parametrize("dtype", ["int8", "uint8", "int16"])
 def test_narrow_integer_variables_hold_the_narrow_values(dtype):
     start = np.array([100, 200, -3, 30000])
