@@ -228,20 +228,12 @@ class Executable:
             call = self._arenas.get(key)
             if call is None:
                 call = self._prepare(key)
-            status = self._run(call, arrays, outputs)
+            buffers, dims_c, _arena = call
+            status = _call_entry(self._entry, buffers, dims_c, arrays, outputs)
         self._finish(status)
         if all(a is x for a, x in zip(arrays, inputs)):
             self._repeat_call = self._repeat_path(tuple(a.shape for a in arrays), tuple(out_shapes), call)
         return [o.view(np.bool_) if b else o for o, b in zip(outputs, self._out_bool)]
-
-    def _run(self, call, arrays, outputs):
-        """Binds the arrays to the call's buffers table and runs the entry (lock held)."""
-        buffers, dims_c, _arena = call
-        for k, arr in enumerate(arrays):
-            buffers[k] = _ffi.from_buffer(arr)
-        for k, arr in enumerate(outputs):
-            buffers[self._n_in + k] = _ffi.from_buffer(arr)
-        return self._entry(buffers, dims_c, _ffi.NULL)
 
     def _repeat_path(self, shapes, out_shapes, call):
         """The call for inputs like the last ones: every input a C-contiguous ndarray of
@@ -294,6 +286,19 @@ class Executable:
         return self._arenas[dims]
 
 
+def _call_entry(entry, buffers, dims_c, arrays, outputs):
+    """Binds the input and output arrays to the buffers table, in that order, and runs
+    the entry (the caller holds the table's lock); returns its status."""
+    k = 0
+    for arr in arrays:
+        buffers[k] = _ffi.from_buffer(arr)
+        k += 1
+    for arr in outputs:
+        buffers[k] = _ffi.from_buffer(arr)
+        k += 1
+    return entry(buffers, dims_c, _ffi.NULL)
+
+
 def _finisher(written, errors):
     """What follows every call: the writes of the variables the graph updates recorded,
     and a failure raised with the graph's message for its code. A closure over the two
@@ -309,7 +314,7 @@ def _finisher(written, errors):
 
 def _python_repeat_path(entry, buffers, dims_c, checks, made, lock, finish, writes):
     """The repeat path in Python (see Executable._repeat_path), its values bound as locals."""
-    n_in, from_buffer, null, empty, ndarray = len(checks), _ffi.from_buffer, _ffi.NULL, np.empty, np.ndarray
+    n_in, empty, ndarray = len(checks), np.empty, np.ndarray
 
     def repeat(inputs):
         if len(inputs) != n_in:
@@ -319,14 +324,7 @@ def _python_repeat_path(entry, buffers, dims_c, checks, made, lock, finish, writ
                 return None
         outputs = [empty(shape, dtype) for shape, dtype in made]
         with lock:
-            k = 0
-            for arr in inputs:
-                buffers[k] = from_buffer(arr)
-                k += 1
-            for arr in outputs:
-                buffers[k] = from_buffer(arr)
-                k += 1
-            status = entry(buffers, dims_c, null)
+            status = _call_entry(entry, buffers, dims_c, inputs, outputs)
         if status or writes:
             finish(status)
         return outputs
@@ -395,8 +393,7 @@ def _arena(size):
             mapping = None
         if mapping is not None:
             return np.frombuffer(mapping, np.uint8)     # page-aligned; the array keeps it mapped
-    arena = np.empty(size + 64, np.uint8)
-    return arena[(-arena.ctypes.data) % 64:]
+    return aligned_empty((size,), np.uint8)
 
 
 def aligned_empty(shape, dtype, alignment=64):
