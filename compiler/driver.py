@@ -42,7 +42,7 @@ from .passes.schedule import schedule
 from .passes.memory import MemoryPlan
 from .codegen import forked, kernel_cache, support, target
 from .codegen.module import build_entry_module
-from ..runtime import native
+from ..runtime import cache, native
 
 FORMAT_VERSION = "4"       # 4: objects say what they call by their undefined symbols
 
@@ -484,8 +484,9 @@ def _compile_graph(graph, name, dump, cpu, features, jit, entry, disabled, prolo
     # code, and an exported library, link them into the entry's module
     wants_code = dumper.wants("llvm") or dumper.wants("asm") or any(
         dumper.wants(None, s) for s in ("codegen", "optimize", "emit_object"))
+    split = jit and not wants_code and kernel_cache_enabled()
     front = None
-    if jit and not wants_code and not dumper.stages and kernel_cache_enabled():
+    if split and not dumper.stages:
         began, began_cpu = time.perf_counter(), time.process_time()
         front = _record_key(graph, cpu, features, entry, disabled, prologue)
         compiled = _from_record(front, graph, name, cpu, features, disabled, prologue)
@@ -496,7 +497,6 @@ def _compile_graph(graph, name, dump, cpu, features, jit, entry, disabled, prolo
     state = CompileState(graph, check=checking_from_environment(), cpu=cpu, features=features, jit=jit,
                          prologue=prologue and jit)
     PIPELINE.run(state, dumper, stop="plan_memory", disabled=disabled)
-    split = jit and not wants_code and kernel_cache_enabled()
     state.options["split"] = split
     mode = "split" if split else "linked"
     text = canonical_text(state.graph)
@@ -504,17 +504,14 @@ def _compile_graph(graph, name, dump, cpu, features, jit, entry, disabled, prolo
                                     target.versions(), compiler_fingerprint(), text]).encode()).hexdigest()
     state.options["entry"] = entry = entry or f"kl_{key[:16]}"
     signature = _signature(state.graph, state.plan, state.symbol_order, entry)
-    with _lock:
-        cached = _memory_cache.get(key) if not wants_code else None
-    if cached is None and not wants_code:
-        cached = _disk_get(key, split)
+    cached = None if wants_code else _cached_code(key, split)
     if cached is None:
         PIPELINE.run(state, dumper, start="codegen", disabled=disabled)
         kernels = kernel_cache.placement(state.portable_kernels) if split else []
         cached = (state.obj, kernels)
         _disk_put(key, cached, split)
-    with _lock:
-        _memory_cache[key] = cached
+        with _lock:
+            _memory_cache[key] = cached
     dumper("timings", "timings", timings_listing(state.timings))
     obj, kernels = cached
     compiled = CompiledGraph(state.graph, obj, signature, state.plan.variables, state.plan.constants, key,
@@ -556,10 +553,6 @@ def _from_record(front, graph, name, cpu, features, disabled, prologue):
     with _lock:
         found = _records.get(front)
     if found is None:
-        try:
-            from ..runtime import cache
-        except ImportError:
-            return None
         payload = cache.get(compile_record.KIND, front)
         found = compile_record.unpack(payload) if payload is not None else None
         if found is None:
@@ -572,14 +565,9 @@ def _from_record(front, graph, name, cpu, features, disabled, prologue):
         if part is None:
             parts.append(None)
             continue
-        with _lock:
-            cached = _memory_cache.get(part["key"])
-        if cached is None:
-            cached = _disk_get(part["key"], True)
+        cached = _cached_code(part["key"], True)
         if cached is None:
             return None
-        with _lock:
-            _memory_cache[part["key"]] = cached
         parts.append(CompiledGraph(None, cached[0], part["signature"], variables, constants, part["key"],
                                    cached[1]))
     with _lock:
@@ -610,10 +598,6 @@ def _store_record(front, graph, compiled):
         return
     with _lock:
         _records[front] = described
-    try:
-        from ..runtime import cache
-    except ImportError:
-        return
     cache.put(compile_record.KIND, front, compile_record.pack(*described))
 
 
@@ -623,13 +607,22 @@ def kernel_cache_enabled():
     return os.environ.get("KERALITE_KERNEL_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
+def _cached_code(key, split):
+    """(object, kernels) compiled for `key`, from this process's memory or the disk
+    cache (then remembered in memory), or None."""
+    with _lock:
+        cached = _memory_cache.get(key)
+    if cached is None:
+        cached = _disk_get(key, split)
+        if cached is not None:
+            with _lock:
+                _memory_cache[key] = cached
+    return cached
+
+
 def _disk_get(key, split):
     """(object, kernels) of a graph from the disk cache, or None; a split graph is only
     a hit when the kernels it calls are still cached too."""
-    try:
-        from ..runtime import cache
-    except ImportError:
-        return None
     payload = cache.get("object", key)
     if payload is None:
         return None
@@ -648,10 +641,6 @@ def _disk_get(key, split):
 
 
 def _disk_put(key, cached, split):
-    try:
-        from ..runtime import cache
-    except ImportError:
-        return
     obj, kernels = cached
     cache.put("object", key, kernel_cache.pack({"kernels": kernels}, obj) if split else obj)
 
