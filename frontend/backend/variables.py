@@ -40,14 +40,18 @@ def variable(value, dtype=None, name=None, constraint=None):
         # the value first takes the narrow type (wrapped or rounded as numpy casts)
         value = np.asarray(value).astype(declared)
     dtype = _dtype(dtype)           # floatx when not given, whatever the value's type (as Keras)
-    arr = variable_storage(value, dtype)
-    uid = new_uid()
-    # The node carries the buffer as its payload, so a tensor computed from a variable
-    # keeps the value alive after the Variable object itself is gone.
-    node = apply("variable", [], payload=arr, uid=uid, shape=arr.shape, dtype=dtype.name)
-    var = Variable(node, arr, name or f"variable_{uid}", constraint)
+    var = _variable_on(variable_storage(value, dtype), dtype, name, constraint)
     var._declared_dtype = declared
     return var
+
+
+def _variable_on(buffer, dtype, name, constraint):
+    """A Variable of IR dtype `dtype` whose value is `buffer`. Its node carries the buffer
+    as its payload, so a tensor computed from the variable keeps the value alive after
+    the Variable object itself is gone."""
+    uid = new_uid()
+    node = apply("variable", [], payload=buffer, uid=uid, shape=buffer.shape, dtype=dtype.name)
+    return Variable(node, buffer, name or f"variable_{uid}", constraint)
 
 
 def variable_over(buffer, name=None):
@@ -71,9 +75,7 @@ def variable_over(buffer, name=None):
     dtype = _dtype(buffer.dtype.name)
     if dtype.is_bool:
         raise ValueError("variable_over cannot hold bool values (stored as uint8 by the runtime)")
-    uid = new_uid()
-    node = apply("variable", [], payload=buffer, uid=uid, shape=buffer.shape, dtype=dtype.name)
-    return Variable(node, buffer, name or f"variable_{uid}", None)
+    return _variable_on(buffer, dtype, name, None)
 
 
 def set_value(x, value):
