@@ -15,11 +15,9 @@ weight keeps everything it computes from it.
 """
 import itertools
 
-import numpy as np
-
 from ..ops.registry import apply
 from ..ir.shapes import numel
-from ...runtime.executable import storage_dtype
+from ...runtime.executable import aligned_empty, storage_dtype
 from .rewrite import replace_nodes
 
 _WORTH = ("matmul", "transpose")
@@ -57,6 +55,8 @@ def hoist_weight_transforms(graph):
 
 
 def cache_variable(shape, dtype):
-    """A new variable holding a weight-derived value (zeros until the prologue runs)."""
-    return apply("variable", [], payload=np.zeros(shape, storage_dtype(dtype)), uid=f"weight-cache-{next(_uids)}",
-                 shape=tuple(shape), dtype=dtype)
+    """A new variable holding a weight-derived value (zeros until the prologue runs), in
+    a 64-byte aligned buffer as every variable's (the kernels read it with vector loads)."""
+    buffer = aligned_empty(shape, storage_dtype(dtype))
+    buffer[...] = 0
+    return apply("variable", [], payload=buffer, uid=f"weight-cache-{next(_uids)}", shape=tuple(shape), dtype=dtype)

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import backend as K
 from ..backend.variables import variable_over
+from ..runtime.executable import aligned_empty
 
 
 class GradientBuffer:
@@ -56,7 +57,6 @@ class GradientBuffer:
 HUGE_PAGE = 2 << 20
 # below this, a buffer is not worth a mapping (and a huge page) of its own
 _OWN_MAPPING_BYTES = 1 << 20
-_CACHE_LINE = 64
 
 
 def _exchange_storage(count):
@@ -73,9 +73,9 @@ def _exchange_storage(count):
         except OSError:
             pass                                        # a kernel without huge pages: 4 KB pages
         return np.frombuffer(mapping, np.float32, count, start)     # anonymous memory is zeroed
-    raw = np.zeros(count + _CACHE_LINE // 4, np.float32)
-    start = (-raw.ctypes.data % _CACHE_LINE) // 4
-    return raw[start:start + count]
+    small = aligned_empty((count,), np.float32)
+    small[...] = 0
+    return small
 
 
 def _base_name(param):
