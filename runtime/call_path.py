@@ -66,14 +66,12 @@ def _build_and_load(build: bool):
     source = source_path()
     cc = native.find_compiler()
     name = _library_name(cc, source.read_bytes())
-    directories = [d for d in (native._cache_build_dir(),) if d is not None]
-    for directory in directories:
-        path = directory / name
-        if os.path.lexists(path) and native._verified(path):
-            return _load(path)
+    cached = native._cache_build_dir()
+    if cached is not None and os.path.lexists(cached / name) and native._verified(cached / name):
+        return _load(cached / name)
     if not build:
         return None
-    directory = directories[0] if directories else native._private_build_dir()
+    directory = cached if cached is not None else native._private_build_dir()
     path = directory / name
     native.build_library([*cc, *_CFLAGS, *_headers(), str(source)], directory, path, "the C call path")
     return _load(path)
