@@ -32,6 +32,7 @@ _lock = threading.Lock()
 _type = None            # the RepeatCall type once loaded
 _state = "idle"         # idle -> building -> ready | unavailable
 _on_built = []          # callbacks to run when a background build succeeds
+_builder = None         # the thread of that build, once started
 
 
 def source_path() -> Path:
@@ -98,7 +99,7 @@ def repeat_call_type(on_built=None):
     from the cache when it is there, else starts building it in the background;
     `on_built` (a callable, or None) is then called from the build's thread once the
     type can be had, so that a caller holding a Python path can make a C one."""
-    global _type, _state
+    global _type, _state, _builder
     if _state in ("ready", "unavailable"):
         return _type
     with _lock:
@@ -121,16 +122,16 @@ def repeat_call_type(on_built=None):
         _state = "building"
         if on_built is not None:
             _on_built.append(on_built)
-    # not a daemon: a process ending meanwhile waits for the compiler, so no half-written
-    # file is left behind (the write is atomic anyway)
-    threading.Thread(target=_background_build, name="keralite-call-path-build", daemon=False).start()
+        # not a daemon: a process ending meanwhile waits for the compiler, so no
+        # half-written file is left behind (the write is atomic anyway)
+        _builder = threading.Thread(target=_background_build, name="keralite-call-path-build", daemon=False)
+        _builder.start()
     return None
 
 
 def wait_until_built(timeout=None):
     """Blocks until a background build started by `repeat_call_type` is over (tests,
     benchmarks); returns the type or None."""
-    for thread in threading.enumerate():
-        if thread.name == "keralite-call-path-build":
-            thread.join(timeout)
+    if _builder is not None:
+        _builder.join(timeout)
     return _type
